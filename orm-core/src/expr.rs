@@ -1,0 +1,191 @@
+//! Typed expressions: what can stand on the right of a lookup (a value, a
+//! column of the same model, an F expression), checked against the column's
+//! type at compile time.
+
+use crate::ast::{BinOp, ExprNode};
+use crate::column::Column;
+use crate::field::{FieldType, ForeignKey};
+use crate::model::Model;
+use crate::value::Value;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use rust_decimal::Decimal;
+use std::marker::PhantomData;
+use uuid::Uuid;
+
+/// Something usable where model `M` expects a value of type `K`: a plain
+/// value, a column or expression of `M`, or (for foreign keys) a model row.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be used as a `{K}` value in a query on `{M}`",
+    label = "expected a `{K}` value, or a column or expression of `{M}` with that type",
+    note = "lookups compare a column with a value of the column's own type; columns of other models are reached through foreign-key paths such as `Book::publisher.then(Publisher::name)`"
+)]
+pub trait IntoExpr<M, K> {
+    /// The untyped expression.
+    fn into_node(self) -> ExprNode;
+}
+
+macro_rules! value_exprs {
+    ($($t:ty),*) => {$(
+        impl<M> IntoExpr<M, $t> for $t {
+            fn into_node(self) -> ExprNode {
+                ExprNode::Value(FieldType::to_value(&self))
+            }
+        }
+        impl<M> IntoExpr<M, $t> for &$t {
+            fn into_node(self) -> ExprNode {
+                ExprNode::Value(FieldType::to_value(self))
+            }
+        }
+    )*};
+}
+
+value_exprs!(
+    bool,
+    i16,
+    i32,
+    i64,
+    f32,
+    f64,
+    String,
+    Vec<u8>,
+    Decimal,
+    NaiveDate,
+    NaiveDateTime,
+    DateTime<Utc>,
+    Uuid,
+    serde_json::Value
+);
+
+impl<M> IntoExpr<M, String> for &str {
+    fn into_node(self) -> ExprNode {
+        ExprNode::Value(Value::String(self.to_owned()))
+    }
+}
+
+impl<M> IntoExpr<M, Vec<u8>> for &[u8] {
+    fn into_node(self) -> ExprNode {
+        ExprNode::Value(Value::Bytes(self.to_vec()))
+    }
+}
+
+impl<M, T: FieldType> IntoExpr<M, T::Compare> for Column<M, T> {
+    fn into_node(self) -> ExprNode {
+        ExprNode::Column(self.into_ref())
+    }
+}
+
+impl<M, T: FieldType> IntoExpr<M, T::Compare> for Expr<M, T> {
+    fn into_node(self) -> ExprNode {
+        self.node
+    }
+}
+
+impl<M, P: Model> IntoExpr<M, <P::Pk as FieldType>::Compare> for &P {
+    fn into_node(self) -> ExprNode {
+        ExprNode::Value(self.pk().to_value())
+    }
+}
+
+impl<M, P: Model> IntoExpr<M, <P::Pk as FieldType>::Compare> for ForeignKey<P> {
+    fn into_node(self) -> ExprNode {
+        ExprNode::Value(self.id().to_value())
+    }
+}
+
+impl<M, P: Model> IntoExpr<M, <P::Pk as FieldType>::Compare> for &ForeignKey<P> {
+    fn into_node(self) -> ExprNode {
+        ExprNode::Value(self.id().to_value())
+    }
+}
+
+/// A typed expression over model `M` producing values of type `T`.
+pub struct Expr<M, T> {
+    pub(crate) node: ExprNode,
+    _t: PhantomData<fn() -> (M, T)>,
+}
+
+impl<M, T> Clone for Expr<M, T> {
+    fn clone(&self) -> Self {
+        Expr {
+            node: self.node.clone(),
+            _t: PhantomData,
+        }
+    }
+}
+
+impl<M, T> std::fmt::Debug for Expr<M, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.node.fmt(f)
+    }
+}
+
+impl<M, T> Expr<M, T> {
+    /// Wraps an untyped node. The caller vouches for the type.
+    pub fn from_node(node: ExprNode) -> Self {
+        Expr {
+            node,
+            _t: PhantomData,
+        }
+    }
+
+    /// The untyped node.
+    pub fn node(&self) -> &ExprNode {
+        &self.node
+    }
+}
+
+/// Django's `F()`: refers to a column's value in the database, so it can be
+/// compared with another column or used in arithmetic.
+///
+/// `F(Song::length)` is the same as `Song::length`; it exists for readers used
+/// to Django.
+#[allow(non_snake_case)]
+pub fn F<M, T: FieldType>(column: Column<M, T>) -> Expr<M, T> {
+    Expr::from_node(ExprNode::Column(column.into_ref()))
+}
+
+/// Numeric types that support `+ - * /` in the database.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a numeric type",
+    label = "arithmetic needs integer, float or Decimal columns"
+)]
+pub trait Numeric {}
+impl Numeric for i16 {}
+impl Numeric for i32 {}
+impl Numeric for i64 {}
+impl Numeric for f32 {}
+impl Numeric for f64 {}
+impl Numeric for Decimal {}
+
+macro_rules! arith {
+    ($($tr:ident $method:ident $op:ident),*) => {$(
+        impl<M, T, R> std::ops::$tr<R> for Expr<M, T>
+        where
+            T: FieldType,
+            T::Compare: Numeric,
+            R: IntoExpr<M, T::Compare>,
+        {
+            type Output = Expr<M, T>;
+            fn $method(self, rhs: R) -> Expr<M, T> {
+                Expr::from_node(ExprNode::Binary {
+                    op: BinOp::$op,
+                    lhs: Box::new(self.node),
+                    rhs: Box::new(rhs.into_node()),
+                })
+            }
+        }
+        impl<M, T, R> std::ops::$tr<R> for Column<M, T>
+        where
+            T: FieldType,
+            T::Compare: Numeric,
+            R: IntoExpr<M, T::Compare>,
+        {
+            type Output = Expr<M, T>;
+            fn $method(self, rhs: R) -> Expr<M, T> {
+                F(self).$method(rhs)
+            }
+        }
+    )*};
+}
+
+arith!(Add add Add, Sub sub Sub, Mul mul Mul, Div div Div);

@@ -1,0 +1,236 @@
+//! Field types: how each Rust type maps to a column kind, a bound value and a
+//! decoded value; plus the relation field types `ForeignKey` and `ManyToMany`.
+
+use crate::model::Model;
+use crate::row::RowReader;
+use crate::value::{ColumnType, Kind, Value};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+/// The allowed values of an enum column, enforced with a CHECK constraint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choices {
+    /// Any value of the kind.
+    Any,
+    /// One of these integers.
+    Int(&'static [i64]),
+    /// One of these strings.
+    Text(&'static [&'static str]),
+}
+
+/// A Rust type that can be stored in one column.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be stored in a column",
+    label = "not a supported field type",
+    note = "supported: integers, floats, bool, String, Vec<u8>, Decimal, chrono dates and times, Uuid, serde_json::Value, ForeignKey<T>, #[derive(DbEnum)] enums, and Option of any of these; mark computed fields #[orm(annotation)]"
+)]
+pub trait FieldType: Sized + Send + Sync + 'static {
+    /// The type values are compared with: the type itself, the inner type of
+    /// an `Option`, the primary key type of a `ForeignKey`.
+    type Compare: 'static;
+    /// The declared column type.
+    const COLUMN_TYPE: ColumnType;
+    /// Whether the column admits NULL.
+    const NULLABLE: bool = false;
+    /// The allowed values, for enums.
+    const CHOICES: Choices = Choices::Any;
+    /// The value to bind for this field.
+    fn to_value(&self) -> Value;
+    /// Decodes the next column, NULL giving `None`.
+    fn decode_nullable<R: RowReader>(r: &mut R) -> Result<Option<Self>, String>;
+    /// Decodes the next column, NULL being an error.
+    fn decode<R: RowReader>(r: &mut R) -> Result<Self, String> {
+        Self::decode_nullable(r)?.ok_or_else(|| "unexpected NULL".to_owned())
+    }
+}
+
+macro_rules! primitive {
+    ($($t:ty => $kind:ident, $read:ident, $v:ident;)*) => {$(
+        impl FieldType for $t {
+            type Compare = $t;
+            const COLUMN_TYPE: ColumnType = ColumnType::of(Kind::$kind);
+            fn to_value(&self) -> Value {
+                Value::$v(self.clone())
+            }
+            fn decode_nullable<R: RowReader>(r: &mut R) -> Result<Option<Self>, String> {
+                r.$read()
+            }
+        }
+    )*};
+}
+
+primitive! {
+    bool => Bool, read_bool, Bool;
+    i16 => I16, read_i16, I16;
+    i32 => I32, read_i32, I32;
+    i64 => I64, read_i64, I64;
+    f32 => F32, read_f32, F32;
+    f64 => F64, read_f64, F64;
+    String => String, read_string, String;
+    Vec<u8> => Bytes, read_bytes, Bytes;
+    Decimal => Decimal, read_decimal, Decimal;
+    NaiveDate => Date, read_date, Date;
+    NaiveDateTime => DateTime, read_datetime, DateTime;
+    DateTime<Utc> => DateTimeUtc, read_datetime_utc, DateTimeUtc;
+    Uuid => Uuid, read_uuid, Uuid;
+    serde_json::Value => Json, read_json, Json;
+}
+
+impl<T: FieldType> FieldType for Option<T> {
+    type Compare = T::Compare;
+    const COLUMN_TYPE: ColumnType = T::COLUMN_TYPE;
+    const NULLABLE: bool = true;
+    const CHOICES: Choices = T::CHOICES;
+    fn to_value(&self) -> Value {
+        match self {
+            Some(v) => v.to_value(),
+            None => Value::Null(T::COLUMN_TYPE.kind),
+        }
+    }
+    fn decode_nullable<R: RowReader>(r: &mut R) -> Result<Option<Self>, String> {
+        Ok(Some(T::decode_nullable(r)?))
+    }
+}
+
+/// A foreign key to model `T`: holds the referenced primary key, and the
+/// referenced row itself once it has been loaded.
+///
+/// ```
+/// # use orm_core::field::ForeignKey;
+/// # use orm_core::model::Model;
+/// fn owner_id<T: Model<Pk = i64>>(fk: &ForeignKey<T>) -> i64 { *fk.id() }
+/// ```
+pub struct ForeignKey<T: Model> {
+    id: T::Pk,
+    loaded: Option<Box<T>>,
+}
+
+impl<T: Model> ForeignKey<T> {
+    /// A key referring to the row with primary key `id`.
+    pub fn new(id: T::Pk) -> Self {
+        ForeignKey { id, loaded: None }
+    }
+
+    /// A key referring to `obj`, keeping a copy of it as the loaded row.
+    pub fn to(obj: &T) -> Self
+    where
+        T: Clone,
+    {
+        ForeignKey {
+            id: obj.pk().clone(),
+            loaded: Some(Box::new(obj.clone())),
+        }
+    }
+
+    /// The referenced primary key.
+    pub fn id(&self) -> &T::Pk {
+        &self.id
+    }
+
+    /// The referenced row, if it was loaded; reading it never queries.
+    pub fn loaded(&self) -> Option<&T> {
+        self.loaded.as_deref()
+    }
+
+    /// Stores a loaded row (used by relation loading).
+    pub fn set_loaded(&mut self, obj: T) {
+        self.loaded = Some(Box::new(obj));
+    }
+}
+
+impl<T: Model> Clone for ForeignKey<T>
+where
+    T: Clone,
+{
+    fn clone(&self) -> Self {
+        ForeignKey {
+            id: self.id.clone(),
+            loaded: self.loaded.clone(),
+        }
+    }
+}
+
+impl<T: Model> std::fmt::Debug for ForeignKey<T>
+where
+    T: std::fmt::Debug,
+{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ForeignKey")
+            .field("id", &self.id)
+            .field("loaded", &self.loaded)
+            .finish()
+    }
+}
+
+impl<T: Model> PartialEq for ForeignKey<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl<T: Model> From<&T> for ForeignKey<T> {
+    fn from(obj: &T) -> Self {
+        ForeignKey::new(obj.pk().clone())
+    }
+}
+
+impl<T: Model> FieldType for ForeignKey<T> {
+    type Compare = <T::Pk as FieldType>::Compare;
+    const COLUMN_TYPE: ColumnType = <T::Pk as FieldType>::COLUMN_TYPE;
+    fn to_value(&self) -> Value {
+        self.id.to_value()
+    }
+    fn decode_nullable<R: RowReader>(r: &mut R) -> Result<Option<Self>, String> {
+        Ok(<T::Pk as FieldType>::decode_nullable(r)?.map(ForeignKey::new))
+    }
+}
+
+/// A many-to-many relation to model `T` through a join table. It is not a
+/// column; its rows are read and changed through the relation handle
+/// (`Book::authors.of(&book)`).
+pub struct ManyToMany<T> {
+    loaded: Option<Vec<T>>,
+}
+
+impl<T> ManyToMany<T> {
+    /// The related rows, if they were loaded.
+    pub fn loaded(&self) -> Option<&[T]> {
+        self.loaded.as_deref()
+    }
+
+    /// Stores loaded rows (used by relation loading).
+    pub fn set_loaded(&mut self, rows: Vec<T>) {
+        self.loaded = Some(rows);
+    }
+}
+
+impl<T> Default for ManyToMany<T> {
+    fn default() -> Self {
+        ManyToMany { loaded: None }
+    }
+}
+
+impl<T: Clone> Clone for ManyToMany<T> {
+    fn clone(&self) -> Self {
+        ManyToMany {
+            loaded: self.loaded.clone(),
+        }
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for ManyToMany<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.loaded {
+            Some(rows) => f.debug_list().entries(rows).finish(),
+            None => f.write_str("ManyToMany(<not loaded>)"),
+        }
+    }
+}
+
+impl<T> PartialEq for ManyToMany<T> {
+    /// Relation handles carry no column data, so they never make two rows differ.
+    fn eq(&self, _other: &Self) -> bool {
+        true
+    }
+}

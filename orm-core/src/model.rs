@@ -1,0 +1,175 @@
+//! The `Model` trait implemented by `#[derive(Model)]`, and the static schema
+//! metadata (tables, columns, keys, indexes, join tables) it exposes.
+
+use crate::field::{Choices, FieldType};
+use crate::queryset::QuerySetBuilder;
+use crate::row::{DecodeError, RowReader};
+use crate::value::{ColumnType, Value};
+
+/// What happens to referencing rows when a referenced row is deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnDelete {
+    /// Delete the referencing rows too.
+    Cascade,
+    /// Set the referencing column to NULL (the field must be `Option`).
+    SetNull,
+    /// Refuse the delete while referencing rows exist.
+    Restrict,
+}
+
+/// A column default, written into DDL as a literal.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DefaultValue {
+    /// An integer literal.
+    Int(i64),
+    /// A float literal.
+    Float(f64),
+    /// A boolean literal.
+    Bool(bool),
+    /// A text literal.
+    Text(&'static str),
+}
+
+/// A foreign key constraint of one column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ForeignKeyMeta {
+    /// The referenced table.
+    pub table: &'static str,
+    /// The referenced column (the target's primary key).
+    pub column: &'static str,
+    /// The delete rule.
+    pub on_delete: OnDelete,
+}
+
+/// One stored column of a model.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FieldMeta {
+    /// The Rust field name.
+    pub name: &'static str,
+    /// The column name.
+    pub column: &'static str,
+    /// The declared type.
+    pub ty: ColumnType,
+    /// Whether NULL is allowed.
+    pub nullable: bool,
+    /// Whether this is the primary key.
+    pub primary_key: bool,
+    /// Whether the database assigns the value on insert.
+    pub auto_increment: bool,
+    /// Whether values must be unique.
+    pub unique: bool,
+    /// Whether the column has its own index.
+    pub index: bool,
+    /// The DDL default.
+    pub default: Option<DefaultValue>,
+    /// The foreign key constraint, for `ForeignKey` fields.
+    pub foreign_key: Option<ForeignKeyMeta>,
+    /// Allowed values (enums).
+    pub choices: Choices,
+    /// Inclusive lower bound enforced by a CHECK constraint.
+    pub min_value: Option<i64>,
+    /// Inclusive upper bound enforced by a CHECK constraint.
+    pub max_value: Option<i64>,
+}
+
+/// A composite index or unique constraint over several columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexMeta {
+    /// The columns, in order.
+    pub columns: &'static [&'static str],
+    /// Whether the combination must be unique.
+    pub unique: bool,
+}
+
+/// A many-to-many relation and its join table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ManyToManyMeta {
+    /// The Rust field name.
+    pub name: &'static str,
+    /// The join table.
+    pub through: &'static str,
+    /// Whether the join table is created with the model (not a model of its own).
+    pub auto_created: bool,
+    /// The join table's column referring to this model.
+    pub source_column: &'static str,
+    /// The join table's column referring to the target model.
+    pub target_column: &'static str,
+    /// This model's table.
+    pub source_table: &'static str,
+    /// This model's primary key column.
+    pub source_pk: &'static str,
+    /// The target model's table.
+    pub target_table: &'static str,
+    /// The target model's primary key column.
+    pub target_pk: &'static str,
+    /// The column type of this model's primary key.
+    pub source_pk_type: ColumnType,
+    /// The column type of the target's primary key.
+    pub target_pk_type: ColumnType,
+    /// For a relation of a model to itself: adding (a, b) also adds (b, a).
+    pub symmetrical: bool,
+}
+
+/// Everything the runtime knows about a model's table.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ModelMeta {
+    /// The Rust type name.
+    pub name: &'static str,
+    /// The table name.
+    pub table: &'static str,
+    /// The stored columns, in declaration order.
+    pub fields: &'static [FieldMeta],
+    /// Index of the primary key in `fields`.
+    pub pk_index: usize,
+    /// Composite indexes and unique constraints.
+    pub indexes: &'static [IndexMeta],
+    /// Many-to-many relations declared on this model.
+    pub many_to_many: &'static [ManyToManyMeta],
+}
+
+impl ModelMeta {
+    /// The primary key field.
+    pub fn pk(&self) -> &'static FieldMeta {
+        &self.fields[self.pk_index]
+    }
+}
+
+/// A database model. Implemented by `#[derive(Model)]`; not meant to be
+/// implemented by hand.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a model",
+    label = "add #[derive(Model)] to this type"
+)]
+pub trait Model: Sized + Send + Sync + 'static {
+    /// The primary key type.
+    type Pk: FieldType + Clone + PartialEq + std::fmt::Debug;
+    /// The generated queryset type (`<Model>QuerySet`).
+    type QuerySet: QuerySetBuilder<Model = Self>;
+    /// Static schema metadata.
+    const META: &'static ModelMeta;
+
+    /// The primary key value.
+    fn pk(&self) -> &Self::Pk;
+    /// Replaces the primary key value (after an insert assigned it).
+    fn set_pk(&mut self, pk: Self::Pk);
+    /// The values of all stored columns, in `META.fields` order.
+    fn values(&self) -> Vec<Value>;
+    /// Decodes a row whose next columns are this model's stored columns in
+    /// `META.fields` order.
+    fn decode_row<R: RowReader>(r: &mut R) -> Result<Self, DecodeError>;
+}
+
+/// Decodes one field, naming the model, column and type on failure. Used by
+/// generated decoders.
+pub fn decode_field<T: FieldType, R: RowReader>(
+    r: &mut R,
+    model: &'static str,
+    column: &'static str,
+) -> Result<T, DecodeError> {
+    T::decode(r).map_err(|message| DecodeError {
+        model,
+        column,
+        expected: std::any::type_name::<T>(),
+        message,
+    })
+}

@@ -1,0 +1,124 @@
+//! `Q<M>`: a condition on model `M`, combined with `&`, `|` and `!` (or
+//! `and`, `or`, `not`) like Django's `Q` objects.
+
+use crate::ast::Cond;
+use std::marker::PhantomData;
+
+/// A condition on rows of model `M`.
+///
+/// ```ignore
+/// // SELECT ... WHERE ("t0"."name" = $1 OR "t0"."id" > $2) AND NOT ("t0"."id" = $3)
+/// User::objects().filter((User::name.eq("alex") | User::id.gt(10)) & !User::id.eq(3))
+/// ```
+pub struct Q<M> {
+    cond: Cond,
+    _m: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for Q<M> {
+    fn clone(&self) -> Self {
+        Q {
+            cond: self.cond.clone(),
+            _m: PhantomData,
+        }
+    }
+}
+
+impl<M> std::fmt::Debug for Q<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.cond.fmt(f)
+    }
+}
+
+impl<M> Q<M> {
+    /// Wraps an untyped condition. The caller vouches that it is about `M`.
+    pub fn from_cond(cond: Cond) -> Self {
+        Q {
+            cond,
+            _m: PhantomData,
+        }
+    }
+
+    /// The untyped condition.
+    pub fn into_cond(self) -> Cond {
+        self.cond
+    }
+
+    /// Both conditions hold.
+    pub fn and(self, other: Q<M>) -> Q<M> {
+        Q::from_cond(match (self.cond, other.cond) {
+            (Cond::All(mut a), Cond::All(b)) => {
+                a.extend(b);
+                Cond::All(a)
+            }
+            (Cond::All(mut a), b) => {
+                a.push(b);
+                Cond::All(a)
+            }
+            (a, b) => Cond::All(vec![a, b]),
+        })
+    }
+
+    /// At least one condition holds.
+    pub fn or(self, other: Q<M>) -> Q<M> {
+        Q::from_cond(match (self.cond, other.cond) {
+            (Cond::Any(mut a), Cond::Any(b)) => {
+                a.extend(b);
+                Cond::Any(a)
+            }
+            (Cond::Any(mut a), b) => {
+                a.push(b);
+                Cond::Any(a)
+            }
+            (a, b) => Cond::Any(vec![a, b]),
+        })
+    }
+
+    /// The condition does not hold. As in Django, rows where a compared
+    /// column is NULL satisfy the negation.
+    #[allow(clippy::should_implement_trait)]
+    pub fn not(self) -> Q<M> {
+        Q::from_cond(match self.cond {
+            Cond::Not(inner) => *inner,
+            c => Cond::Not(Box::new(c)),
+        })
+    }
+}
+
+impl<M> std::ops::BitAnd for Q<M> {
+    type Output = Q<M>;
+    fn bitand(self, rhs: Q<M>) -> Q<M> {
+        self.and(rhs)
+    }
+}
+
+impl<M> std::ops::BitOr for Q<M> {
+    type Output = Q<M>;
+    fn bitor(self, rhs: Q<M>) -> Q<M> {
+        self.or(rhs)
+    }
+}
+
+impl<M> std::ops::Not for Q<M> {
+    type Output = Q<M>;
+    fn not(self) -> Q<M> {
+        Q::not(self)
+    }
+}
+
+/// Anything that can filter a queryset of model `M`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a condition on `{M}`",
+    label = "this condition is about another model",
+    note = "filter a queryset with its own model's columns (e.g. `Book::title.eq(..)`); reach related models through foreign-key paths such as `Book::publisher.then(Publisher::name)`"
+)]
+pub trait Condition<M> {
+    /// The untyped condition.
+    fn into_cond(self) -> Cond;
+}
+
+impl<M> Condition<M> for Q<M> {
+    fn into_cond(self) -> Cond {
+        self.cond
+    }
+}

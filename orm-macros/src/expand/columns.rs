@@ -1,0 +1,87 @@
+//! Typed handles: one associated constant per field (`Book::title`,
+//! `Book::publisher`, `Book::authors`), `Book::objects()`, and hidden
+//! name constants other models' metadata refers to.
+
+use super::private;
+use crate::validate::{ModelDef, Role, Through};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+pub fn expand(def: &ModelDef) -> TokenStream {
+    let p = private();
+    let model = &def.ident;
+    let qs = format_ident!("{}QuerySet", model);
+    let table = &def.table;
+    let mut items = Vec::new();
+    let mut checks = Vec::new();
+    let mut m2m_index = 0usize;
+    for f in &def.fields {
+        let ident = &f.ident;
+        let vis = &f.vis;
+        let ty = &f.ty;
+        match &f.role {
+            Role::Column(c) => {
+                let column = &c.column;
+                let doc = format!("Column `{column}` of table `{table}`.");
+                let hidden = format_ident!("__ORM_COL_{}", ident);
+                items.push(quote! {
+                    #[doc = #doc]
+                    #vis const #ident: #p::Column<#model, #ty> = #p::Column::new(#column);
+                    #[doc(hidden)]
+                    pub const #hidden: &'static str = #column;
+                });
+            }
+            Role::ManyToMany(m) => {
+                let target = &m.target;
+                let index = m2m_index;
+                m2m_index += 1;
+                let doc = format!(
+                    "Many-to-many relation `{ident}`: `{model}::{ident}.of(&row)` reads and changes it."
+                );
+                items.push(quote! {
+                    #[doc = #doc]
+                    #vis const #ident: #p::ManyToManyRel<#model, #target> = #p::ManyToManyRel::new(#index);
+                });
+                if let Through::Model {
+                    path,
+                    source,
+                    target: tgt,
+                } = &m.through
+                {
+                    checks.push(quote! {
+                        let _: #p::Column<#path, #p::ForeignKey<#model>> = #path::#source;
+                        let _: #p::Column<#path, #p::ForeignKey<#target>> = #path::#tgt;
+                    });
+                }
+            }
+            Role::Annotation => {}
+        }
+    }
+    let pk_column = match &def.fields[def.pk].role {
+        Role::Column(c) => c.column.clone(),
+        _ => String::new(),
+    };
+    let check = (!checks.is_empty()).then(|| {
+        quote! {
+            const _: fn() = || { #(#checks)* };
+        }
+    });
+    quote! {
+        #[allow(non_upper_case_globals, dead_code)]
+        #[automatically_derived]
+        impl #model {
+            #(#items)*
+
+            /// All rows of this model, as a lazy queryset.
+            pub fn objects() -> #qs {
+                <#qs as #p::QuerySetBuilder>::from_queryset(#p::QuerySet::new())
+            }
+
+            #[doc(hidden)]
+            pub const __ORM_TABLE: &'static str = #table;
+            #[doc(hidden)]
+            pub const __ORM_PK_COLUMN: &'static str = #pk_column;
+        }
+        #check
+    }
+}

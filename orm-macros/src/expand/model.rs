@@ -1,0 +1,204 @@
+//! `impl Model`: primary key access, column values, positional row decoding,
+//! and the static schema metadata (`META`).
+
+use super::private;
+use crate::validate::{DefaultLit, ModelDef, OnDelete, Role, Through};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+pub fn expand(def: &ModelDef) -> TokenStream {
+    let p = private();
+    let model = &def.ident;
+    let name = model.to_string();
+    let qs = quote::format_ident!("{}QuerySet", model);
+    let table = &def.table;
+    let pk_field = &def.fields[def.pk];
+    let pk_ident = &pk_field.ident;
+    let pk_ty = &pk_field.ty;
+
+    let mut field_metas = Vec::new();
+    let mut values = Vec::new();
+    let mut decode = Vec::new();
+    let mut m2m_metas = Vec::new();
+    let mut pk_index = 0usize;
+    let mut column_index = 0usize;
+
+    for f in &def.fields {
+        let ident = &f.ident;
+        let ty = &f.ty;
+        match &f.role {
+            Role::Column(c) => {
+                if c.primary_key {
+                    pk_index = column_index;
+                }
+                column_index += 1;
+                let field_name = ident.to_string();
+                let column = &c.column;
+                let mut overrides = Vec::new();
+                if let Some(n) = c.max_length {
+                    overrides.push(quote!(max_length: ::core::option::Option::Some(#n),));
+                }
+                if let (Some(d), Some(s)) = (c.max_digits, c.decimal_places) {
+                    overrides.push(quote!(
+                        max_digits: ::core::option::Option::Some(#d),
+                        decimal_places: ::core::option::Option::Some(#s),
+                    ));
+                }
+                let col_ty =
+                    quote!(#p::ColumnType { #(#overrides)* ..<#ty as #p::FieldType>::COLUMN_TYPE });
+                let default = match &c.default {
+                    None => quote!(::core::option::Option::None),
+                    Some(DefaultLit::Int(v)) => {
+                        quote!(::core::option::Option::Some(#p::DefaultValue::Int(#v)))
+                    }
+                    Some(DefaultLit::Float(v)) => {
+                        quote!(::core::option::Option::Some(#p::DefaultValue::Float(#v)))
+                    }
+                    Some(DefaultLit::Bool(v)) => {
+                        quote!(::core::option::Option::Some(#p::DefaultValue::Bool(#v)))
+                    }
+                    Some(DefaultLit::Text(v)) => {
+                        quote!(::core::option::Option::Some(#p::DefaultValue::Text(#v)))
+                    }
+                };
+                let fk = match &c.foreign_key {
+                    None => quote!(::core::option::Option::None),
+                    Some(fk) => {
+                        let target = &fk.target;
+                        let rule = match fk.on_delete {
+                            OnDelete::Cascade => quote!(#p::OnDelete::Cascade),
+                            OnDelete::SetNull => quote!(#p::OnDelete::SetNull),
+                            OnDelete::Restrict => quote!(#p::OnDelete::Restrict),
+                        };
+                        quote!(::core::option::Option::Some(#p::ForeignKeyMeta {
+                            table: #target::__ORM_TABLE,
+                            column: #target::__ORM_PK_COLUMN,
+                            on_delete: #rule,
+                        }))
+                    }
+                };
+                let opt_i64 = |v: Option<i64>| match v {
+                    Some(v) => quote!(::core::option::Option::Some(#v)),
+                    None => quote!(::core::option::Option::None),
+                };
+                let min_value = opt_i64(c.min_value);
+                let max_value = opt_i64(c.max_value);
+                let (pk, auto, unique, index) =
+                    (c.primary_key, c.auto_increment, c.unique, c.index);
+                field_metas.push(quote! {
+                    #p::FieldMeta {
+                        name: #field_name,
+                        column: #column,
+                        ty: #col_ty,
+                        nullable: <#ty as #p::FieldType>::NULLABLE,
+                        primary_key: #pk,
+                        auto_increment: #auto,
+                        unique: #unique,
+                        index: #index,
+                        default: #default,
+                        foreign_key: #fk,
+                        choices: <#ty as #p::FieldType>::CHOICES,
+                        min_value: #min_value,
+                        max_value: #max_value,
+                    }
+                });
+                values.push(quote!(#p::FieldType::to_value(&self.#ident)));
+                decode.push(quote!(#ident: #p::decode_field::<#ty, R>(r, #name, #column)?));
+            }
+            Role::ManyToMany(m) => {
+                let target = &m.target;
+                let field_name = ident.to_string();
+                let symmetrical = m.symmetrical;
+                let (through, auto, source_column, target_column) = match &m.through {
+                    Through::Auto {
+                        table,
+                        source_column,
+                        target_column,
+                    } => (
+                        quote!(#table),
+                        true,
+                        quote!(#source_column),
+                        quote!(#target_column),
+                    ),
+                    Through::Model {
+                        path,
+                        source,
+                        target,
+                    } => {
+                        let s = quote::format_ident!("__ORM_COL_{}", source);
+                        let t = quote::format_ident!("__ORM_COL_{}", target);
+                        (
+                            quote!(#path::__ORM_TABLE),
+                            false,
+                            quote!(#path::#s),
+                            quote!(#path::#t),
+                        )
+                    }
+                };
+                m2m_metas.push(quote! {
+                    #p::ManyToManyMeta {
+                        name: #field_name,
+                        through: #through,
+                        auto_created: #auto,
+                        source_column: #source_column,
+                        target_column: #target_column,
+                        source_table: #table,
+                        source_pk: #model::__ORM_PK_COLUMN,
+                        target_table: #target::__ORM_TABLE,
+                        target_pk: #target::__ORM_PK_COLUMN,
+                        source_pk_type: <#pk_ty as #p::FieldType>::COLUMN_TYPE,
+                        target_pk_type: <<#target as #p::Model>::Pk as #p::FieldType>::COLUMN_TYPE,
+                        symmetrical: #symmetrical,
+                    }
+                });
+                decode.push(quote!(#ident: ::core::default::Default::default()));
+            }
+            Role::Annotation => {
+                decode.push(quote!(#ident: ::core::default::Default::default()));
+            }
+        }
+    }
+
+    let indexes = def
+        .indexes
+        .iter()
+        .map(|(cols, unique)| quote!(#p::IndexMeta { columns: &[#(#cols),*], unique: #unique }));
+
+    quote! {
+        const _: () = {
+            #[automatically_derived]
+            impl #p::Model for #model {
+                type Pk = #pk_ty;
+                type QuerySet = #qs;
+                const META: &'static #p::ModelMeta = &#p::ModelMeta {
+                    name: #name,
+                    table: #table,
+                    fields: &[#(#field_metas),*],
+                    pk_index: #pk_index,
+                    indexes: &[#(#indexes),*],
+                    many_to_many: &[#(#m2m_metas),*],
+                };
+
+                #[inline]
+                fn pk(&self) -> &#pk_ty {
+                    &self.#pk_ident
+                }
+
+                #[inline]
+                fn set_pk(&mut self, pk: #pk_ty) {
+                    self.#pk_ident = pk;
+                }
+
+                fn values(&self) -> ::std::vec::Vec<#p::Value> {
+                    ::std::vec![#(#values),*]
+                }
+
+                fn decode_row<R: #p::RowReader>(
+                    r: &mut R,
+                ) -> ::core::result::Result<Self, #p::DecodeError> {
+                    ::core::result::Result::Ok(#model { #(#decode),* })
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,157 @@
+//! The one error type of the ORM, with distinct, matchable cases. Database
+//! errors keep the database's own message; constraint violations are
+//! classified the same way on every backend.
+
+use crate::dialect::Dialect;
+pub use orm_core::row::DecodeError;
+
+/// The kind of a violated constraint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConstraintKind {
+    /// A unique or primary key constraint.
+    Unique,
+    /// A foreign key constraint.
+    ForeignKey,
+    /// A NOT NULL constraint.
+    NotNull,
+    /// A CHECK constraint.
+    Check,
+}
+
+impl std::fmt::Display for ConstraintKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ConstraintKind::Unique => "unique",
+            ConstraintKind::ForeignKey => "foreign key",
+            ConstraintKind::NotNull => "not null",
+            ConstraintKind::Check => "check",
+        })
+    }
+}
+
+/// Every error the ORM returns.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// `get()` matched no row (Django's `DoesNotExist`).
+    #[error("{model} matching query does not exist")]
+    NotFound {
+        /// The model queried.
+        model: &'static str,
+    },
+    /// `get()` matched more than one row (Django's `MultipleObjectsReturned`).
+    #[error("get() returned more than one {model}")]
+    MultipleObjectsReturned {
+        /// The model queried.
+        model: &'static str,
+    },
+    /// A constraint was violated; nothing was written.
+    #[error("{kind} constraint violated{}: {message}", constraint.as_ref().map(|c| format!(" ({c})")).unwrap_or_default())]
+    Constraint {
+        /// Which kind of constraint.
+        kind: ConstraintKind,
+        /// The constraint's name, where the backend reports it.
+        constraint: Option<String>,
+        /// The database's message.
+        message: String,
+        /// The driver error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// Any other error reported by the database.
+    #[error("database error: {message}")]
+    Database {
+        /// The database's message.
+        message: String,
+        /// The SQLSTATE or error code, where there is one.
+        code: Option<String>,
+        /// The driver error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// A value could not be decoded into its Rust type.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// The query uses something a dialect cannot express.
+    #[error("{feature} is not supported on {dialect}")]
+    Render {
+        /// The dialect.
+        dialect: Dialect,
+        /// What is not supported.
+        feature: String,
+    },
+    /// The connection or pool failed (unreachable server, closed pool,
+    /// acquire timeout, I/O).
+    #[error("connection error: {0}")]
+    Connection(#[source] sqlx::Error),
+    /// The API was used in a way the types could not rule out.
+    #[error("invalid use: {0}")]
+    Usage(String),
+}
+
+/// `Result` with the ORM's error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Classifies a driver error.
+    pub fn from_sqlx(e: sqlx::Error) -> Error {
+        match &e {
+            sqlx::Error::Database(db) => {
+                let message = db.message().to_owned();
+                let kind = match db.kind() {
+                    sqlx::error::ErrorKind::UniqueViolation => Some(ConstraintKind::Unique),
+                    sqlx::error::ErrorKind::ForeignKeyViolation => Some(ConstraintKind::ForeignKey),
+                    sqlx::error::ErrorKind::NotNullViolation => Some(ConstraintKind::NotNull),
+                    sqlx::error::ErrorKind::CheckViolation => Some(ConstraintKind::Check),
+                    _ => None,
+                };
+                match kind {
+                    Some(kind) => Error::Constraint {
+                        kind,
+                        constraint: db.constraint().map(str::to_owned),
+                        message,
+                        source: e,
+                    },
+                    None => {
+                        let code = db.code().map(|c| c.into_owned());
+                        Error::Database {
+                            message,
+                            code,
+                            source: e,
+                        }
+                    }
+                }
+            }
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Configuration(_)
+            | sqlx::Error::WorkerCrashed => Error::Connection(e),
+            _ => Error::Database {
+                message: e.to_string(),
+                code: None,
+                source: e,
+            },
+        }
+    }
+
+    /// The kind of violated constraint, if this is a constraint violation.
+    pub fn constraint_kind(&self) -> Option<ConstraintKind> {
+        match self {
+            Error::Constraint { kind, .. } => Some(*kind),
+            _ => None,
+        }
+    }
+
+    /// Whether this is `NotFound`.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::NotFound { .. })
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        Error::from_sqlx(e)
+    }
+}

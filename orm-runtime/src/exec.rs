@@ -1,0 +1,836 @@
+//! The execution seam: the one module that hands statements to sqlx. It
+//! binds values per backend, runs statements on a pool or a pinned
+//! connection, decodes rows by position through `RowReader`, classifies
+//! errors and logs every statement. A second executor (for example a direct
+//! SQLite driver) would be added here without touching the renderer or
+//! generated code.
+
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+use crate::render::Statement;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
+use orm_core::model::Model;
+use orm_core::row::{DecodeError, RowReader};
+use orm_core::value::{Kind, Value};
+use rust_decimal::Decimal;
+use sqlx::{Arguments, AssertSqlSafe, Row, TypeInfo, ValueRef};
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+use uuid::Uuid;
+
+/// A connection pool of one backend.
+#[doc(hidden)]
+pub enum Pools {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+    MySql(sqlx::MySqlPool),
+}
+
+/// One connection taken from a pool.
+#[doc(hidden)]
+pub enum PooledConn {
+    Sqlite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
+    Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
+    MySql(sqlx::pool::PoolConnection<sqlx::MySql>),
+}
+
+/// A connection held for a unit of work (a transaction or an acquired
+/// connection). Statements on it run one at a time.
+#[doc(hidden)]
+pub struct Pinned {
+    pub(crate) conn: tokio::sync::Mutex<Option<PooledConn>>,
+    pub(crate) dialect: Dialect,
+    /// A transaction is open; if the holder is dropped mid-way (cancelled),
+    /// the connection is closed instead of going back to the pool in a
+    /// transaction.
+    pub(crate) open_tx: AtomicBool,
+}
+
+impl Pinned {
+    pub(crate) fn new(conn: PooledConn, dialect: Dialect) -> Self {
+        Pinned {
+            conn: tokio::sync::Mutex::new(Some(conn)),
+            dialect,
+            open_tx: AtomicBool::new(false),
+        }
+    }
+}
+
+impl Drop for Pinned {
+    fn drop(&mut self) {
+        if self.open_tx.load(Ordering::SeqCst) {
+            match self.conn.get_mut() {
+                Some(PooledConn::Sqlite(c)) => c.close_on_drop(),
+                Some(PooledConn::Postgres(c)) => c.close_on_drop(),
+                Some(PooledConn::MySql(c)) => c.close_on_drop(),
+                None => {}
+            }
+        }
+    }
+}
+
+/// Where a statement runs.
+#[doc(hidden)]
+pub enum Target<'a> {
+    Pool(&'a Pools),
+    Pinned(&'a Pinned),
+}
+
+/// Something statements can run on: a [`Db`](crate::Db) (pool), a
+/// transaction [`Tx`](crate::Tx) or an acquired [`Conn`](crate::Conn).
+pub trait Executor: Send + Sync {
+    /// The backend's dialect.
+    fn dialect(&self) -> Dialect;
+    #[doc(hidden)]
+    fn target(&self) -> Target<'_>;
+}
+
+impl<E: Executor + ?Sized> Executor for &E {
+    fn dialect(&self) -> Dialect {
+        (**self).dialect()
+    }
+    fn target(&self) -> Target<'_> {
+        (**self).target()
+    }
+}
+
+/// Turns the next columns of a row into a value.
+pub trait RowDecoder: Send + Sync {
+    /// The decoded value.
+    type Output: Send + 'static;
+    /// Decodes from the reader's next columns.
+    fn decode<R: RowReader>(&self, r: &mut R) -> Result<Self::Output, DecodeError>;
+}
+
+/// Decodes a model from its stored columns.
+pub struct ModelDecoder<M>(PhantomData<fn() -> M>);
+
+impl<M> ModelDecoder<M> {
+    /// A decoder for `M`.
+    pub fn new() -> Self {
+        ModelDecoder(PhantomData)
+    }
+}
+
+impl<M> Default for ModelDecoder<M> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<M: Model> RowDecoder for ModelDecoder<M> {
+    type Output = M;
+    fn decode<R: RowReader>(&self, r: &mut R) -> Result<M, DecodeError> {
+        M::decode_row(r)
+    }
+}
+
+/// Decodes untyped values of the given kinds (join-table keys, returned
+/// primary keys).
+pub struct ValuesDecoder(pub Vec<Kind>);
+
+impl RowDecoder for ValuesDecoder {
+    type Output = Vec<Value>;
+    fn decode<R: RowReader>(&self, r: &mut R) -> Result<Vec<Value>, DecodeError> {
+        self.0.iter().map(|k| read_value(r, *k)).collect()
+    }
+}
+
+/// Decodes one `i64` (counts).
+pub struct CountDecoder;
+
+impl RowDecoder for CountDecoder {
+    type Output = i64;
+    fn decode<R: RowReader>(&self, r: &mut R) -> Result<i64, DecodeError> {
+        r.read_i64()
+            .and_then(|v| v.ok_or_else(|| "unexpected NULL".to_owned()))
+            .map_err(|message| DecodeError {
+                model: "COUNT(*)",
+                column: "count",
+                expected: "i64",
+                message,
+            })
+    }
+}
+
+/// Reads the next column as a value of `kind`.
+pub fn read_value<R: RowReader>(r: &mut R, kind: Kind) -> Result<Value, DecodeError> {
+    let err = |message| DecodeError {
+        model: "value",
+        column: "?",
+        expected: "value",
+        message,
+    };
+    macro_rules! read {
+        ($m:ident, $v:ident) => {
+            r.$m().map_err(err)?.map(Value::$v)
+        };
+    }
+    let v = match kind {
+        Kind::Bool => read!(read_bool, Bool),
+        Kind::I16 => read!(read_i16, I16),
+        Kind::I32 => read!(read_i32, I32),
+        Kind::I64 => read!(read_i64, I64),
+        Kind::F32 => read!(read_f32, F32),
+        Kind::F64 => read!(read_f64, F64),
+        Kind::String => read!(read_string, String),
+        Kind::Bytes => read!(read_bytes, Bytes),
+        Kind::Decimal => read!(read_decimal, Decimal),
+        Kind::Date => read!(read_date, Date),
+        Kind::DateTime => read!(read_datetime, DateTime),
+        Kind::DateTimeUtc => read!(read_datetime_utc, DateTimeUtc),
+        Kind::Uuid => read!(read_uuid, Uuid),
+        Kind::Json => read!(read_json, Json),
+    };
+    Ok(v.unwrap_or(Value::Null(kind)))
+}
+
+/// The outcome of a statement that returns no rows.
+#[derive(Debug, Clone, Copy)]
+pub struct ExecResult {
+    /// Rows inserted, updated or deleted.
+    pub rows_affected: u64,
+    /// The key of the last inserted row (MySQL).
+    pub last_insert_id: Option<u64>,
+}
+
+// ---------------------------------------------------------------- binding
+
+const SQLITE_DATETIME: &str = "%Y-%m-%d %H:%M:%S%.6f";
+
+fn bind_err(v: &Value, e: sqlx::error::BoxDynError) -> Error {
+    Error::Usage(format!("cannot bind {v:?}: {e}"))
+}
+
+/// Per-backend binding and decoding.
+pub(crate) trait Backend: sqlx::Database {
+    fn arguments(binds: &[Value]) -> Result<Self::Arguments>;
+    fn decode_row<D: RowDecoder>(row: &Self::Row, d: &D) -> Result<D::Output>;
+    fn exec_result(r: &Self::QueryResult) -> ExecResult;
+}
+
+impl Backend for sqlx::Sqlite {
+    fn arguments(binds: &[Value]) -> Result<Self::Arguments> {
+        let mut a = sqlx::sqlite::SqliteArguments::default();
+        for v in binds {
+            let r = match v {
+                Value::Null(_) => a.add(Option::<i64>::None),
+                Value::Bool(b) => a.add(*b),
+                Value::I16(i) => a.add(*i),
+                Value::I32(i) => a.add(*i),
+                Value::I64(i) => a.add(*i),
+                Value::F32(x) => a.add(*x),
+                Value::F64(x) => a.add(*x),
+                Value::String(s) => a.add(s.as_str()),
+                Value::Bytes(b) => a.add(b.as_slice()),
+                // Exact text; normalized so equal decimals compare equal.
+                Value::Decimal(d) => a.add(d.normalize().to_string()),
+                Value::Date(d) => a.add(d.format("%Y-%m-%d").to_string()),
+                Value::DateTime(d) => a.add(d.format(SQLITE_DATETIME).to_string()),
+                Value::DateTimeUtc(d) => a.add(d.naive_utc().format(SQLITE_DATETIME).to_string()),
+                Value::Uuid(u) => a.add(u.as_bytes().as_slice()),
+                Value::Json(j) => a.add(j.to_string()),
+            };
+            r.map_err(|e| bind_err(v, e))?;
+        }
+        Ok(a)
+    }
+    fn decode_row<D: RowDecoder>(row: &Self::Row, d: &D) -> Result<D::Output> {
+        Ok(d.decode(&mut Reader { row, idx: 0 })?)
+    }
+    fn exec_result(r: &Self::QueryResult) -> ExecResult {
+        ExecResult {
+            rows_affected: r.rows_affected(),
+            last_insert_id: None,
+        }
+    }
+}
+
+macro_rules! typed_null {
+    ($a:ident, $k:expr, uuid = $uuid:ty, json = $json:ty) => {
+        match $k {
+            Kind::Bool => $a.add(Option::<bool>::None),
+            Kind::I16 => $a.add(Option::<i16>::None),
+            Kind::I32 => $a.add(Option::<i32>::None),
+            Kind::I64 => $a.add(Option::<i64>::None),
+            Kind::F32 => $a.add(Option::<f32>::None),
+            Kind::F64 => $a.add(Option::<f64>::None),
+            Kind::String => $a.add(Option::<String>::None),
+            Kind::Bytes => $a.add(Option::<Vec<u8>>::None),
+            Kind::Decimal => $a.add(Option::<Decimal>::None),
+            Kind::Date => $a.add(Option::<NaiveDate>::None),
+            Kind::DateTime => $a.add(Option::<NaiveDateTime>::None),
+            Kind::DateTimeUtc => $a.add(Option::<DateTime<Utc>>::None),
+            Kind::Uuid => $a.add(Option::<$uuid>::None),
+            Kind::Json => $a.add(Option::<$json>::None),
+        }
+    };
+}
+
+impl Backend for sqlx::Postgres {
+    fn arguments(binds: &[Value]) -> Result<Self::Arguments> {
+        let mut a = sqlx::postgres::PgArguments::default();
+        for v in binds {
+            let r = match v {
+                Value::Null(k) => typed_null!(a, k, uuid = Uuid, json = serde_json::Value),
+                Value::Bool(b) => a.add(*b),
+                Value::I16(i) => a.add(*i),
+                Value::I32(i) => a.add(*i),
+                Value::I64(i) => a.add(*i),
+                Value::F32(x) => a.add(*x),
+                Value::F64(x) => a.add(*x),
+                Value::String(s) => a.add(s.as_str()),
+                Value::Bytes(b) => a.add(b.as_slice()),
+                Value::Decimal(d) => a.add(*d),
+                Value::Date(d) => a.add(*d),
+                Value::DateTime(d) => a.add(*d),
+                Value::DateTimeUtc(d) => a.add(*d),
+                Value::Uuid(u) => a.add(*u),
+                Value::Json(j) => a.add(j),
+            };
+            r.map_err(|e| bind_err(v, e))?;
+        }
+        Ok(a)
+    }
+    fn decode_row<D: RowDecoder>(row: &Self::Row, d: &D) -> Result<D::Output> {
+        Ok(d.decode(&mut Reader { row, idx: 0 })?)
+    }
+    fn exec_result(r: &Self::QueryResult) -> ExecResult {
+        ExecResult {
+            rows_affected: r.rows_affected(),
+            last_insert_id: None,
+        }
+    }
+}
+
+impl Backend for sqlx::MySql {
+    fn arguments(binds: &[Value]) -> Result<Self::Arguments> {
+        let mut a = sqlx::mysql::MySqlArguments::default();
+        for v in binds {
+            let r = match v {
+                Value::Null(k) => typed_null!(a, k, uuid = Vec<u8>, json = String),
+                Value::Bool(b) => a.add(*b),
+                Value::I16(i) => a.add(*i),
+                Value::I32(i) => a.add(*i),
+                Value::I64(i) => a.add(*i),
+                Value::F32(x) => a.add(*x),
+                Value::F64(x) => a.add(*x),
+                Value::String(s) => a.add(s.as_str()),
+                Value::Bytes(b) => a.add(b.as_slice()),
+                Value::Decimal(d) => a.add(*d),
+                Value::Date(d) => a.add(*d),
+                Value::DateTime(d) => a.add(*d),
+                Value::DateTimeUtc(d) => a.add(*d),
+                Value::Uuid(u) => a.add(u.as_bytes().as_slice()),
+                Value::Json(j) => a.add(j.to_string()),
+            };
+            r.map_err(|e| bind_err(v, e))?;
+        }
+        Ok(a)
+    }
+    fn decode_row<D: RowDecoder>(row: &Self::Row, d: &D) -> Result<D::Output> {
+        Ok(d.decode(&mut Reader { row, idx: 0 })?)
+    }
+    fn exec_result(r: &Self::QueryResult) -> ExecResult {
+        ExecResult {
+            rows_affected: r.rows_affected(),
+            last_insert_id: Some(r.last_insert_id()),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- decoding
+
+/// Reads the columns of one driver row in order.
+struct Reader<'r, R> {
+    row: &'r R,
+    idx: usize,
+}
+
+impl<'r, R: Row> Reader<'r, R>
+where
+    usize: sqlx::ColumnIndex<R>,
+{
+    fn get<T>(&mut self) -> Result<Option<T>, String>
+    where
+        T: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    {
+        let i = self.idx;
+        self.idx += 1;
+        self.row
+            .try_get::<Option<T>, _>(i)
+            .map_err(|e| e.to_string())
+    }
+
+    /// The type name the driver reports for the next column.
+    fn next_type(&self) -> String {
+        self.row
+            .try_get_raw(self.idx)
+            .map(|v| {
+                if v.is_null() {
+                    String::new()
+                } else {
+                    v.type_info().name().to_owned()
+                }
+            })
+            .unwrap_or_default()
+    }
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d")
+        .map_err(|e| format!("{s:?}: {e}"))
+}
+
+fn parse_datetime(s: &str) -> Result<NaiveDateTime, String> {
+    let trimmed = s.trim_end_matches('Z');
+    let trimmed = trimmed.strip_suffix("+00:00").unwrap_or(trimmed);
+    NaiveDateTime::parse_from_str(trimmed, "%Y-%m-%d %H:%M:%S%.f")
+        .or_else(|_| NaiveDateTime::parse_from_str(trimmed, "%Y-%m-%dT%H:%M:%S%.f"))
+        .map_err(|e| format!("{s:?}: {e}"))
+}
+
+fn int_from<T: TryFrom<i64>>(v: Option<i64>) -> Result<Option<T>, String> {
+    v.map(|x| T::try_from(x).map_err(|_| format!("{x} is out of range")))
+        .transpose()
+}
+
+fn decimal_to_i64(d: Option<Decimal>) -> Result<Option<i64>, String> {
+    use rust_decimal::prelude::ToPrimitive;
+    d.map(|d| {
+        d.trunc()
+            .to_i64()
+            .ok_or_else(|| format!("{d} is out of range for i64"))
+    })
+    .transpose()
+}
+
+impl RowReader for Reader<'_, sqlx::sqlite::SqliteRow> {
+    fn read_bool(&mut self) -> Result<Option<bool>, String> {
+        self.get::<bool>()
+    }
+    fn read_i16(&mut self) -> Result<Option<i16>, String> {
+        int_from(self.get::<i64>()?)
+    }
+    fn read_i32(&mut self) -> Result<Option<i32>, String> {
+        int_from(self.get::<i64>()?)
+    }
+    fn read_i64(&mut self) -> Result<Option<i64>, String> {
+        self.get::<i64>()
+    }
+    fn read_f32(&mut self) -> Result<Option<f32>, String> {
+        self.get::<f32>()
+    }
+    fn read_f64(&mut self) -> Result<Option<f64>, String> {
+        self.get::<f64>()
+    }
+    fn read_string(&mut self) -> Result<Option<String>, String> {
+        self.get::<String>()
+    }
+    fn read_bytes(&mut self) -> Result<Option<Vec<u8>>, String> {
+        self.get::<Vec<u8>>()
+    }
+    fn read_decimal(&mut self) -> Result<Option<Decimal>, String> {
+        match self.next_type().as_str() {
+            "INTEGER" => Ok(self.get::<i64>()?.map(Decimal::from)),
+            "REAL" => self
+                .get::<f64>()?
+                .map(|f| Decimal::try_from(f).map_err(|e| e.to_string()))
+                .transpose(),
+            _ => self
+                .get::<String>()?
+                .map(|s| s.parse::<Decimal>().map_err(|e| format!("{s:?}: {e}")))
+                .transpose(),
+        }
+    }
+    fn read_date(&mut self) -> Result<Option<NaiveDate>, String> {
+        self.get::<String>()?.map(|s| parse_date(&s)).transpose()
+    }
+    fn read_datetime(&mut self) -> Result<Option<NaiveDateTime>, String> {
+        self.get::<String>()?
+            .map(|s| parse_datetime(&s))
+            .transpose()
+    }
+    fn read_datetime_utc(&mut self) -> Result<Option<DateTime<Utc>>, String> {
+        Ok(self.read_datetime()?.map(|d| d.and_utc()))
+    }
+    fn read_uuid(&mut self) -> Result<Option<Uuid>, String> {
+        match self.next_type().as_str() {
+            "TEXT" => self
+                .get::<String>()?
+                .map(|s| Uuid::parse_str(&s).map_err(|e| e.to_string()))
+                .transpose(),
+            _ => self
+                .get::<Vec<u8>>()?
+                .map(|b| Uuid::from_slice(&b).map_err(|e| e.to_string()))
+                .transpose(),
+        }
+    }
+    fn read_json(&mut self) -> Result<Option<serde_json::Value>, String> {
+        self.get::<String>()?
+            .map(|s| serde_json::from_str(&s).map_err(|e| e.to_string()))
+            .transpose()
+    }
+    fn skip(&mut self) {
+        self.idx += 1;
+    }
+}
+
+impl RowReader for Reader<'_, sqlx::postgres::PgRow> {
+    fn read_bool(&mut self) -> Result<Option<bool>, String> {
+        self.get::<bool>()
+    }
+    fn read_i16(&mut self) -> Result<Option<i16>, String> {
+        int_from(self.read_i64()?)
+    }
+    fn read_i32(&mut self) -> Result<Option<i32>, String> {
+        int_from(self.read_i64()?)
+    }
+    fn read_i64(&mut self) -> Result<Option<i64>, String> {
+        match self.next_type().as_str() {
+            "INT2" => Ok(self.get::<i16>()?.map(i64::from)),
+            "INT4" => Ok(self.get::<i32>()?.map(i64::from)),
+            "NUMERIC" => decimal_to_i64(self.get::<Decimal>()?),
+            _ => self.get::<i64>(),
+        }
+    }
+    fn read_f32(&mut self) -> Result<Option<f32>, String> {
+        self.get::<f32>()
+    }
+    fn read_f64(&mut self) -> Result<Option<f64>, String> {
+        match self.next_type().as_str() {
+            "FLOAT4" => Ok(self.get::<f32>()?.map(f64::from)),
+            "NUMERIC" => {
+                use rust_decimal::prelude::ToPrimitive;
+                Ok(self.get::<Decimal>()?.and_then(|d| d.to_f64()))
+            }
+            _ => self.get::<f64>(),
+        }
+    }
+    fn read_string(&mut self) -> Result<Option<String>, String> {
+        self.get::<String>()
+    }
+    fn read_bytes(&mut self) -> Result<Option<Vec<u8>>, String> {
+        self.get::<Vec<u8>>()
+    }
+    fn read_decimal(&mut self) -> Result<Option<Decimal>, String> {
+        match self.next_type().as_str() {
+            "INT2" | "INT4" | "INT8" => Ok(self.read_i64()?.map(Decimal::from)),
+            _ => self.get::<Decimal>(),
+        }
+    }
+    fn read_date(&mut self) -> Result<Option<NaiveDate>, String> {
+        self.get::<NaiveDate>()
+    }
+    fn read_datetime(&mut self) -> Result<Option<NaiveDateTime>, String> {
+        self.get::<NaiveDateTime>()
+    }
+    fn read_datetime_utc(&mut self) -> Result<Option<DateTime<Utc>>, String> {
+        self.get::<DateTime<Utc>>()
+    }
+    fn read_uuid(&mut self) -> Result<Option<Uuid>, String> {
+        self.get::<Uuid>()
+    }
+    fn read_json(&mut self) -> Result<Option<serde_json::Value>, String> {
+        self.get::<serde_json::Value>()
+    }
+    fn skip(&mut self) {
+        self.idx += 1;
+    }
+}
+
+impl RowReader for Reader<'_, sqlx::mysql::MySqlRow> {
+    fn read_bool(&mut self) -> Result<Option<bool>, String> {
+        self.get::<bool>()
+    }
+    fn read_i16(&mut self) -> Result<Option<i16>, String> {
+        int_from(self.read_i64()?)
+    }
+    fn read_i32(&mut self) -> Result<Option<i32>, String> {
+        int_from(self.read_i64()?)
+    }
+    fn read_i64(&mut self) -> Result<Option<i64>, String> {
+        match self.next_type().as_str() {
+            "DECIMAL" => decimal_to_i64(self.get::<Decimal>()?),
+            _ => self.get::<i64>(),
+        }
+    }
+    fn read_f32(&mut self) -> Result<Option<f32>, String> {
+        self.get::<f32>()
+    }
+    fn read_f64(&mut self) -> Result<Option<f64>, String> {
+        match self.next_type().as_str() {
+            "FLOAT" => Ok(self.get::<f32>()?.map(f64::from)),
+            "DECIMAL" => {
+                use rust_decimal::prelude::ToPrimitive;
+                Ok(self.get::<Decimal>()?.and_then(|d| d.to_f64()))
+            }
+            _ => self.get::<f64>(),
+        }
+    }
+    fn read_string(&mut self) -> Result<Option<String>, String> {
+        self.get::<String>()
+    }
+    fn read_bytes(&mut self) -> Result<Option<Vec<u8>>, String> {
+        self.get::<Vec<u8>>()
+    }
+    fn read_decimal(&mut self) -> Result<Option<Decimal>, String> {
+        self.get::<Decimal>()
+    }
+    fn read_date(&mut self) -> Result<Option<NaiveDate>, String> {
+        self.get::<NaiveDate>()
+    }
+    fn read_datetime(&mut self) -> Result<Option<NaiveDateTime>, String> {
+        self.get::<NaiveDateTime>()
+    }
+    fn read_datetime_utc(&mut self) -> Result<Option<DateTime<Utc>>, String> {
+        self.get::<DateTime<Utc>>()
+    }
+    fn read_uuid(&mut self) -> Result<Option<Uuid>, String> {
+        self.get::<Vec<u8>>()?
+            .map(|b| Uuid::from_slice(&b).map_err(|e| e.to_string()))
+            .transpose()
+    }
+    fn read_json(&mut self) -> Result<Option<serde_json::Value>, String> {
+        if self.next_type() == "JSON" {
+            return self.get::<serde_json::Value>();
+        }
+        self.get::<String>()?
+            .map(|s| serde_json::from_str(&s).map_err(|e| e.to_string()))
+            .transpose()
+    }
+    fn skip(&mut self) {
+        self.idx += 1;
+    }
+}
+
+// ---------------------------------------------------------------- running
+
+fn log(stmt: &Statement, started: Instant, outcome: &Result<u64>) {
+    let micros = started.elapsed().as_micros() as u64;
+    match outcome {
+        Ok(rows) => tracing::debug!(
+            target: "orm::query",
+            backend = stmt.dialect.name(),
+            sql = %stmt.sql,
+            binds = stmt.binds.len(),
+            rows,
+            micros,
+            "query"
+        ),
+        Err(e) => tracing::debug!(
+            target: "orm::query",
+            backend = stmt.dialect.name(),
+            sql = %stmt.sql,
+            binds = stmt.binds.len(),
+            micros,
+            error = %e,
+            "query failed"
+        ),
+    }
+}
+
+async fn fetch_on<'c, DB, E, D>(e: E, stmt: &Statement, d: &D) -> Result<Vec<D::Output>>
+where
+    DB: Backend,
+    E: sqlx::Executor<'c, Database = DB>,
+    D: RowDecoder,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+{
+    let args = DB::arguments(&stmt.binds)?;
+    let mut rows = sqlx::query_with::<DB, _>(AssertSqlSafe(stmt.sql.clone()), args).fetch(e);
+    let mut out = Vec::new();
+    while let Some(row) = rows.try_next().await? {
+        out.push(DB::decode_row(&row, d)?);
+    }
+    Ok(out)
+}
+
+async fn execute_on<'c, DB, E>(e: E, stmt: &Statement) -> Result<ExecResult>
+where
+    DB: Backend,
+    E: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+{
+    let args = DB::arguments(&stmt.binds)?;
+    let r = sqlx::query_with::<DB, _>(AssertSqlSafe(stmt.sql.clone()), args)
+        .execute(e)
+        .await?;
+    Ok(DB::exec_result(&r))
+}
+
+async fn raw_on<'c, DB, E>(e: E, sql: &str) -> Result<ExecResult>
+where
+    DB: Backend,
+    E: sqlx::Executor<'c, Database = DB>,
+{
+    let r = sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+        .execute(e)
+        .await?;
+    Ok(DB::exec_result(&r))
+}
+
+fn finished() -> Error {
+    Error::Usage("the transaction or connection has already finished".into())
+}
+
+/// Runs `$body` with `$e` bound to the pool or the pinned connection.
+macro_rules! dispatch {
+    ($target:expr, |$e:ident| $body:expr) => {
+        match $target {
+            Target::Pool(Pools::Sqlite(p)) => {
+                let $e = p;
+                $body
+            }
+            Target::Pool(Pools::Postgres(p)) => {
+                let $e = p;
+                $body
+            }
+            Target::Pool(Pools::MySql(p)) => {
+                let $e = p;
+                $body
+            }
+            Target::Pinned(pin) => {
+                let mut guard = pin.conn.lock().await;
+                match guard.as_mut() {
+                    None => Err(finished()),
+                    Some(PooledConn::Sqlite(c)) => {
+                        let $e = &mut **c;
+                        $body
+                    }
+                    Some(PooledConn::Postgres(c)) => {
+                        let $e = &mut **c;
+                        $body
+                    }
+                    Some(PooledConn::MySql(c)) => {
+                        let $e = &mut **c;
+                        $body
+                    }
+                }
+            }
+        }
+    };
+}
+
+/// Runs a query and decodes every row.
+pub async fn fetch<E: Executor + ?Sized, D: RowDecoder>(
+    ex: &E,
+    stmt: &Statement,
+    d: &D,
+) -> Result<Vec<D::Output>> {
+    let started = Instant::now();
+    let out = dispatch!(ex.target(), |e| fetch_on(e, stmt, d).await);
+    log(
+        stmt,
+        started,
+        &out.as_ref().map(|v| v.len() as u64).map_err(clone_for_log),
+    );
+    out
+}
+
+/// Runs a statement that returns no rows.
+pub async fn execute<E: Executor + ?Sized>(ex: &E, stmt: &Statement) -> Result<ExecResult> {
+    let started = Instant::now();
+    let out = dispatch!(ex.target(), |e| execute_on(e, stmt).await);
+    log(
+        stmt,
+        started,
+        &out.as_ref().map(|r| r.rows_affected).map_err(clone_for_log),
+    );
+    out
+}
+
+/// Runs SQL text without parameters through the simple (unprepared)
+/// protocol: DDL and transaction control.
+pub async fn execute_raw<E: Executor + ?Sized>(ex: &E, sql: &str) -> Result<ExecResult> {
+    let stmt = Statement {
+        dialect: ex.dialect(),
+        sql: sql.to_owned(),
+        binds: Vec::new(),
+    };
+    let started = Instant::now();
+    let out = dispatch!(ex.target(), |e| raw_on(e, sql).await);
+    log(
+        &stmt,
+        started,
+        &out.as_ref().map(|r| r.rows_affected).map_err(clone_for_log),
+    );
+    out
+}
+
+/// Runs SQL text without parameters on a pinned connection.
+pub(crate) async fn execute_raw_pinned(pin: &Pinned, sql: &str) -> Result<ExecResult> {
+    struct P<'a>(&'a Pinned);
+    impl Executor for P<'_> {
+        fn dialect(&self) -> Dialect {
+            self.0.dialect
+        }
+        fn target(&self) -> Target<'_> {
+            Target::Pinned(self.0)
+        }
+    }
+    execute_raw(&P(pin), sql).await
+}
+
+fn clone_for_log(e: &Error) -> Error {
+    Error::Usage(e.to_string())
+}
+
+fn decoded<'e, 'c: 'e, DB, E, D>(
+    e: E,
+    stmt: &Statement,
+    d: &'e D,
+) -> BoxStream<'e, Result<D::Output>>
+where
+    DB: Backend,
+    E: sqlx::Executor<'c, Database = DB> + 'e,
+    D: RowDecoder,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+{
+    match DB::arguments(&stmt.binds) {
+        Err(err) => futures::stream::once(async move { Err(err) }).boxed(),
+        Ok(args) => sqlx::query_with::<DB, _>(AssertSqlSafe(stmt.sql.clone()), args)
+            .fetch(e)
+            .map(move |row| DB::decode_row(&row?, d))
+            .boxed(),
+    }
+}
+
+/// Streams the decoded rows of a query without collecting them. On a
+/// pinned connection the connection stays locked while the stream lives.
+pub fn stream<'a, E: Executor + ?Sized, D: RowDecoder + 'a>(
+    ex: &'a E,
+    stmt: Statement,
+    d: D,
+) -> BoxStream<'a, Result<D::Output>> {
+    let target = ex.target();
+    Box::pin(async_stream::try_stream! {
+        let started = Instant::now();
+        let d = d;
+        let mut guard;
+        let mut rows: BoxStream<'_, Result<D::Output>> = match target {
+            Target::Pool(Pools::Sqlite(p)) => decoded(p, &stmt, &d),
+            Target::Pool(Pools::Postgres(p)) => decoded(p, &stmt, &d),
+            Target::Pool(Pools::MySql(p)) => decoded(p, &stmt, &d),
+            Target::Pinned(pin) => {
+                guard = pin.conn.lock().await;
+                match guard.as_mut() {
+                    None => futures::stream::once(async { Err(finished()) }).boxed(),
+                    Some(PooledConn::Sqlite(c)) => decoded(&mut **c, &stmt, &d),
+                    Some(PooledConn::Postgres(c)) => decoded(&mut **c, &stmt, &d),
+                    Some(PooledConn::MySql(c)) => decoded(&mut **c, &stmt, &d),
+                }
+            }
+        };
+        let mut count = 0u64;
+        while let Some(item) = rows.next().await {
+            let item = item.inspect_err(|e| log(&stmt, started, &Err(clone_for_log(e))))?;
+            count += 1;
+            yield item;
+        }
+        log(&stmt, started, &Ok(count));
+    })
+}

@@ -1,0 +1,86 @@
+//! A Django-style ORM for Rust, checked at compile time.
+//!
+//! `#[derive(Model)]` on a plain struct generates typed column handles
+//! (`Song::length`), relation handles, `Song::objects()` and a `SongQuerySet`
+//! type you can extend. Querysets are lazy values; awaiting a terminal
+//! method (`all`, `get`, `first`, `count`, `exists`, `stream`) renders one
+//! SQL statement for the connected backend (SQLite, PostgreSQL,
+//! MySQL/MariaDB) and runs it through sqlx.
+//!
+//! ```no_run
+//! use orm_runtime::prelude::*;
+//!
+//! #[derive(Model, Debug, Clone)]
+//! pub struct User {
+//!     #[orm(primary_key)]
+//!     pub id: i64,
+//!     #[orm(max_length = 127)]
+//!     pub name: String,
+//! }
+//!
+//! # async fn demo() -> orm_runtime::Result<()> {
+//! let db = Db::connect("sqlite::memory:").await?;
+//! db.create_tables(&[User::META]).await?;
+//! let alex = User::objects().create(&db, User { id: 0, name: "alex".into() }).await?;
+//! let found = User::objects().filter(User::name.icontains("ALE")).get(&db).await?;
+//! assert_eq!(found.id, alex.id);
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+
+extern crate self as orm_runtime;
+
+mod db;
+mod dialect;
+mod error;
+pub mod exec;
+mod model_ext;
+mod related;
+pub mod render;
+mod terminal;
+
+pub use db::{Conn, Db, PoolConfig, Tx};
+pub use dialect::Dialect;
+pub use error::{ConstraintKind, DecodeError, Error, Result};
+pub use exec::Executor;
+pub use model_ext::ModelExt;
+pub use orm_core::{
+    ast, column, expr, field, lookup, model, order, q, queryset, relation, row, value,
+};
+pub use orm_macros::{DbEnum, Model};
+pub use related::RelatedSetExt;
+pub use render::Statement;
+pub use terminal::QuerySetExt;
+
+/// Everything needed to declare models and query them.
+pub mod prelude {
+    pub use crate::{
+        Conn, ConstraintKind, Db, DbEnum, Dialect, Error, Executor, Model, ModelExt, PoolConfig,
+        QuerySetExt, RelatedSetExt, Statement, Tx,
+    };
+    pub use orm_core::column::Column;
+    pub use orm_core::expr::{Expr, F, IntoExpr};
+    pub use orm_core::field::{FieldType, ForeignKey, ManyToMany};
+    pub use orm_core::lookup::Lookups;
+    pub use orm_core::model::Model as _;
+    pub use orm_core::order::{Order, Sortable};
+    pub use orm_core::q::Q;
+    pub use orm_core::queryset::{QuerySet, QuerySetBuilder};
+}
+
+/// Paths used by generated code. Not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use orm_core::ast::ExprNode;
+    pub use orm_core::column::Column;
+    pub use orm_core::expr::IntoExpr;
+    pub use orm_core::field::{Choices, FieldType, ForeignKey};
+    pub use orm_core::model::{
+        DefaultValue, FieldMeta, ForeignKeyMeta, IndexMeta, ManyToManyMeta, Model, ModelMeta,
+        OnDelete, decode_field,
+    };
+    pub use orm_core::queryset::{QuerySet, QuerySetBuilder};
+    pub use orm_core::relation::ManyToManyRel;
+    pub use orm_core::row::{DecodeError, RowReader};
+    pub use orm_core::value::{ColumnType, Kind, Value};
+}

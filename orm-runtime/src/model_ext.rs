@@ -1,0 +1,206 @@
+//! Writes of single rows: insert (returning the primary key on every
+//! backend), save (update by primary key), delete and refresh.
+
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+use crate::exec::{self, Executor, ModelDecoder, ValuesDecoder};
+use crate::render;
+use crate::render::select::Projection;
+use orm_core::ast::{CmpOp, ColumnRef, Cond, Delete, ExprNode, Insert, Select, Update};
+use orm_core::field::FieldType;
+use orm_core::model::Model;
+use orm_core::row::RowReader;
+use orm_core::value::Value;
+use std::future::Future;
+
+/// `pk = value` on a model's own table.
+pub(crate) fn pk_cond<M: Model>(pk: &M::Pk) -> Cond {
+    Cond::Cmp {
+        lhs: ExprNode::Column(ColumnRef::local(M::META.pk().column, false)),
+        op: CmpOp::Eq,
+        rhs: ExprNode::Value(pk.to_value()),
+    }
+}
+
+/// Decodes a primary key from a value returned by the database.
+fn pk_from_value<M: Model>(v: Value) -> Result<M::Pk> {
+    M::Pk::decode(&mut ValueReader(Some(v))).map_err(|message| {
+        Error::Decode(orm_core::row::DecodeError {
+            model: M::META.name,
+            column: M::META.pk().column,
+            expected: std::any::type_name::<M::Pk>(),
+            message,
+        })
+    })
+}
+
+/// Reads one already-decoded value, converting between integer widths.
+struct ValueReader(Option<Value>);
+
+macro_rules! value_reader {
+    ($($m:ident -> $t:ty : $($pat:pat => $e:expr),*;)*) => {
+        impl RowReader for ValueReader {
+            $(fn $m(&mut self) -> Result<Option<$t>, String> {
+                match self.0.take() {
+                    None | Some(Value::Null(_)) => Ok(None),
+                    $(Some($pat) => $e.map(Some),)*
+                    Some(other) => Err(format!("unexpected value {other:?}")),
+                }
+            })*
+            fn skip(&mut self) {
+                self.0 = None;
+            }
+        }
+    };
+}
+
+fn ok<T>(v: T) -> Result<T, String> {
+    Ok(v)
+}
+
+fn int<T: TryFrom<i64>>(v: i64) -> Result<T, String> {
+    T::try_from(v).map_err(|_| format!("{v} is out of range"))
+}
+
+value_reader! {
+    read_bool -> bool: Value::Bool(b) => ok(b);
+    read_i16 -> i16: Value::I16(i) => ok(i), Value::I32(i) => int(i64::from(i)), Value::I64(i) => int(i);
+    read_i32 -> i32: Value::I32(i) => ok(i), Value::I16(i) => ok(i32::from(i)), Value::I64(i) => int(i);
+    read_i64 -> i64: Value::I64(i) => ok(i), Value::I32(i) => ok(i64::from(i)), Value::I16(i) => ok(i64::from(i));
+    read_f32 -> f32: Value::F32(x) => ok(x);
+    read_f64 -> f64: Value::F64(x) => ok(x);
+    read_string -> String: Value::String(s) => ok(s);
+    read_bytes -> Vec<u8>: Value::Bytes(b) => ok(b);
+    read_decimal -> rust_decimal::Decimal: Value::Decimal(d) => ok(d);
+    read_date -> chrono::NaiveDate: Value::Date(d) => ok(d);
+    read_datetime -> chrono::NaiveDateTime: Value::DateTime(d) => ok(d);
+    read_datetime_utc -> chrono::DateTime<chrono::Utc>: Value::DateTimeUtc(d) => ok(d);
+    read_uuid -> uuid::Uuid: Value::Uuid(u) => ok(u);
+    read_json -> serde_json::Value: Value::Json(j) => ok(j);
+}
+
+/// Single-row writes on every model.
+pub trait ModelExt: Model {
+    /// Inserts the row. An auto-increment primary key is assigned by the
+    /// database and stored back into `self` (RETURNING on PostgreSQL and
+    /// SQLite, the last insert id on MySQL).
+    fn insert<'a, E: Executor + ?Sized>(
+        &'a mut self,
+        db: &'a E,
+    ) -> impl Future<Output = Result<()>> + Send + 'a {
+        async move {
+            let meta = Self::META;
+            let pk = meta.pk();
+            let mut ins = Insert {
+                table: meta.table,
+                columns: Vec::new(),
+                rows: Vec::new(),
+                returning: None,
+            };
+            let mut row = Vec::with_capacity(meta.fields.len());
+            for (f, v) in meta.fields.iter().zip(self.values()) {
+                if f.primary_key && f.auto_increment {
+                    continue;
+                }
+                ins.columns.push(f.column);
+                row.push(v);
+            }
+            ins.rows.push(row);
+            if pk.auto_increment {
+                ins.returning = Some(pk.column);
+            }
+            let dialect = db.dialect();
+            let stmt = render::write::insert(&ins, dialect)?;
+            if !pk.auto_increment {
+                exec::execute(db, &stmt).await?;
+                return Ok(());
+            }
+            let value = if dialect == Dialect::MySql {
+                let r = exec::execute(db, &stmt).await?;
+                let id = r.last_insert_id.unwrap_or(0);
+                Value::I64(
+                    i64::try_from(id)
+                        .map_err(|_| Error::Usage(format!("insert id {id} exceeds i64")))?,
+                )
+            } else {
+                let mut rows = exec::fetch(db, &stmt, &ValuesDecoder(vec![pk.ty.kind])).await?;
+                rows.pop()
+                    .and_then(|mut r| r.pop())
+                    .ok_or(Error::NotFound { model: meta.name })?
+            };
+            self.set_pk(pk_from_value::<Self>(value)?);
+            Ok(())
+        }
+    }
+
+    /// Writes every column of the row to the database row with the same
+    /// primary key (Django's `save()` of an existing row). Fails with
+    /// `Error::NotFound` if no such row exists.
+    fn save<'a, E: Executor + ?Sized>(
+        &'a self,
+        db: &'a E,
+    ) -> impl Future<Output = Result<()>> + Send + 'a {
+        async move {
+            let meta = Self::META;
+            let set = meta
+                .fields
+                .iter()
+                .zip(self.values())
+                .filter(|(f, _)| !f.primary_key)
+                .map(|(f, v)| (f.column, ExprNode::Value(v)))
+                .collect();
+            let up = Update {
+                table: meta.table,
+                set,
+                filter: vec![pk_cond::<Self>(self.pk())],
+            };
+            let r = exec::execute(db, &render::write::update(&up, db.dialect())?).await?;
+            if r.rows_affected == 0 {
+                return Err(Error::NotFound { model: meta.name });
+            }
+            Ok(())
+        }
+    }
+
+    /// Deletes the row; returns the number of rows deleted (0 or 1).
+    /// Referencing rows follow their `on_delete` rule in the database.
+    fn delete<'a, E: Executor + ?Sized>(
+        &'a self,
+        db: &'a E,
+    ) -> impl Future<Output = Result<u64>> + Send + 'a {
+        async move {
+            let del = Delete {
+                table: Self::META.table,
+                filter: vec![pk_cond::<Self>(self.pk())],
+            };
+            Ok(
+                exec::execute(db, &render::write::delete(&del, db.dialect())?)
+                    .await?
+                    .rows_affected,
+            )
+        }
+    }
+
+    /// Reloads every column from the database (Django's
+    /// `refresh_from_db()`).
+    fn refresh<'a, E: Executor + ?Sized>(
+        &'a mut self,
+        db: &'a E,
+    ) -> impl Future<Output = Result<()>> + Send + 'a {
+        async move {
+            let mut select = Select::for_model(Self::META);
+            select.filter.push(pk_cond::<Self>(self.pk()));
+            let stmt = render::select::render(&select, Projection::Columns, db.dialect())?;
+            let row = exec::fetch(db, &stmt, &ModelDecoder::<Self>::new())
+                .await?
+                .pop()
+                .ok_or(Error::NotFound {
+                    model: Self::META.name,
+                })?;
+            *self = row;
+            Ok(())
+        }
+    }
+}
+
+impl<M: Model> ModelExt for M {}

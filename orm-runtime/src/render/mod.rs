@@ -1,0 +1,116 @@
+//! The renderer: the only place SQL text is written. One walk over the
+//! statement tree with small per-dialect hooks (quoting, placeholders,
+//! pattern matching, NULL ordering, LIMIT forms). Every value leaves as a
+//! bound parameter written by the same call that writes its placeholder.
+
+pub mod ddl;
+pub mod select;
+pub mod transaction;
+pub mod write;
+
+use crate::dialect::Dialect;
+use orm_core::value::Value;
+use std::fmt::Write as _;
+
+/// A rendered statement: SQL text and the values bound to its placeholders.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement {
+    /// The dialect it was rendered for.
+    pub dialect: Dialect,
+    /// SQL text with placeholders.
+    pub sql: String,
+    /// Bound values, in placeholder order.
+    pub binds: Vec<Value>,
+}
+
+impl std::fmt::Display for Statement {
+    /// The SQL, then the binds, e.g. `SELECT .. WHERE "t0"."id" = $1 -- binds: [I64(1)]`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.sql)?;
+        if !self.binds.is_empty() {
+            write!(f, " -- binds: {:?}", self.binds)?;
+        }
+        Ok(())
+    }
+}
+
+/// Accumulates SQL text and binds for one statement.
+pub(crate) struct Writer {
+    pub dialect: Dialect,
+    pub sql: String,
+    pub binds: Vec<Value>,
+    next_alias: usize,
+}
+
+impl Writer {
+    pub fn new(dialect: Dialect) -> Self {
+        Writer {
+            dialect,
+            sql: String::with_capacity(256),
+            binds: Vec::new(),
+            next_alias: 0,
+        }
+    }
+
+    pub fn finish(self) -> Statement {
+        Statement {
+            dialect: self.dialect,
+            sql: self.sql,
+            binds: self.binds,
+        }
+    }
+
+    /// Literal SQL syntax (keywords, operators) chosen by the renderer.
+    pub fn raw(&mut self, s: &str) {
+        self.sql.push_str(s);
+    }
+
+    /// A quoted identifier.
+    pub fn ident(&mut self, name: &str) {
+        let q = match self.dialect {
+            Dialect::MySql => '`',
+            _ => '"',
+        };
+        self.sql.push(q);
+        for ch in name.chars() {
+            if ch == q {
+                self.sql.push(q);
+            }
+            self.sql.push(ch);
+        }
+        self.sql.push(q);
+    }
+
+    /// A placeholder and its value.
+    pub fn bind(&mut self, v: Value) {
+        self.binds.push(v);
+        match self.dialect {
+            Dialect::Postgres => {
+                let _ = write!(self.sql, "${}", self.binds.len());
+            }
+            _ => self.sql.push('?'),
+        }
+    }
+
+    /// A fresh table alias (`t0`, `t1`, ...), unique within the statement.
+    pub fn alias(&mut self) -> String {
+        let a = format!("t{}", self.next_alias);
+        self.next_alias += 1;
+        a
+    }
+
+    /// A string literal for DDL (defaults, CHECK lists), where parameters are
+    /// not allowed.
+    pub fn str_literal(&mut self, s: &str) {
+        self.sql.push('\'');
+        for ch in s.chars() {
+            match ch {
+                '\'' => self.sql.push_str("''"),
+                '\\' if self.dialect == Dialect::MySql => self.sql.push_str("\\\\"),
+                '\0' => {}
+                c => self.sql.push(c),
+            }
+        }
+        self.sql.push('\'');
+    }
+}
