@@ -89,10 +89,7 @@ impl<M, P: Model> Column<M, ForeignKey<P>> {
 
 impl<M, P: Model> Column<M, Option<ForeignKey<P>>> {
     /// Follows a nullable foreign key (LEFT JOIN); the result is nullable.
-    pub fn then<U: FieldType>(self, next: Column<P, U>) -> Column<M, Option<U>>
-    where
-        Option<U>: FieldType,
-    {
+    pub fn then<U: FieldType>(self, next: Column<P, U>) -> Column<M, U::Nullable> {
         let c: Column<M, U> = self.join(next, true);
         Column {
             column: c.column,

@@ -29,6 +29,9 @@ pub trait FieldType: Sized + Send + Sync + 'static {
     /// The type values are compared with: the type itself, the inner type of
     /// an `Option`, the primary key type of a `ForeignKey`.
     type Compare: 'static;
+    /// The type of this field seen through a nullable join: `Option<Self>`,
+    /// or `Self` when it is already an `Option`.
+    type Nullable: FieldType<Compare = Self::Compare>;
     /// The declared column type.
     const COLUMN_TYPE: ColumnType;
     /// Whether the column admits NULL.
@@ -49,6 +52,7 @@ macro_rules! primitive {
     ($($t:ty => $kind:ident, $read:ident, $v:ident;)*) => {$(
         impl FieldType for $t {
             type Compare = $t;
+            type Nullable = Option<$t>;
             const COLUMN_TYPE: ColumnType = ColumnType::of(Kind::$kind);
             fn to_value(&self) -> Value {
                 Value::$v(self.clone())
@@ -79,6 +83,7 @@ primitive! {
 
 impl<T: FieldType> FieldType for Option<T> {
     type Compare = T::Compare;
+    type Nullable = Option<T>;
     const COLUMN_TYPE: ColumnType = T::COLUMN_TYPE;
     const NULLABLE: bool = true;
     const CHOICES: Choices = T::CHOICES;
@@ -177,6 +182,7 @@ impl<T: Model> From<&T> for ForeignKey<T> {
 
 impl<T: Model> FieldType for ForeignKey<T> {
     type Compare = <T::Pk as FieldType>::Compare;
+    type Nullable = Option<ForeignKey<T>>;
     const COLUMN_TYPE: ColumnType = <T::Pk as FieldType>::COLUMN_TYPE;
     fn to_value(&self) -> Value {
         self.id.to_value()

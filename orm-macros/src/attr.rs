@@ -35,7 +35,7 @@ pub struct FieldInput {
     pub max_length: Option<SpannedValue<u32>>,
     pub unique: Flag,
     pub index: Flag,
-    pub default: Option<syn::Expr>,
+    pub default: Option<RawExpr>,
     pub related_name: Option<SpannedValue<String>>,
     pub on_delete: Option<SpannedValue<String>>,
     pub max_digits: Option<SpannedValue<u32>>,
@@ -67,4 +67,14 @@ pub struct VariantInput {
     pub discriminant: Option<syn::Expr>,
     /// The stored text of a text enum.
     pub rename: Option<String>,
+}
+
+/// An attribute value kept as written (`default = "text"` stays a string
+/// literal instead of being parsed as an expression).
+pub struct RawExpr(pub syn::Expr);
+
+impl darling::FromMeta for RawExpr {
+    fn from_expr(expr: &syn::Expr) -> darling::Result<Self> {
+        Ok(RawExpr(expr.clone()))
+    }
 }

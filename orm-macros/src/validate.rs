@@ -635,7 +635,7 @@ fn field(f: FieldInput, model: &Ident, table: &str) -> Result<FieldDef> {
     let default = f
         .default
         .as_ref()
-        .and_then(|e| match default_lit(e, class) {
+        .and_then(|e| match default_lit(&e.0, class) {
             Ok(d) => Some(d),
             Err(e) => {
                 errors.push(e);

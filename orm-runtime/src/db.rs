@@ -70,6 +70,19 @@ impl std::fmt::Debug for Db {
     }
 }
 
+/// Opens one connection directly, so an unreachable server reports the
+/// driver's own error at once instead of a pool timeout.
+async fn probe<O>(opts: &O) -> Result<()>
+where
+    O: sqlx::ConnectOptions,
+    O::Connection: Sized,
+{
+    use sqlx::Connection;
+    let conn = opts.connect().await.map_err(Error::Connection)?;
+    let _ = conn.close().await;
+    Ok(())
+}
+
 fn apply<DB: sqlx::Database>(cfg: &PoolConfig) -> sqlx::pool::PoolOptions<DB> {
     sqlx::pool::PoolOptions::<DB>::new()
         .max_connections(cfg.max_connections)
@@ -114,6 +127,7 @@ impl Db {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts =
                 sqlx::postgres::PgConnectOptions::from_str(url).map_err(Error::Connection)?;
+            probe(&opts).await?;
             let pool = apply::<sqlx::Postgres>(&cfg)
                 .connect_with(opts)
                 .await
@@ -123,6 +137,7 @@ impl Db {
             let url = url.replacen("mariadb://", "mysql://", 1);
             let opts =
                 sqlx::mysql::MySqlConnectOptions::from_str(&url).map_err(Error::Connection)?;
+            probe(&opts).await?;
             let pool = apply::<sqlx::MySql>(&cfg)
                 .connect_with(opts)
                 .await

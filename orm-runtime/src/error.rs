@@ -103,7 +103,7 @@ impl Error {
                     sqlx::error::ErrorKind::ForeignKeyViolation => Some(ConstraintKind::ForeignKey),
                     sqlx::error::ErrorKind::NotNullViolation => Some(ConstraintKind::NotNull),
                     sqlx::error::ErrorKind::CheckViolation => Some(ConstraintKind::Check),
-                    _ => None,
+                    _ => sqlite_kind(&message),
                 };
                 match kind {
                     Some(kind) => Error::Constraint {
@@ -148,6 +148,21 @@ impl Error {
     pub fn is_not_found(&self) -> bool {
         matches!(self, Error::NotFound { .. })
     }
+}
+
+/// SQLite reports some violations (a RESTRICT on delete, checked at the end
+/// of the statement) with the plain SQLITE_CONSTRAINT code; its messages
+/// name the kind.
+fn sqlite_kind(message: &str) -> Option<ConstraintKind> {
+    [
+        ("UNIQUE constraint failed", ConstraintKind::Unique),
+        ("FOREIGN KEY constraint failed", ConstraintKind::ForeignKey),
+        ("NOT NULL constraint failed", ConstraintKind::NotNull),
+        ("CHECK constraint failed", ConstraintKind::Check),
+    ]
+    .into_iter()
+    .find(|(prefix, _)| message.starts_with(prefix))
+    .map(|(_, kind)| kind)
 }
 
 impl From<sqlx::Error> for Error {

@@ -311,6 +311,7 @@ impl Backend for sqlx::MySql {
         let mut a = sqlx::mysql::MySqlArguments::default();
         for v in binds {
             let r = match v {
+                Value::Null(Kind::DateTimeUtc) => a.add(Option::<NaiveDateTime>::None),
                 Value::Null(k) => typed_null!(a, k, uuid = Vec<u8>, json = String),
                 Value::Bool(b) => a.add(*b),
                 Value::I16(i) => a.add(*i),
@@ -323,7 +324,8 @@ impl Backend for sqlx::MySql {
                 Value::Decimal(d) => a.add(*d),
                 Value::Date(d) => a.add(*d),
                 Value::DateTime(d) => a.add(*d),
-                Value::DateTimeUtc(d) => a.add(*d),
+                // As DATETIME: a TIMESTAMP parameter would overflow after 2038-01-19.
+                Value::DateTimeUtc(d) => a.add(d.naive_utc()),
                 Value::Uuid(u) => a.add(u.as_bytes().as_slice()),
                 Value::Json(j) => a.add(j.to_string()),
             };

@@ -137,6 +137,7 @@ pub fn expand(input: EnumInput) -> Result<TokenStream> {
             #[automatically_derived]
             impl #p::FieldType for #ident {
                 type Compare = #ident;
+                type Nullable = ::core::option::Option<#ident>;
                 const COLUMN_TYPE: #p::ColumnType = #column_type;
                 const CHOICES: #p::Choices = #choices;
                 fn to_value(&self) -> #p::Value {

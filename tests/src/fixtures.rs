@@ -1,0 +1,92 @@
+//! Seed data for the bookshop suites, with known values the tests assert.
+
+use crate::models::*;
+use chrono::NaiveDate;
+use orm_runtime::prelude::*;
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+/// The rows `bookshop` inserted, with their assigned keys.
+pub struct Bookshop {
+    /// Penguin (UK), O'Reilly (US), Small Press (no country).
+    pub publishers: Vec<Publisher>,
+    /// Alice 40, Bob 35 (mentor Alice), Carol 50, dave 28 (mentor Bob).
+    pub authors: Vec<Author>,
+    /// See `bookshop`.
+    pub books: Vec<Book>,
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+}
+
+/// A decimal from text.
+pub fn dec(s: &str) -> Decimal {
+    Decimal::from_str(s).unwrap_or_default()
+}
+
+/// Creates the schema and inserts the bookshop:
+///
+/// | title                  | publisher   | pages | chapters | rating | price | published  |
+/// |------------------------|-------------|-------|----------|--------|-------|------------|
+/// | Rust in Action         | O'Reilly    | 456   | 11       | 4.5    | 39.99 | 2021-08-10 |
+/// | Programming Rust       | O'Reilly    | 738   | 21       | 4.7    | 49.99 | 2021-07-20 |
+/// | The Hobbit             | Penguin     | 310   | 19       | 4.8    | 9.99  | 1937-09-21 |
+/// | 100% Pure_Luck         | Small Press | 120   | 12       | 3.1    | 5.00  | 2020-01-01 |
+/// | the hobbit companion   | Penguin     | 200   | 25       | 3.9    | 15.50 | 1990-05-05 |
+pub async fn bookshop(db: &Db) -> Result<Bookshop, Error> {
+    crate::create_schema(db).await?;
+    let mut publishers = Vec::new();
+    for (name, country) in [("Penguin", Some("UK")), ("O'Reilly", Some("US")), ("Small Press", None)] {
+        let p = Publisher { id: 0, name: name.into(), country: country.map(Into::into) };
+        publishers.push(Publisher::objects().create(db, p).await?);
+    }
+    let mut authors: Vec<Author> = Vec::new();
+    for (name, age, mentor) in [("Alice", 40, None), ("Bob", 35, Some(0usize)), ("Carol", 50, None), ("dave", 28, Some(1))] {
+        let a = Author {
+            id: 0,
+            name: name.into(),
+            age,
+            mentor: mentor.map(|i| ForeignKey::new(authors[i].id)),
+            friends: ManyToMany::default(),
+        };
+        authors.push(Author::objects().create(db, a).await?);
+    }
+    let rows = [
+        ("Rust in Action", 1, 456, 11, 4.5, "39.99", date(2021, 8, 10)),
+        ("Programming Rust", 1, 738, 21, 4.7, "49.99", date(2021, 7, 20)),
+        ("The Hobbit", 0, 310, 19, 4.8, "9.99", date(1937, 9, 21)),
+        ("100% Pure_Luck", 2, 120, 12, 3.1, "5.00", date(2020, 1, 1)),
+        ("the hobbit companion", 0, 200, 25, 3.9, "15.50", date(1990, 5, 5)),
+    ];
+    let mut books = Vec::new();
+    for (title, p, pages, chapters, rating, price, published) in rows {
+        let b = Book {
+            id: 0,
+            title: title.into(),
+            publisher: ForeignKey::new(publishers[p].id),
+            pages,
+            chapters,
+            rating,
+            price: dec(price),
+            published,
+            authors: ManyToMany::default(),
+        };
+        books.push(Book::objects().create(db, b).await?);
+    }
+    Ok(Bookshop { publishers, authors, books })
+}
+
+/// Titles of books, sorted, for order-independent comparisons.
+pub fn titles(books: &[Book]) -> Vec<String> {
+    let mut t: Vec<String> = books.iter().map(|b| b.title.clone()).collect();
+    t.sort();
+    t
+}
+
+/// Sorted owned strings from literals.
+pub fn sorted(items: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = items.iter().map(|s| s.to_string()).collect();
+    v.sort();
+    v
+}

@@ -1,0 +1,291 @@
+//! Models shared by the suites: a bookshop (publishers, books, authors with
+//! symmetrical friendships and mentors, loans), clubs with an explicit
+//! through model, a row of every supported type, and a task tracker.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use orm_runtime::model::ModelMeta;
+use orm_runtime::prelude::*;
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+/// Every shared model, referenced models first.
+pub const ALL: &[&ModelMeta] = &[
+    Publisher::META,
+    Author::META,
+    Book::META,
+    Loan::META,
+    Club::META,
+    Person::META,
+    Membership::META,
+    AllTypes::META,
+    Ticket::META,
+    TaskUser::META,
+    Task::META,
+];
+
+/// A publisher.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Publisher {
+    /// Key.
+    #[orm(primary_key)]
+    pub id: i64,
+    /// Unique name.
+    #[orm(max_length = 100, unique)]
+    pub name: String,
+    /// Country, if known.
+    #[orm(max_length = 50)]
+    pub country: Option<String>,
+}
+
+/// An author; friendships are symmetrical, mentors optional.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Author {
+    /// Key.
+    #[orm(primary_key)]
+    pub id: i64,
+    /// Name.
+    #[orm(max_length = 100)]
+    pub name: String,
+    /// Age in years.
+    pub age: i32,
+    /// Another author; set to NULL when the mentor is deleted.
+    #[orm(on_delete = "set_null", related_name = "mentees")]
+    pub mentor: Option<ForeignKey<Author>>,
+    /// Symmetrical friendships (automatic join table `author_friends`).
+    pub friends: ManyToMany<Author>,
+}
+
+/// A book.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[orm(table = "books", index(publisher, rating), unique_together(publisher, title))]
+pub struct Book {
+    /// Key.
+    #[orm(primary_key)]
+    pub id: i64,
+    /// Title.
+    #[orm(max_length = 200)]
+    pub title: String,
+    /// The publisher; deleting it deletes its books.
+    #[orm(related_name = "books")]
+    pub publisher: ForeignKey<Publisher>,
+    /// Page count.
+    #[orm(min_value = 0)]
+    pub pages: i32,
+    /// Chapter count.
+    #[orm(default = 1)]
+    pub chapters: i32,
+    /// Average rating.
+    pub rating: f64,
+    /// Price.
+    #[orm(max_digits = 8, decimal_places = 2)]
+    pub price: Decimal,
+    /// Publication date.
+    pub published: NaiveDate,
+    /// Authors (automatic join table `books_authors`).
+    pub authors: ManyToMany<Author>,
+}
+
+/// A loan of a book; a book on loan cannot be deleted.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Loan {
+    /// Key.
+    #[orm(primary_key)]
+    pub id: i64,
+    /// The book lent.
+    #[orm(on_delete = "restrict")]
+    pub book: ForeignKey<Book>,
+    /// Borrower.
+    #[orm(column = "borrower_name", max_length = 100)]
+    pub borrower: String,
+}
+
+/// A club whose members join through `Membership`.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Club {
+    /// Key.
+    #[orm(primary_key)]
+    pub id: i64,
+    /// Name.
+    #[orm(max_length = 100)]
+    pub name: String,
+    /// Members, through the explicit `Membership` model.
+    #[orm(through = Membership, through_fields(club, person))]
+    pub members: ManyToMany<Person>,
+}
+
+/// A person.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Person {
+    /// Key.
+    #[orm(primary_key)]
+    pub id: i64,
+    /// Name.
+    #[orm(max_length = 100)]
+    pub name: String,
+}
+
+/// The through model of `Club::members`.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[orm(unique_together(club, person))]
+pub struct Membership {
+    /// Key.
+    #[orm(primary_key)]
+    pub id: i64,
+    /// The club.
+    pub club: ForeignKey<Club>,
+    /// The member.
+    pub person: ForeignKey<Person>,
+    /// Role; filled by the database default when added through the relation.
+    #[orm(max_length = 20, default = "member")]
+    pub role: String,
+}
+
+/// An enum stored as an integer.
+#[derive(DbEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// 0
+    NotStarted = 0,
+    /// 1
+    InProgress = 1,
+    /// 2
+    Deploy = 2,
+    /// 3
+    Done = 3,
+}
+
+/// An enum stored as text.
+#[derive(DbEnum, Debug, Clone, Copy, PartialEq, Eq)]
+#[orm(repr = "text")]
+pub enum Priority {
+    /// "low"
+    #[orm(rename = "low")]
+    Low,
+    /// "medium"
+    #[orm(rename = "medium")]
+    Medium,
+    /// "high"
+    #[orm(rename = "high")]
+    High,
+    /// "critical"
+    #[orm(rename = "critical")]
+    Critical,
+}
+
+/// One column of every supported type, and a nullable twin of each.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct AllTypes {
+    /// Key.
+    pub id: i64,
+    /// i16
+    pub small: i16,
+    /// i32
+    pub int: i32,
+    /// i64
+    pub big: i64,
+    /// f32
+    pub float: f32,
+    /// f64
+    pub double: f64,
+    /// bool
+    pub flag: bool,
+    /// unbounded text
+    pub text: String,
+    /// bounded text
+    #[orm(max_length = 20)]
+    pub code: String,
+    /// bytes
+    pub bytes: Vec<u8>,
+    /// decimal
+    #[orm(max_digits = 30, decimal_places = 10)]
+    pub amount: Decimal,
+    /// date
+    pub day: NaiveDate,
+    /// date and time
+    pub at: NaiveDateTime,
+    /// instant in UTC
+    pub instant: DateTime<Utc>,
+    /// uuid
+    pub uid: Uuid,
+    /// json
+    pub doc: serde_json::Value,
+    /// int enum
+    pub status: Status,
+    /// text enum
+    pub priority: Priority,
+    /// nullable twins
+    pub o_small: Option<i16>,
+    /// .
+    pub o_int: Option<i32>,
+    /// .
+    pub o_big: Option<i64>,
+    /// .
+    pub o_float: Option<f32>,
+    /// .
+    pub o_double: Option<f64>,
+    /// .
+    pub o_flag: Option<bool>,
+    /// .
+    pub o_text: Option<String>,
+    /// .
+    pub o_bytes: Option<Vec<u8>>,
+    /// .
+    #[orm(max_digits = 12, decimal_places = 4)]
+    pub o_amount: Option<Decimal>,
+    /// .
+    pub o_day: Option<NaiveDate>,
+    /// .
+    pub o_at: Option<NaiveDateTime>,
+    /// .
+    pub o_instant: Option<DateTime<Utc>>,
+    /// .
+    pub o_uid: Option<Uuid>,
+    /// .
+    pub o_doc: Option<serde_json::Value>,
+    /// .
+    pub o_status: Option<Status>,
+    /// .
+    pub o_priority: Option<Priority>,
+}
+
+/// A model keyed by a UUID the application chooses.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Ticket {
+    /// Key (not auto-assigned).
+    #[orm(primary_key)]
+    pub id: Uuid,
+    /// Title.
+    #[orm(max_length = 100)]
+    pub title: String,
+}
+
+/// A user of the task tracker.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[orm(table = "task_user")]
+pub struct TaskUser {
+    /// Key.
+    #[orm(primary_key)]
+    pub id: i64,
+    /// Name.
+    #[orm(max_length = 50, unique)]
+    pub name: String,
+}
+
+/// A task.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Task {
+    /// Key.
+    #[orm(primary_key)]
+    pub id: i64,
+    /// Title.
+    #[orm(max_length = 50)]
+    pub title: String,
+    /// Assignee.
+    #[orm(related_name = "tasks")]
+    pub user: ForeignKey<TaskUser>,
+    /// Priority, stored as text.
+    pub priority: Priority,
+    /// Status, stored as an integer.
+    pub status: Status,
+    /// Hours spent.
+    pub hours: i32,
+}

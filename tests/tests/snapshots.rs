@@ -1,0 +1,617 @@
+//! SQL snapshots of every statement shape the renderer writes, each shown
+//! for all three dialects side by side so differences are easy to review.
+//!
+//! Regenerate with `INSTA_UPDATE=always cargo test -p orm-tests --test snapshots`
+//! and review the diff of `tests/snapshots/`.
+
+use chrono::NaiveDate;
+use orm_runtime::ast::{Delete, ExprNode, Insert, Select, Update};
+use orm_runtime::prelude::*;
+use orm_runtime::render::select::{Projection, render};
+use orm_runtime::render::{ddl, transaction, write};
+use orm_runtime::value::{Kind, Value};
+use orm_tests::models::*;
+use rust_decimal::Decimal;
+
+/// Renders a statement for every dialect, one block per dialect.
+fn all_dialects(f: impl Fn(Dialect) -> Statement) -> String {
+    let mut out = String::new();
+    for d in Dialect::ALL {
+        let stmt = f(d);
+        assert_eq!(stmt.dialect, d, "statement rendered for the wrong dialect");
+        out.push_str(&format!(
+            "-- {}\n{}\n-- binds: {:?}\n\n",
+            label(d),
+            stmt.sql,
+            stmt.binds
+        ));
+    }
+    out.truncate(out.trim_end().len());
+    out
+}
+
+/// Like `all_dialects`, for statements rendered as plain text (DDL,
+/// transaction control).
+fn all_dialects_text(f: impl Fn(Dialect) -> Vec<String>) -> String {
+    let mut out = String::new();
+    for d in Dialect::ALL {
+        out.push_str(&format!("-- {}\n{};\n\n", label(d), f(d).join(";\n")));
+    }
+    out.truncate(out.trim_end().len());
+    out
+}
+
+fn label(d: Dialect) -> &'static str {
+    match d {
+        Dialect::Sqlite => "SQLite",
+        Dialect::Postgres => "PostgreSQL",
+        Dialect::MySql => "MySQL",
+    }
+}
+
+/// `to_sql` of a queryset, for every dialect.
+fn sql_of<Q: QuerySetExt>(qs: Q) -> String {
+    all_dialects(|d| qs.to_sql(d).expect("renders"))
+}
+
+/// A raw select rendered with a projection, for every dialect.
+fn projected(select: &Select, projection: Projection) -> String {
+    all_dialects(|d| render(select, projection, d).expect("renders"))
+}
+
+fn book() -> Book {
+    Book {
+        id: 7,
+        title: "Dune".into(),
+        publisher: ForeignKey::new(1),
+        pages: 412,
+        chapters: 48,
+        rating: 4.5,
+        price: Decimal::new(1999, 2),
+        published: NaiveDate::from_ymd_opt(1965, 8, 1).unwrap(),
+        authors: ManyToMany::default(),
+    }
+}
+
+fn author() -> Author {
+    Author {
+        id: 3,
+        name: "Frank".into(),
+        age: 60,
+        mentor: None,
+        friends: ManyToMany::default(),
+    }
+}
+
+fn club() -> Club {
+    Club {
+        id: 5,
+        name: "Readers".into(),
+        members: ManyToMany::default(),
+    }
+}
+
+// ---------------------------------------------------------------- SELECT
+
+#[test]
+fn select_plain_model() {
+    insta::assert_snapshot!("select_plain_model", sql_of(Book::objects()));
+}
+
+#[test]
+fn select_model_with_column_rename_and_uuid_pk() {
+    insta::assert_snapshot!(
+        "select_model_with_column_rename_and_uuid_pk",
+        sql_of(Loan::objects().filter(Loan::borrower.eq("ann")))
+            + "\n\n"
+            + &sql_of(Ticket::objects().filter(Ticket::id.eq(uuid::Uuid::nil())))
+    );
+}
+
+#[test]
+fn lookup_comparisons() {
+    let qs = Book::objects()
+        .filter(Book::id.eq(1))
+        .filter(Book::title.ne("Dune"))
+        .filter(Book::pages.gt(100))
+        .filter(Book::pages.gte(101))
+        .filter(Book::chapters.lt(50))
+        .filter(Book::chapters.lte(49))
+        .filter(Book::price.gt(Decimal::new(500, 2)))
+        .filter(Book::published.gte(NaiveDate::from_ymd_opt(2000, 1, 1).unwrap()));
+    insta::assert_snapshot!("lookup_comparisons", sql_of(qs));
+}
+
+#[test]
+fn lookup_in_range_isnull() {
+    let qs = Publisher::objects()
+        .filter(Publisher::id.is_in([1i64, 2, 3]))
+        .filter(Publisher::id.range(1, 10))
+        .filter(Publisher::country.isnull(true))
+        .filter(Publisher::name.isnull(false));
+    insta::assert_snapshot!("lookup_in_range_isnull", sql_of(qs));
+}
+
+#[test]
+fn lookup_in_empty_list() {
+    // An empty IN list matches nothing and binds nothing.
+    let qs = Publisher::objects().filter(Publisher::id.is_in(Vec::<i64>::new()));
+    insta::assert_snapshot!("lookup_in_empty_list", sql_of(qs));
+}
+
+#[test]
+fn lookup_enums() {
+    let qs = Task::objects()
+        .filter(Task::status.eq(Status::Done))
+        .filter(Task::priority.is_in([Priority::High, Priority::Critical]));
+    insta::assert_snapshot!("lookup_enums", sql_of(qs));
+}
+
+#[test]
+fn lookup_contains_vs_icontains() {
+    // Case-sensitive: GLOB on SQLite, LIKE elsewhere.
+    // Case-insensitive: LIKE .. ESCAPE on SQLite, ILIKE on PostgreSQL,
+    // LOWER(..) LIKE LOWER(..) on MySQL.
+    let qs = Book::objects()
+        .filter(Book::title.contains("Dune"))
+        .filter(Book::title.icontains("dune"));
+    insta::assert_snapshot!("lookup_contains_vs_icontains", sql_of(qs));
+}
+
+#[test]
+fn lookup_text_patterns() {
+    let qs = Book::objects()
+        .filter(Book::title.iexact("dune"))
+        .filter(Book::title.startswith("The"))
+        .filter(Book::title.istartswith("the"))
+        .filter(Book::title.endswith("End"))
+        .filter(Book::title.iendswith("end"));
+    insta::assert_snapshot!("lookup_text_patterns", sql_of(qs));
+}
+
+#[test]
+fn lookup_pattern_escaping() {
+    // Wildcards in the text match themselves: `%`, `_` and `\` are escaped
+    // for LIKE, `*`, `?` and `[` for GLOB.
+    let qs = Book::objects()
+        .filter(Book::title.contains(r"100% of_a*b?[c]\d"))
+        .filter(Book::title.icontains(r"100% of_a*b?[c]\d"));
+    insta::assert_snapshot!("lookup_pattern_escaping", sql_of(qs));
+}
+
+#[test]
+fn lookup_text_on_nullable_column() {
+    let qs = Publisher::objects().filter(Publisher::country.istartswith("ne"));
+    insta::assert_snapshot!("lookup_text_on_nullable_column", sql_of(qs));
+}
+
+#[test]
+fn q_and_or_not() {
+    let qs = Book::objects().filter(
+        (Book::title.eq("Dune") | Book::pages.gt(500)) & !Book::chapters.eq(1),
+    );
+    insta::assert_snapshot!("q_and_or_not", sql_of(qs));
+}
+
+#[test]
+fn q_nested_or_of_ands() {
+    let qs = Book::objects().filter(
+        (Book::pages.gt(100) & Book::pages.lt(200))
+            | (Book::rating.gte(4.0) & !(Book::title.startswith("A") | Book::title.startswith("B"))),
+    );
+    insta::assert_snapshot!("q_nested_or_of_ands", sql_of(qs));
+}
+
+#[test]
+fn exclude_non_null_column() {
+    let qs = Book::objects().exclude(Book::pages.lt(100));
+    insta::assert_snapshot!("exclude_non_null_column", sql_of(qs));
+}
+
+#[test]
+fn exclude_nullable_column() {
+    // Django semantics: rows where `country` is NULL are kept.
+    let qs = Publisher::objects().exclude(Publisher::country.eq("NL"));
+    insta::assert_snapshot!("exclude_nullable_column", sql_of(qs));
+}
+
+#[test]
+fn exclude_nullable_combined() {
+    // Guards inside OR under negation, an isnull lookup (never guarded),
+    // and a double negation (no guard).
+    let qs = AllTypes::objects()
+        .exclude(AllTypes::o_int.gt(5) | AllTypes::o_text.icontains("x") | AllTypes::o_day.isnull(true))
+        .exclude(!AllTypes::o_big.is_in([1i64, 2]));
+    insta::assert_snapshot!("exclude_nullable_combined", sql_of(qs));
+}
+
+#[test]
+fn exclude_nullable_f_comparison_and_expression() {
+    // A nullable column on either side of a comparison is guarded; an
+    // arithmetic expression over a nullable column is not (as in Django).
+    let qs = AllTypes::objects()
+        .exclude(AllTypes::int.eq(AllTypes::o_int))
+        .exclude((AllTypes::o_int * 2).gt(10));
+    insta::assert_snapshot!("exclude_nullable_f_comparison_and_expression", sql_of(qs));
+}
+
+// ------------------------------------------------------------------ JOINS
+
+#[test]
+fn join_inner_path() {
+    let qs = Book::objects().filter(Book::publisher.then(Publisher::name).eq("Acme"));
+    insta::assert_snapshot!("join_inner_path", sql_of(qs));
+}
+
+#[test]
+fn join_two_level_path() {
+    // Loan -> Book -> Publisher; the shared prefix is joined once.
+    let qs = Loan::objects()
+        .filter(Loan::book.then(Book::publisher.then(Publisher::name)).eq("Acme"))
+        .filter(Loan::book.then(Book::title).icontains("dune"))
+        .order_by(Loan::book.then(Book::publisher.then(Publisher::country)).asc());
+    insta::assert_snapshot!("join_two_level_path", sql_of(qs));
+}
+
+#[test]
+fn join_nullable_left_join() {
+    let qs = Author::objects()
+        .filter(Author::mentor.then(Author::name).eq("Ursula"))
+        .exclude(Author::mentor.then(Author::age).lt(30));
+    insta::assert_snapshot!("join_nullable_left_join", sql_of(qs));
+}
+
+#[test]
+fn join_nullable_two_level_left_join() {
+    // A LEFT JOIN taints every join after it.
+    let qs = Author::objects()
+        .filter(Author::mentor.then(Author::mentor.then(Author::name)).eq("Ursula"));
+    insta::assert_snapshot!("join_nullable_two_level_left_join", sql_of(qs));
+}
+
+// --------------------------------------------------------------- ORDERING
+
+#[test]
+fn order_by_several_keys_with_nullable() {
+    // PostgreSQL gets NULLS FIRST / NULLS LAST on nullable keys only.
+    let qs = Author::objects().order_by((
+        Author::mentor.desc(),
+        Author::name.asc(),
+        Author::mentor.then(Author::age).asc(),
+    ));
+    insta::assert_snapshot!("order_by_several_keys_with_nullable", sql_of(qs));
+}
+
+#[test]
+fn order_by_column_array_and_expression() {
+    let qs = Book::objects().order_by([
+        Book::rating.desc(),
+        (Book::pages / Book::chapters).asc(),
+        Book::publisher.then(Publisher::country).desc(),
+    ]);
+    insta::assert_snapshot!("order_by_column_array_and_expression", sql_of(qs));
+}
+
+#[test]
+fn order_by_bare_column_and_reverse() {
+    insta::assert_snapshot!(
+        "order_by_bare_column_and_reverse",
+        sql_of(Book::objects().order_by(Book::title))
+            + "\n\n"
+            + &sql_of(Book::objects().order_by((Book::title.asc(), Book::id.desc())).reverse())
+            + "\n\n"
+            + &sql_of(Book::objects().reverse())
+    );
+}
+
+// ------------------------------------------------------- F EXPRESSIONS
+
+#[test]
+fn f_column_comparisons() {
+    let qs = Book::objects()
+        .filter(Book::pages.gt(Book::chapters))
+        .filter(F(Book::chapters).lte(F(Book::pages)));
+    insta::assert_snapshot!("f_column_comparisons", sql_of(qs));
+}
+
+#[test]
+fn f_arithmetic() {
+    let qs = Book::objects()
+        .filter(Book::pages.gt(Book::chapters * 10))
+        .filter((Book::pages + Book::chapters).lt(1000))
+        .filter(Book::price.gte((Book::price - Decimal::new(5, 0)) / Decimal::new(2, 0)))
+        .filter(Book::rating.range(Book::rating - 1.0, 5.0));
+    insta::assert_snapshot!("f_arithmetic", sql_of(qs));
+}
+
+#[test]
+fn f_arithmetic_through_join() {
+    let qs = Loan::objects().filter(Loan::book.then(Book::pages).gt(Loan::book.then(Book::chapters) * 2));
+    insta::assert_snapshot!("f_arithmetic_through_join", sql_of(qs));
+}
+
+// ------------------------------------------------ DISTINCT, LIMIT, OFFSET
+
+#[test]
+fn distinct() {
+    let qs = Book::objects()
+        .filter(Book::publisher.then(Publisher::country).eq("NL"))
+        .distinct();
+    insta::assert_snapshot!("distinct", sql_of(qs));
+}
+
+#[test]
+fn distinct_order_by_joined_column() {
+    // PostgreSQL (and MySQL with ONLY_FULL_GROUP_BY) reject ORDER BY
+    // expressions missing from a SELECT DISTINCT list; recorded as is.
+    let qs = Book::objects()
+        .distinct()
+        .order_by(Book::publisher.then(Publisher::name).asc());
+    insta::assert_snapshot!("distinct_order_by_joined_column", sql_of(qs));
+}
+
+#[test]
+fn limit() {
+    insta::assert_snapshot!("limit", sql_of(Book::objects().limit(10)));
+}
+
+#[test]
+fn offset_without_limit() {
+    // SQLite: LIMIT -1; MySQL: LIMIT 18446744073709551615; PostgreSQL: bare OFFSET.
+    insta::assert_snapshot!("offset_without_limit", sql_of(Book::objects().offset(20)));
+}
+
+#[test]
+fn limit_and_offset() {
+    insta::assert_snapshot!(
+        "limit_and_offset",
+        sql_of(Book::objects().filter(Book::pages.gt(10)).limit(5).offset(20))
+    );
+}
+
+#[test]
+fn slice() {
+    insta::assert_snapshot!(
+        "slice",
+        sql_of(Book::objects().order_by(Book::title).slice(10..15))
+            + "\n\n"
+            + &sql_of(Book::objects().slice(0..3))
+    );
+}
+
+// ---------------------------------------------------- COUNT, EXISTS, GET
+
+#[test]
+fn count_plain() {
+    // COUNT(*) drops the ORDER BY.
+    let qs = Book::objects().filter(Book::pages.gt(100)).order_by(Book::title);
+    insta::assert_snapshot!("count_plain", projected(qs.as_queryset().select(), Projection::Count));
+}
+
+#[test]
+fn count_sliced() {
+    let qs = Book::objects().order_by(Book::title).slice(10..15);
+    insta::assert_snapshot!("count_sliced", projected(qs.as_queryset().select(), Projection::Count));
+}
+
+#[test]
+fn count_offset_only() {
+    let qs = Book::objects().offset(3);
+    insta::assert_snapshot!("count_offset_only", projected(qs.as_queryset().select(), Projection::Count));
+}
+
+#[test]
+fn count_distinct() {
+    let qs = Book::objects()
+        .filter(Book::publisher.then(Publisher::country).eq("NL"))
+        .distinct();
+    insta::assert_snapshot!("count_distinct", projected(qs.as_queryset().select(), Projection::Count));
+}
+
+#[test]
+fn exists() {
+    // What `exists()` renders: LIMIT 1, no ordering, SELECT 1.
+    let qs = Book::objects()
+        .filter(Book::publisher.then(Publisher::name).eq("Acme"))
+        .order_by(Book::title);
+    let mut select = qs.into_queryset().into_select();
+    select.limit = Some(1);
+    select.order.clear();
+    insta::assert_snapshot!("exists", projected(&select, Projection::One));
+}
+
+#[test]
+fn get() {
+    // What `get()` renders: at most two rows.
+    let qs = Book::objects().filter(Book::id.eq(7));
+    let mut select = qs.into_queryset().into_select();
+    select.limit = Some(select.limit.map_or(2, |l| l.min(2)));
+    insta::assert_snapshot!("get", projected(&select, Projection::Columns));
+}
+
+// ------------------------------------------------------------ MANY-TO-MANY
+
+#[test]
+fn many_to_many_related_queryset() {
+    insta::assert_snapshot!(
+        "many_to_many_related_queryset",
+        sql_of(Book::authors.of(&book()).queryset())
+    );
+}
+
+#[test]
+fn many_to_many_related_queryset_filtered() {
+    let qs = Book::authors
+        .of(&book())
+        .queryset()
+        .filter(Author::mentor.then(Author::name).icontains("le"))
+        .order_by(Author::name);
+    insta::assert_snapshot!("many_to_many_related_queryset_filtered", sql_of(qs));
+}
+
+#[test]
+fn many_to_many_symmetrical_and_through_model() {
+    insta::assert_snapshot!(
+        "many_to_many_symmetrical_and_through_model",
+        sql_of(Author::friends.of(&author()).queryset())
+            + "\n\n"
+            + &sql_of(Club::members.of(&club()).queryset())
+    );
+}
+
+// ------------------------------------------------------- INSERT / UPDATE / DELETE
+
+#[test]
+fn insert_returning() {
+    // RETURNING on SQLite and PostgreSQL; MySQL reads the last insert id.
+    let ins = Insert {
+        table: Publisher::META.table,
+        columns: vec!["name", "country"],
+        rows: vec![vec![Value::String("Acme".into()), Value::Null(Kind::String)]],
+        returning: Some("id"),
+    };
+    insta::assert_snapshot!("insert_returning", all_dialects(|d| write::insert(&ins, d).unwrap()));
+}
+
+#[test]
+fn insert_multi_row() {
+    let ins = Insert {
+        table: "books_authors",
+        columns: vec!["book_id", "author_id"],
+        rows: vec![
+            vec![Value::I64(1), Value::I64(2)],
+            vec![Value::I64(1), Value::I64(3)],
+            vec![Value::I64(1), Value::I64(4)],
+        ],
+        returning: None,
+    };
+    insta::assert_snapshot!("insert_multi_row", all_dialects(|d| write::insert(&ins, d).unwrap()));
+}
+
+#[test]
+fn insert_no_columns() {
+    let ins = Insert {
+        table: Publisher::META.table,
+        columns: vec![],
+        rows: vec![vec![]],
+        returning: Some("id"),
+    };
+    insta::assert_snapshot!("insert_no_columns", all_dialects(|d| write::insert(&ins, d).unwrap()));
+}
+
+#[test]
+fn update() {
+    let up = Update {
+        table: Book::META.table,
+        set: vec![
+            ("pages", (Book::pages + 1).node().clone()),
+            ("title", ExprNode::Value(Value::String("Dune Messiah".into()))),
+            ("price", ExprNode::Value(Value::Decimal(Decimal::new(2450, 2)))),
+        ],
+        filter: vec![
+            Book::id.eq(7).into_cond(),
+            (!Book::title.icontains("draft")).into_cond(),
+        ],
+    };
+    insta::assert_snapshot!("update", all_dialects(|d| write::update(&up, d).unwrap()));
+}
+
+#[test]
+fn update_nullable_set_null_and_exclude() {
+    let up = Update {
+        table: Author::META.table,
+        set: vec![("mentor_id", ExprNode::Value(Value::Null(Kind::I64)))],
+        filter: vec![(!Author::mentor.eq(3i64)).into_cond()],
+    };
+    insta::assert_snapshot!(
+        "update_nullable_set_null_and_exclude",
+        all_dialects(|d| write::update(&up, d).unwrap())
+    );
+}
+
+#[test]
+fn update_or_delete_with_join_path_is_an_error() {
+    let up = Update {
+        table: Book::META.table,
+        set: vec![("pages", ExprNode::Value(Value::I32(1)))],
+        filter: vec![Book::publisher.then(Publisher::name).eq("Acme").into_cond()],
+    };
+    let del = Delete {
+        table: Book::META.table,
+        filter: up.filter.clone(),
+    };
+    let mut out = String::new();
+    for d in Dialect::ALL {
+        let u = write::update(&up, d).expect_err("a join in UPDATE must not render");
+        let x = write::delete(&del, d).expect_err("a join in DELETE must not render");
+        out.push_str(&format!("-- {}\n{u}\n{x}\n\n", label(d)));
+    }
+    insta::assert_snapshot!("update_or_delete_with_join_path_is_an_error", out.trim_end());
+}
+
+#[test]
+fn delete() {
+    let del = Delete {
+        table: Book::META.table,
+        filter: vec![(Book::id.is_in([1i64, 2]) | Book::title.startswith("Draft")).into_cond()],
+    };
+    let all = Delete {
+        table: "loan",
+        filter: vec![],
+    };
+    insta::assert_snapshot!(
+        "delete",
+        all_dialects(|d| write::delete(&del, d).unwrap())
+            + "\n\n"
+            + &all_dialects(|d| write::delete(&all, d).unwrap())
+    );
+}
+
+// -------------------------------------------------------------------- DDL
+
+#[test]
+fn ddl_create_tables_sqlite() {
+    insta::assert_snapshot!(
+        "ddl_create_tables_sqlite",
+        ddl::create_tables(ALL, Dialect::Sqlite).join(";\n") + ";"
+    );
+}
+
+#[test]
+fn ddl_create_tables_postgres() {
+    insta::assert_snapshot!(
+        "ddl_create_tables_postgres",
+        ddl::create_tables(ALL, Dialect::Postgres).join(";\n") + ";"
+    );
+}
+
+#[test]
+fn ddl_create_tables_mysql() {
+    insta::assert_snapshot!(
+        "ddl_create_tables_mysql",
+        ddl::create_tables(ALL, Dialect::MySql).join(";\n") + ";"
+    );
+}
+
+#[test]
+fn ddl_drop_tables() {
+    insta::assert_snapshot!("ddl_drop_tables", all_dialects_text(|d| ddl::drop_tables(ALL, d)));
+}
+
+// ------------------------------------------------------------ TRANSACTIONS
+
+#[test]
+fn transaction_control() {
+    insta::assert_snapshot!(
+        "transaction_control",
+        all_dialects_text(|d| {
+            let mut v = Vec::new();
+            for depth in [0, 2] {
+                v.push(transaction::begin(d, depth));
+                v.push(transaction::commit(d, depth));
+                v.push(transaction::rollback(d, depth));
+            }
+            v
+        })
+    );
+}

@@ -1,0 +1,13 @@
+// F-expression arithmetic needs a numeric column.
+use orm_runtime::prelude::*;
+
+#[derive(Model)]
+pub struct Book {
+    pub id: i64,
+    #[orm(max_length = 100)]
+    pub title: String,
+}
+
+fn main() {
+    let _ = Book::title + 1;
+}
