@@ -46,6 +46,7 @@ pub trait Lookups<M, T: FieldType>: Sized {
         cmp(self.lhs(), CmpOp::Lte, v.into_node())
     }
     /// `IN (values)` (Django `in`). An empty list matches no row.
+    #[allow(clippy::wrong_self_convention)]
     fn is_in<V: IntoExpr<M, T::Compare>>(self, values: impl IntoIterator<Item = V>) -> Q<M> {
         Q::from_cond(Cond::In {
             lhs: self.lhs(),

@@ -129,10 +129,10 @@ fn is_named(ty: &Type, name: &str) -> bool {
 
 /// Splits `Option<T>` into (true, T).
 fn strip_option(ty: &Type) -> (bool, &Type) {
-    if is_named(ty, "Option") {
-        if let Some(inner) = inner_type(ty) {
-            return (true, inner);
-        }
+    if is_named(ty, "Option")
+        && let Some(inner) = inner_type(ty)
+    {
+        return (true, inner);
     }
     (false, ty)
 }
@@ -520,10 +520,10 @@ fn field(f: FieldInput, model: &Ident, table: &str) -> Result<FieldDef> {
         "`max_value` applies only to integer fields",
     );
 
-    if let (Some(lo), Some(hi)) = (&f.min_value, &f.max_value) {
-        if **lo > **hi {
-            errors.push(Error::custom("min_value is greater than max_value").with_span(&lo.span()));
-        }
+    if let (Some(lo), Some(hi)) = (&f.min_value, &f.max_value)
+        && **lo > **hi
+    {
+        errors.push(Error::custom("min_value is greater than max_value").with_span(&lo.span()));
     }
 
     if class == Class::Decimal {
@@ -557,10 +557,10 @@ fn field(f: FieldInput, model: &Ident, table: &str) -> Result<FieldDef> {
                 .with_span(&f.ty),
         );
     }
-    if let Some(m) = &f.max_length {
-        if **m == 0 {
-            errors.push(Error::custom("max_length must be at least 1").with_span(&m.span()));
-        }
+    if let Some(m) = &f.max_length
+        && **m == 0
+    {
+        errors.push(Error::custom("max_length must be at least 1").with_span(&m.span()));
     }
 
     let primary_key = f.primary_key.is_present();

@@ -84,3 +84,8 @@ pub mod __private {
     pub use orm_core::row::{DecodeError, RowReader};
     pub use orm_core::value::{ColumnType, Kind, Value};
 }
+
+/// The README's examples, compiled as doc-tests.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -120,29 +120,34 @@ fn default_value(w: &mut Writer, d: DefaultValue) {
 }
 
 fn checks(w: &mut Writer, f: &FieldMeta) {
-    let mut parts: Vec<Box<dyn Fn(&mut Writer)>> = Vec::new();
+    let choices = !matches!(f.choices, Choices::Any);
+    if f.min_value.is_none() && f.max_value.is_none() && !choices {
+        return;
+    }
     let col = f.column;
+    let mut first = true;
+    let mut part = |w: &mut Writer| {
+        w.raw(if first { " CHECK (" } else { " AND " });
+        first = false;
+        w.ident(col);
+    };
     if let Some(lo) = f.min_value {
-        parts.push(Box::new(move |w| {
-            w.ident(col);
-            w.raw(&format!(" >= {lo}"));
-        }));
+        part(w);
+        w.raw(&format!(" >= {lo}"));
     }
     if let Some(hi) = f.max_value {
-        parts.push(Box::new(move |w| {
-            w.ident(col);
-            w.raw(&format!(" <= {hi}"));
-        }));
+        part(w);
+        w.raw(&format!(" <= {hi}"));
     }
     match f.choices {
         Choices::Any => {}
-        Choices::Int(values) => parts.push(Box::new(move |w| {
-            w.ident(col);
+        Choices::Int(values) => {
+            part(w);
             let list: Vec<String> = values.iter().map(|v| v.to_string()).collect();
             w.raw(&format!(" IN ({})", list.join(", ")));
-        })),
-        Choices::Text(values) => parts.push(Box::new(move |w| {
-            w.ident(col);
+        }
+        Choices::Text(values) => {
+            part(w);
             w.raw(" IN (");
             for (i, v) in values.iter().enumerate() {
                 if i > 0 {
@@ -151,17 +156,7 @@ fn checks(w: &mut Writer, f: &FieldMeta) {
                 w.str_literal(v);
             }
             w.raw(")");
-        })),
-    }
-    if parts.is_empty() {
-        return;
-    }
-    w.raw(" CHECK (");
-    for (i, p) in parts.iter().enumerate() {
-        if i > 0 {
-            w.raw(" AND ");
         }
-        p(w);
     }
     w.raw(")");
 }

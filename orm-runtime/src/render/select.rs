@@ -328,35 +328,18 @@ pub(crate) fn cond(w: &mut Writer, c: &Cond, scope: &Scope, negated: bool) -> Re
 }
 
 fn nullable_operands(c: &Cond) -> Vec<&ExprNode> {
-    let mut out = Vec::new();
-    let push = |e: &'_ ExprNode| {
-        if let ExprNode::Column(col) = e {
-            if col.nullable {
-                return true;
-            }
-        }
-        false
-    };
-    match c {
-        Cond::Cmp { lhs, rhs, .. } => {
-            if push(lhs) {
-                out.push(lhs);
-            }
-            if push(rhs) {
-                out.push(rhs);
-            }
-        }
+    let operands: Vec<&ExprNode> = match c {
+        Cond::Cmp { lhs, rhs, .. } => vec![lhs, rhs],
         Cond::Like { lhs, .. }
         | Cond::In { lhs, .. }
         | Cond::InSelect { lhs, .. }
-        | Cond::Between { lhs, .. } => {
-            if push(lhs) {
-                out.push(lhs);
-            }
-        }
-        _ => {}
-    }
-    out
+        | Cond::Between { lhs, .. } => vec![lhs],
+        _ => Vec::new(),
+    };
+    operands
+        .into_iter()
+        .filter(|e| matches!(e, ExprNode::Column(col) if col.nullable))
+        .collect()
 }
 
 fn leaf_cond(w: &mut Writer, c: &Cond, scope: &Scope) -> Result<(), Error> {
