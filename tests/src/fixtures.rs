@@ -37,12 +37,25 @@ pub fn dec(s: &str) -> Decimal {
 pub async fn bookshop(db: &Db) -> Result<Bookshop, Error> {
     crate::create_schema(db).await?;
     let mut publishers = Vec::new();
-    for (name, country) in [("Penguin", Some("UK")), ("O'Reilly", Some("US")), ("Small Press", None)] {
-        let p = Publisher { id: 0, name: name.into(), country: country.map(Into::into) };
+    for (name, country) in [
+        ("Penguin", Some("UK")),
+        ("O'Reilly", Some("US")),
+        ("Small Press", None),
+    ] {
+        let p = Publisher {
+            id: 0,
+            name: name.into(),
+            country: country.map(Into::into),
+        };
         publishers.push(Publisher::objects().create(db, p).await?);
     }
     let mut authors: Vec<Author> = Vec::new();
-    for (name, age, mentor) in [("Alice", 40, None), ("Bob", 35, Some(0usize)), ("Carol", 50, None), ("dave", 28, Some(1))] {
+    for (name, age, mentor) in [
+        ("Alice", 40, None),
+        ("Bob", 35, Some(0usize)),
+        ("Carol", 50, None),
+        ("dave", 28, Some(1)),
+    ] {
         let a = Author {
             id: 0,
             name: name.into(),
@@ -53,11 +66,35 @@ pub async fn bookshop(db: &Db) -> Result<Bookshop, Error> {
         authors.push(Author::objects().create(db, a).await?);
     }
     let rows = [
-        ("Rust in Action", 1, 456, 11, 4.5, "39.99", date(2021, 8, 10)),
-        ("Programming Rust", 1, 738, 21, 4.7, "49.99", date(2021, 7, 20)),
+        (
+            "Rust in Action",
+            1,
+            456,
+            11,
+            4.5,
+            "39.99",
+            date(2021, 8, 10),
+        ),
+        (
+            "Programming Rust",
+            1,
+            738,
+            21,
+            4.7,
+            "49.99",
+            date(2021, 7, 20),
+        ),
         ("The Hobbit", 0, 310, 19, 4.8, "9.99", date(1937, 9, 21)),
         ("100% Pure_Luck", 2, 120, 12, 3.1, "5.00", date(2020, 1, 1)),
-        ("the hobbit companion", 0, 200, 25, 3.9, "15.50", date(1990, 5, 5)),
+        (
+            "the hobbit companion",
+            0,
+            200,
+            25,
+            3.9,
+            "15.50",
+            date(1990, 5, 5),
+        ),
     ];
     let mut books = Vec::new();
     for (title, p, pages, chapters, rating, price, published) in rows {
@@ -74,7 +111,11 @@ pub async fn bookshop(db: &Db) -> Result<Bookshop, Error> {
         };
         books.push(Book::objects().create(db, b).await?);
     }
-    Ok(Bookshop { publishers, authors, books })
+    Ok(Bookshop {
+        publishers,
+        authors,
+        books,
+    })
 }
 
 /// Titles of books, sorted, for order-independent comparisons.

@@ -31,7 +31,12 @@ fn unique_name() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
-    format!("orm_t_{}_{}_{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst), nanos % 100_000)
+    format!(
+        "orm_t_{}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst),
+        nanos % 100_000
+    )
 }
 
 /// A fresh, empty database on one backend, and how to drop it.
@@ -58,7 +63,10 @@ impl TestDb {
 /// not configured (outside CI).
 pub async fn fresh(dialect: Dialect) -> Option<TestDb> {
     match dialect {
-        Dialect::Sqlite => Some(TestDb { db: connect("sqlite::memory:").await, admin: None }),
+        Dialect::Sqlite => Some(TestDb {
+            db: connect("sqlite::memory:").await,
+            admin: None,
+        }),
         Dialect::Postgres => {
             let url = configured(POSTGRES_ENV, dialect)?;
             let admin = connect(&url).await;
@@ -66,19 +74,29 @@ pub async fn fresh(dialect: Dialect) -> Option<TestDb> {
             exec_admin(&admin, &format!("CREATE SCHEMA \"{schema}\"")).await;
             let sep = if url.contains('?') { '&' } else { '?' };
             let db = connect(&format!("{url}{sep}options=-c%20search_path%3D{schema}")).await;
-            Some(TestDb { db, admin: Some((admin, format!("DROP SCHEMA \"{schema}\" CASCADE"))) })
+            Some(TestDb {
+                db,
+                admin: Some((admin, format!("DROP SCHEMA \"{schema}\" CASCADE"))),
+            })
         }
         Dialect::MySql => {
             let url = configured(MYSQL_ENV, dialect)?;
             let admin = connect(&url).await;
             let name = unique_name();
-            exec_admin(&admin, &format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")).await;
+            exec_admin(
+                &admin,
+                &format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"),
+            )
+            .await;
             let base = match url.rfind('/') {
                 Some(i) if i > "mysql://".len() => &url[..i],
                 _ => url.trim_end_matches('/'),
             };
             let db = connect(&format!("{base}/{name}")).await;
-            Some(TestDb { db, admin: Some((admin, format!("DROP DATABASE `{name}`"))) })
+            Some(TestDb {
+                db,
+                admin: Some((admin, format!("DROP DATABASE `{name}`"))),
+            })
         }
     }
 }
@@ -86,7 +104,9 @@ pub async fn fresh(dialect: Dialect) -> Option<TestDb> {
 fn configured(var: &str, dialect: Dialect) -> Option<String> {
     match std::env::var(var) {
         Ok(url) if !url.is_empty() => Some(url),
-        _ if in_ci() => panic!("CI=true but {var} is not set: {dialect} tests cannot be skipped in CI"),
+        _ if in_ci() => {
+            panic!("CI=true but {var} is not set: {dialect} tests cannot be skipped in CI")
+        }
         _ => {
             eprintln!("skipped {dialect}: set {var} to run this test on it");
             None
@@ -115,8 +135,12 @@ where
     Fut: Future<Output = Result<(), Error>>,
 {
     for dialect in Dialect::ALL {
-        let Some(test_db) = fresh(dialect).await else { continue };
-        let outcome = AssertUnwindSafe(body(test_db.db.clone())).catch_unwind().await;
+        let Some(test_db) = fresh(dialect).await else {
+            continue;
+        };
+        let outcome = AssertUnwindSafe(body(test_db.db.clone()))
+            .catch_unwind()
+            .await;
         test_db.cleanup().await;
         match outcome {
             Ok(Ok(())) => {}

@@ -57,7 +57,11 @@ pub struct Author {
 
 /// A book.
 #[derive(Model, Debug, Clone, PartialEq)]
-#[orm(table = "books", index(publisher, rating), unique_together(publisher, title))]
+#[orm(
+    table = "books",
+    index(publisher, rating),
+    unique_together(publisher, title)
+)]
 pub struct Book {
     /// Key.
     #[orm(primary_key)]

@@ -187,9 +187,8 @@ fn lookup_text_on_nullable_column() {
 
 #[test]
 fn q_and_or_not() {
-    let qs = Book::objects().filter(
-        (Book::title.eq("Dune") | Book::pages.gt(500)) & !Book::chapters.eq(1),
-    );
+    let qs = Book::objects()
+        .filter((Book::title.eq("Dune") | Book::pages.gt(500)) & !Book::chapters.eq(1));
     insta::assert_snapshot!("q_and_or_not", sql_of(qs));
 }
 
@@ -197,7 +196,8 @@ fn q_and_or_not() {
 fn q_nested_or_of_ands() {
     let qs = Book::objects().filter(
         (Book::pages.gt(100) & Book::pages.lt(200))
-            | (Book::rating.gte(4.0) & !(Book::title.startswith("A") | Book::title.startswith("B"))),
+            | (Book::rating.gte(4.0)
+                & !(Book::title.startswith("A") | Book::title.startswith("B"))),
     );
     insta::assert_snapshot!("q_nested_or_of_ands", sql_of(qs));
 }
@@ -220,7 +220,9 @@ fn exclude_nullable_combined() {
     // Guards inside OR under negation, an isnull lookup (never guarded),
     // and a double negation (no guard).
     let qs = AllTypes::objects()
-        .exclude(AllTypes::o_int.gt(5) | AllTypes::o_text.icontains("x") | AllTypes::o_day.isnull(true))
+        .exclude(
+            AllTypes::o_int.gt(5) | AllTypes::o_text.icontains("x") | AllTypes::o_day.isnull(true),
+        )
         .exclude(!AllTypes::o_big.is_in([1i64, 2]));
     insta::assert_snapshot!("exclude_nullable_combined", sql_of(qs));
 }
@@ -247,9 +249,17 @@ fn join_inner_path() {
 fn join_two_level_path() {
     // Loan -> Book -> Publisher; the shared prefix is joined once.
     let qs = Loan::objects()
-        .filter(Loan::book.then(Book::publisher.then(Publisher::name)).eq("Acme"))
+        .filter(
+            Loan::book
+                .then(Book::publisher.then(Publisher::name))
+                .eq("Acme"),
+        )
         .filter(Loan::book.then(Book::title).icontains("dune"))
-        .order_by(Loan::book.then(Book::publisher.then(Publisher::country)).asc());
+        .order_by(
+            Loan::book
+                .then(Book::publisher.then(Publisher::country))
+                .asc(),
+        );
     insta::assert_snapshot!("join_two_level_path", sql_of(qs));
 }
 
@@ -264,8 +274,11 @@ fn join_nullable_left_join() {
 #[test]
 fn join_nullable_two_level_left_join() {
     // A LEFT JOIN taints every join after it.
-    let qs = Author::objects()
-        .filter(Author::mentor.then(Author::mentor.then(Author::name)).eq("Ursula"));
+    let qs = Author::objects().filter(
+        Author::mentor
+            .then(Author::mentor.then(Author::name))
+            .eq("Ursula"),
+    );
     insta::assert_snapshot!("join_nullable_two_level_left_join", sql_of(qs));
 }
 
@@ -298,7 +311,11 @@ fn order_by_bare_column_and_reverse() {
         "order_by_bare_column_and_reverse",
         sql_of(Book::objects().order_by(Book::title))
             + "\n\n"
-            + &sql_of(Book::objects().order_by((Book::title.asc(), Book::id.desc())).reverse())
+            + &sql_of(
+                Book::objects()
+                    .order_by((Book::title.asc(), Book::id.desc()))
+                    .reverse()
+            )
             + "\n\n"
             + &sql_of(Book::objects().reverse())
     );
@@ -326,7 +343,11 @@ fn f_arithmetic() {
 
 #[test]
 fn f_arithmetic_through_join() {
-    let qs = Loan::objects().filter(Loan::book.then(Book::pages).gt(Loan::book.then(Book::chapters) * 2));
+    let qs = Loan::objects().filter(
+        Loan::book
+            .then(Book::pages)
+            .gt(Loan::book.then(Book::chapters) * 2),
+    );
     insta::assert_snapshot!("f_arithmetic_through_join", sql_of(qs));
 }
 
@@ -365,7 +386,12 @@ fn offset_without_limit() {
 fn limit_and_offset() {
     insta::assert_snapshot!(
         "limit_and_offset",
-        sql_of(Book::objects().filter(Book::pages.gt(10)).limit(5).offset(20))
+        sql_of(
+            Book::objects()
+                .filter(Book::pages.gt(10))
+                .limit(5)
+                .offset(20)
+        )
     );
 }
 
@@ -384,20 +410,31 @@ fn slice() {
 #[test]
 fn count_plain() {
     // COUNT(*) drops the ORDER BY.
-    let qs = Book::objects().filter(Book::pages.gt(100)).order_by(Book::title);
-    insta::assert_snapshot!("count_plain", projected(qs.as_queryset().select(), Projection::Count));
+    let qs = Book::objects()
+        .filter(Book::pages.gt(100))
+        .order_by(Book::title);
+    insta::assert_snapshot!(
+        "count_plain",
+        projected(qs.as_queryset().select(), Projection::Count)
+    );
 }
 
 #[test]
 fn count_sliced() {
     let qs = Book::objects().order_by(Book::title).slice(10..15);
-    insta::assert_snapshot!("count_sliced", projected(qs.as_queryset().select(), Projection::Count));
+    insta::assert_snapshot!(
+        "count_sliced",
+        projected(qs.as_queryset().select(), Projection::Count)
+    );
 }
 
 #[test]
 fn count_offset_only() {
     let qs = Book::objects().offset(3);
-    insta::assert_snapshot!("count_offset_only", projected(qs.as_queryset().select(), Projection::Count));
+    insta::assert_snapshot!(
+        "count_offset_only",
+        projected(qs.as_queryset().select(), Projection::Count)
+    );
 }
 
 #[test]
@@ -405,7 +442,10 @@ fn count_distinct() {
     let qs = Book::objects()
         .filter(Book::publisher.then(Publisher::country).eq("NL"))
         .distinct();
-    insta::assert_snapshot!("count_distinct", projected(qs.as_queryset().select(), Projection::Count));
+    insta::assert_snapshot!(
+        "count_distinct",
+        projected(qs.as_queryset().select(), Projection::Count)
+    );
 }
 
 #[test]
@@ -467,10 +507,16 @@ fn insert_returning() {
     let ins = Insert {
         table: Publisher::META.table,
         columns: vec!["name", "country"],
-        rows: vec![vec![Value::String("Acme".into()), Value::Null(Kind::String)]],
+        rows: vec![vec![
+            Value::String("Acme".into()),
+            Value::Null(Kind::String),
+        ]],
         returning: Some("id"),
     };
-    insta::assert_snapshot!("insert_returning", all_dialects(|d| write::insert(&ins, d).unwrap()));
+    insta::assert_snapshot!(
+        "insert_returning",
+        all_dialects(|d| write::insert(&ins, d).unwrap())
+    );
 }
 
 #[test]
@@ -485,7 +531,10 @@ fn insert_multi_row() {
         ],
         returning: None,
     };
-    insta::assert_snapshot!("insert_multi_row", all_dialects(|d| write::insert(&ins, d).unwrap()));
+    insta::assert_snapshot!(
+        "insert_multi_row",
+        all_dialects(|d| write::insert(&ins, d).unwrap())
+    );
 }
 
 #[test]
@@ -496,7 +545,10 @@ fn insert_no_columns() {
         rows: vec![vec![]],
         returning: Some("id"),
     };
-    insta::assert_snapshot!("insert_no_columns", all_dialects(|d| write::insert(&ins, d).unwrap()));
+    insta::assert_snapshot!(
+        "insert_no_columns",
+        all_dialects(|d| write::insert(&ins, d).unwrap())
+    );
 }
 
 #[test]
@@ -505,8 +557,14 @@ fn update() {
         table: Book::META.table,
         set: vec![
             ("pages", (Book::pages + 1).node().clone()),
-            ("title", ExprNode::Value(Value::String("Dune Messiah".into()))),
-            ("price", ExprNode::Value(Value::Decimal(Decimal::new(2450, 2)))),
+            (
+                "title",
+                ExprNode::Value(Value::String("Dune Messiah".into())),
+            ),
+            (
+                "price",
+                ExprNode::Value(Value::Decimal(Decimal::new(2450, 2))),
+            ),
         ],
         filter: vec![
             Book::id.eq(7).into_cond(),
@@ -546,7 +604,10 @@ fn update_or_delete_with_join_path_is_an_error() {
         let x = write::delete(&del, d).expect_err("a join in DELETE must not render");
         out.push_str(&format!("-- {}\n{u}\n{x}\n\n", label(d)));
     }
-    insta::assert_snapshot!("update_or_delete_with_join_path_is_an_error", out.trim_end());
+    insta::assert_snapshot!(
+        "update_or_delete_with_join_path_is_an_error",
+        out.trim_end()
+    );
 }
 
 #[test]
@@ -595,7 +656,10 @@ fn ddl_create_tables_mysql() {
 
 #[test]
 fn ddl_drop_tables() {
-    insta::assert_snapshot!("ddl_drop_tables", all_dialects_text(|d| ddl::drop_tables(ALL, d)));
+    insta::assert_snapshot!(
+        "ddl_drop_tables",
+        all_dialects_text(|d| ddl::drop_tables(ALL, d))
+    );
 }
 
 // ------------------------------------------------------------ TRANSACTIONS

@@ -7,11 +7,21 @@ use orm_tests::{create_schema, on_all_backends};
 use std::time::Duration;
 
 fn publisher(name: &str) -> Publisher {
-    Publisher { id: 0, name: name.into(), country: None }
+    Publisher {
+        id: 0,
+        name: name.into(),
+        country: None,
+    }
 }
 
 async fn names(db: &Db) -> Result<Vec<String>, Error> {
-    Ok(Publisher::objects().order_by(Publisher::name.asc()).all(db).await?.into_iter().map(|p| p.name).collect())
+    Ok(Publisher::objects()
+        .order_by(Publisher::name.asc())
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| p.name)
+        .collect())
 }
 
 #[tokio::test]
@@ -40,7 +50,9 @@ async fn commit_rollback_and_panic() {
         }
         let out: Result<(), AppError> = db
             .transaction(|tx| async move {
-                Publisher::objects().create(&tx, publisher("dropped")).await?;
+                Publisher::objects()
+                    .create(&tx, publisher("dropped"))
+                    .await?;
                 Err(AppError::Refused)
             })
             .await;
@@ -53,7 +65,9 @@ async fn commit_rollback_and_panic() {
         let db2 = db.clone();
         let panicked = tokio::spawn(async move {
             db2.transaction(|tx| async move {
-                Publisher::objects().create(&tx, publisher("panicked")).await?;
+                Publisher::objects()
+                    .create(&tx, publisher("panicked"))
+                    .await?;
                 panic!("boom");
                 #[allow(unreachable_code)]
                 Ok::<_, Error>(())
@@ -79,16 +93,27 @@ async fn nested_transactions_use_savepoints() {
             let inner: Result<(), Error> = tx
                 .transaction(|tx2| async move {
                     assert_eq!(tx2.depth(), 1);
-                    Publisher::objects().create(&tx2, publisher("inner-undone")).await?;
-                    Publisher::objects().create(&tx2, publisher("outer")).await?; // unique violation
+                    Publisher::objects()
+                        .create(&tx2, publisher("inner-undone"))
+                        .await?;
+                    Publisher::objects()
+                        .create(&tx2, publisher("outer"))
+                        .await?; // unique violation
                     Ok(())
                 })
                 .await;
-            assert_eq!(inner.expect_err("duplicate").constraint_kind(), Some(ConstraintKind::Unique));
+            assert_eq!(
+                inner.expect_err("duplicate").constraint_kind(),
+                Some(ConstraintKind::Unique)
+            );
             tx.transaction(|tx2| async move {
-                Publisher::objects().create(&tx2, publisher("inner-kept")).await?;
+                Publisher::objects()
+                    .create(&tx2, publisher("inner-kept"))
+                    .await?;
                 tx2.transaction(|tx3| async move {
-                    Publisher::objects().create(&tx3, publisher("deepest")).await?;
+                    Publisher::objects()
+                        .create(&tx3, publisher("deepest"))
+                        .await?;
                     Ok::<_, Error>(())
                 })
                 .await
@@ -107,15 +132,24 @@ async fn nested_transactions_use_savepoints() {
 async fn a_finished_transaction_refuses_statements() {
     on_all_backends(|db| async move {
         create_schema(&db).await?;
-        let leaked = db.transaction(|tx| async move { Ok::<_, Error>(tx.clone()) }).await?;
-        let err = Publisher::objects().count(&leaked).await.expect_err("finished");
+        let leaked = db
+            .transaction(|tx| async move { Ok::<_, Error>(tx.clone()) })
+            .await?;
+        let err = Publisher::objects()
+            .count(&leaked)
+            .await
+            .expect_err("finished");
         assert!(matches!(err, Error::Usage(_)), "{err:?}");
 
         // An acquired connection runs statements and transactions.
         let conn = db.acquire().await?;
-        Publisher::objects().create(&conn, publisher("via conn")).await?;
+        Publisher::objects()
+            .create(&conn, publisher("via conn"))
+            .await?;
         conn.transaction(|tx| async move {
-            Publisher::objects().create(&tx, publisher("conn tx")).await?;
+            Publisher::objects()
+                .create(&tx, publisher("conn tx"))
+                .await?;
             Ok::<_, Error>(())
         })
         .await?;
@@ -131,18 +165,33 @@ async fn closed_pools_and_unreachable_servers_return_errors() {
     on_all_backends(|db| async move {
         create_schema(&db).await?;
         db.close().await;
-        let err = Publisher::objects().count(&db).await.expect_err("closed pool");
+        let err = Publisher::objects()
+            .count(&db)
+            .await
+            .expect_err("closed pool");
         assert!(matches!(err, Error::Connection(_)), "{err:?}");
         Ok(())
     })
     .await;
-    for url in ["postgres://postgres@127.0.0.1:1/test", "mysql://root@127.0.0.1:1/test"] {
+    for url in [
+        "postgres://postgres@127.0.0.1:1/test",
+        "mysql://root@127.0.0.1:1/test",
+    ] {
         let started = std::time::Instant::now();
-        let res = tokio::time::timeout(Duration::from_secs(20), Db::connect(url)).await.expect("no hang");
+        let res = tokio::time::timeout(Duration::from_secs(20), Db::connect(url))
+            .await
+            .expect("no hang");
         let err = res.expect_err("nothing listens on port 1");
         assert!(matches!(err, Error::Connection(_)), "{err:?}");
-        assert!(err.to_string().to_lowercase().contains("refused"), "the driver's message is kept: {err}");
-        assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+        assert!(
+            err.to_string().to_lowercase().contains("refused"),
+            "the driver's message is kept: {err}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
     }
     let err = Db::connect("oracle://x").await.expect_err("unsupported");
     assert!(matches!(err, Error::Usage(_)));

@@ -11,7 +11,9 @@ use uuid::Uuid;
 
 fn full(id_seed: u8) -> AllTypes {
     let day = NaiveDate::from_ymd_opt(2024, 2, 29).unwrap_or_default();
-    let at = day.and_hms_micro_opt(23, 59, 58, 123_456).unwrap_or_default();
+    let at = day
+        .and_hms_micro_opt(23, 59, 58, 123_456)
+        .unwrap_or_default();
     AllTypes {
         id: 0,
         small: -32_768,
@@ -26,7 +28,10 @@ fn full(id_seed: u8) -> AllTypes {
         amount: dec("12345678901234567890.0123456789"),
         day,
         at,
-        instant: Utc.with_ymd_and_hms(2001, 9, 9, 1, 46, 40).single().unwrap_or_default(),
+        instant: Utc
+            .with_ymd_and_hms(2001, 9, 9, 1, 46, 40)
+            .single()
+            .unwrap_or_default(),
         uid: Uuid::from_bytes([id_seed; 16]),
         doc: json!({"tags": ["a", "b"], "n": 1, "nested": {"ok": true}}),
         status: Status::Deploy,
@@ -42,7 +47,11 @@ fn full(id_seed: u8) -> AllTypes {
         o_amount: Some(dec("-0.0001")),
         o_day: Some(NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()),
         o_at: Some(day.and_hms_opt(0, 0, 0).unwrap_or_default()),
-        o_instant: Some(Utc.with_ymd_and_hms(2038, 1, 19, 3, 14, 8).single().unwrap_or_default()),
+        o_instant: Some(
+            Utc.with_ymd_and_hms(2038, 1, 19, 3, 14, 8)
+                .single()
+                .unwrap_or_default(),
+        ),
         o_uid: Some(Uuid::nil()),
         o_doc: Some(json!([1, "two", null])),
         o_status: Some(Status::NotStarted),
@@ -78,25 +87,84 @@ async fn every_type_round_trips_and_filters() {
         create_schema(&db).await?;
         let a = AllTypes::objects().create(&db, full(1)).await?;
         let b = AllTypes::objects().create(&db, empty(2)).await?;
-        let all = AllTypes::objects().order_by(AllTypes::id.asc()).all(&db).await?;
+        let all = AllTypes::objects()
+            .order_by(AllTypes::id.asc())
+            .all(&db)
+            .await?;
         assert_eq!(all, vec![a.clone(), b.clone()]);
 
         let one = |q: Q<AllTypes>| AllTypes::objects().filter(q);
-        assert_eq!(one(AllTypes::uid.eq(Uuid::from_bytes([2; 16]))).get(&db).await?.id, b.id);
-        assert_eq!(one(AllTypes::amount.eq(dec("12345678901234567890.0123456789"))).count(&db).await?, 2);
-        assert_eq!(one(AllTypes::o_amount.eq(dec("-0.0001"))).get(&db).await?.id, a.id);
-        assert_eq!(one(AllTypes::o_amount.isnull(true)).get(&db).await?.id, b.id);
+        assert_eq!(
+            one(AllTypes::uid.eq(Uuid::from_bytes([2; 16])))
+                .get(&db)
+                .await?
+                .id,
+            b.id
+        );
+        assert_eq!(
+            one(AllTypes::amount.eq(dec("12345678901234567890.0123456789")))
+                .count(&db)
+                .await?,
+            2
+        );
+        assert_eq!(
+            one(AllTypes::o_amount.eq(dec("-0.0001")))
+                .get(&db)
+                .await?
+                .id,
+            a.id
+        );
+        assert_eq!(
+            one(AllTypes::o_amount.isnull(true)).get(&db).await?.id,
+            b.id
+        );
         assert_eq!(one(AllTypes::o_flag.eq(false)).get(&db).await?.id, a.id);
         assert_eq!(one(AllTypes::flag.eq(true)).count(&db).await?, 2);
-        assert_eq!(one(AllTypes::status.eq(Status::Deploy)).count(&db).await?, 2);
-        assert_eq!(one(AllTypes::o_status.eq(Status::NotStarted)).get(&db).await?.id, a.id);
-        assert_eq!(one(AllTypes::o_priority.eq(Priority::Low)).get(&db).await?.id, a.id);
-        assert_eq!(one(AllTypes::priority.is_in([Priority::High, Priority::Critical])).count(&db).await?, 2);
+        assert_eq!(
+            one(AllTypes::status.eq(Status::Deploy)).count(&db).await?,
+            2
+        );
+        assert_eq!(
+            one(AllTypes::o_status.eq(Status::NotStarted))
+                .get(&db)
+                .await?
+                .id,
+            a.id
+        );
+        assert_eq!(
+            one(AllTypes::o_priority.eq(Priority::Low))
+                .get(&db)
+                .await?
+                .id,
+            a.id
+        );
+        assert_eq!(
+            one(AllTypes::priority.is_in([Priority::High, Priority::Critical]))
+                .count(&db)
+                .await?,
+            2
+        );
         assert_eq!(one(AllTypes::day.eq(a.day)).count(&db).await?, 2);
         assert_eq!(one(AllTypes::at.eq(a.at)).count(&db).await?, 2);
-        assert_eq!(one(AllTypes::instant.lt(Utc.with_ymd_and_hms(2002, 1, 1, 0, 0, 0).single().unwrap_or_default())).count(&db).await?, 2);
-        assert_eq!(one(AllTypes::o_instant.gt(a.instant)).get(&db).await?.id, a.id);
-        assert_eq!(one(AllTypes::bytes.eq(vec![0u8, 1, 2, 255, 0])).count(&db).await?, 2);
+        assert_eq!(
+            one(AllTypes::instant.lt(Utc
+                .with_ymd_and_hms(2002, 1, 1, 0, 0, 0)
+                .single()
+                .unwrap_or_default()))
+            .count(&db)
+            .await?,
+            2
+        );
+        assert_eq!(
+            one(AllTypes::o_instant.gt(a.instant)).get(&db).await?.id,
+            a.id
+        );
+        assert_eq!(
+            one(AllTypes::bytes.eq(vec![0u8, 1, 2, 255, 0]))
+                .count(&db)
+                .await?,
+            2
+        );
         assert_eq!(one(AllTypes::small.eq(-32_768i16)).count(&db).await?, 2);
         assert_eq!(one(AllTypes::big.lt(0)).count(&db).await?, 2);
         assert_eq!(one(AllTypes::o_text.eq("")).get(&db).await?.id, a.id);
@@ -122,39 +190,110 @@ async fn hostile_strings_are_bound_and_round_trip() {
     on_all_backends(|db| async move {
         create_schema(&db).await?;
         for (i, s) in HOSTILE.iter().enumerate() {
-            let p = Publisher::objects().create(&db, Publisher { id: 0, name: format!("{i}"), country: Some((*s).into()) }).await?;
-            let got = Publisher::objects().filter(Publisher::country.eq(*s)).get(&db).await?;
+            let p = Publisher::objects()
+                .create(
+                    &db,
+                    Publisher {
+                        id: 0,
+                        name: format!("{i}"),
+                        country: Some((*s).into()),
+                    },
+                )
+                .await?;
+            let got = Publisher::objects()
+                .filter(Publisher::country.eq(*s))
+                .get(&db)
+                .await?;
             assert_eq!(got, p, "{s:?}");
             assert_eq!(got.country.as_deref(), Some(*s));
             if !s.is_empty() {
-                assert!(Publisher::objects().filter(Publisher::country.contains(*s)).exists(&db).await?, "{s:?}");
-                assert!(Publisher::objects().filter(Publisher::country.icontains(*s)).exists(&db).await?, "{s:?}");
+                assert!(
+                    Publisher::objects()
+                        .filter(Publisher::country.contains(*s))
+                        .exists(&db)
+                        .await?,
+                    "{s:?}"
+                );
+                assert!(
+                    Publisher::objects()
+                        .filter(Publisher::country.icontains(*s))
+                        .exists(&db)
+                        .await?,
+                    "{s:?}"
+                );
             }
         }
         assert_eq!(Publisher::objects().count(&db).await?, HOSTILE.len() as i64);
 
         // Very long text.
         let long: String = "0123456789abcdef".repeat(65_536);
-        let row = AllTypes::objects().create(&db, AllTypes { text: long.clone(), ..empty(9) }).await?;
-        let back = AllTypes::objects().filter(AllTypes::id.eq(row.id)).get(&db).await?;
+        let row = AllTypes::objects()
+            .create(
+                &db,
+                AllTypes {
+                    text: long.clone(),
+                    ..empty(9)
+                },
+            )
+            .await?;
+        let back = AllTypes::objects()
+            .filter(AllTypes::id.eq(row.id))
+            .get(&db)
+            .await?;
         assert_eq!(back.text.len(), 1 << 20);
         assert_eq!(back.text, long);
 
         // NUL: stored exactly where the backend's text type allows it;
         // PostgreSQL text cannot hold it and says so, writing nothing.
         let nul = "before\0after".to_owned();
-        let res = Publisher::objects().create(&db, Publisher { id: 0, name: "nul".into(), country: Some(nul.clone()) }).await;
+        let res = Publisher::objects()
+            .create(
+                &db,
+                Publisher {
+                    id: 0,
+                    name: "nul".into(),
+                    country: Some(nul.clone()),
+                },
+            )
+            .await;
         if db.dialect() == Dialect::Postgres {
             let err = res.expect_err("PostgreSQL rejects NUL in text");
             assert!(matches!(err, Error::Database { .. }), "{err:?}");
-            assert!(!Publisher::objects().filter(Publisher::name.eq("nul")).exists(&db).await?);
+            assert!(
+                !Publisher::objects()
+                    .filter(Publisher::name.eq("nul"))
+                    .exists(&db)
+                    .await?
+            );
         } else {
             let p = res?;
-            assert_eq!(Publisher::objects().filter(Publisher::id.eq(p.id)).get(&db).await?.country, Some(nul));
+            assert_eq!(
+                Publisher::objects()
+                    .filter(Publisher::id.eq(p.id))
+                    .get(&db)
+                    .await?
+                    .country,
+                Some(nul)
+            );
         }
         // Bytes hold NUL on every backend.
-        let bytes = AllTypes::objects().create(&db, AllTypes { bytes: b"\0\0x\0".to_vec(), ..empty(10) }).await?;
-        assert_eq!(AllTypes::objects().filter(AllTypes::id.eq(bytes.id)).get(&db).await?.bytes, b"\0\0x\0");
+        let bytes = AllTypes::objects()
+            .create(
+                &db,
+                AllTypes {
+                    bytes: b"\0\0x\0".to_vec(),
+                    ..empty(10)
+                },
+            )
+            .await?;
+        assert_eq!(
+            AllTypes::objects()
+                .filter(AllTypes::id.eq(bytes.id))
+                .get(&db)
+                .await?
+                .bytes,
+            b"\0\0x\0"
+        );
         Ok(())
     })
     .await;
@@ -165,16 +304,25 @@ async fn decode_errors_name_model_column_and_type() {
     // Only SQLite lets a column hold a value of another type.
     let db = Db::connect("sqlite::memory:").await.expect("sqlite");
     create_schema(&db).await.expect("schema");
-    db.execute_raw("INSERT INTO task_user (name) VALUES ('x')").await.expect("user");
+    db.execute_raw("INSERT INTO task_user (name) VALUES ('x')")
+        .await
+        .expect("user");
     db.execute_raw("INSERT INTO task (title, user_id, priority, status, hours) VALUES ('t', 1, 'low', 1, 'many')")
         .await
         .expect("task");
-    let err = Task::objects().all(&db).await.expect_err("hours is not an integer");
+    let err = Task::objects()
+        .all(&db)
+        .await
+        .expect_err("hours is not an integer");
     match &err {
         Error::Decode(d) => {
             assert_eq!((d.model, d.column, d.expected), ("Task", "hours", "i32"));
         }
         other => panic!("expected a decode error, got {other:?}"),
     }
-    assert!(err.to_string().starts_with("cannot decode Task.hours as i32"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("cannot decode Task.hours as i32"),
+        "{err}"
+    );
 }
