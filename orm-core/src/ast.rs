@@ -3,7 +3,7 @@
 //! into SQL text.
 
 use crate::model::ModelMeta;
-use crate::value::Value;
+use crate::value::{Kind, Value};
 use std::borrow::Cow;
 
 /// One hop of a forward foreign-key path: from the current table through
@@ -30,6 +30,8 @@ pub struct ColumnRef {
     pub column: &'static str,
     /// Whether the value can be NULL (nullable column or nullable join).
     pub nullable: bool,
+    /// The column's storage kind.
+    pub kind: Kind,
 }
 
 /// Arithmetic operators of F expressions.
@@ -50,6 +52,13 @@ pub enum BinOp {
 pub enum ExprNode {
     /// A column.
     Column(ColumnRef),
+    /// A column of an enclosing query, `levels` scopes out (Django's `OuterRef`).
+    Outer {
+        /// 1 for the immediately enclosing query, 2 for its parent, ...
+        levels: u32,
+        /// The column, relative to that query's base table.
+        column: ColumnRef,
+    },
     /// A bound value.
     Value(Value),
     /// `lhs op rhs`.
@@ -60,16 +69,243 @@ pub enum ExprNode {
         lhs: Box<ExprNode>,
         /// Right operand.
         rhs: Box<ExprNode>,
+        /// Result kind (integer division differs per dialect).
+        kind: Kind,
     },
+    /// An aggregate.
+    Aggregate(Box<Aggregate>),
+    /// A scalar function.
+    Func {
+        /// Which function.
+        func: Func,
+        /// Arguments.
+        args: Vec<ExprNode>,
+        /// Result kind.
+        kind: Kind,
+    },
+    /// `CAST(expr AS <kind>)`.
+    Cast {
+        /// The expression.
+        expr: Box<ExprNode>,
+        /// Target kind.
+        to: Kind,
+    },
+    /// `CASE WHEN .. THEN .. ELSE .. END`.
+    Case {
+        /// Conditions and their values, first match wins.
+        whens: Vec<(Cond, ExprNode)>,
+        /// The value when nothing matches (NULL if absent).
+        default: Option<Box<ExprNode>>,
+        /// Result kind.
+        kind: Kind,
+    },
+    /// A scalar subquery `(SELECT ..)` returning one column.
+    Subquery(Box<Select>),
+}
+
+/// Aggregate functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggFunc {
+    /// `COUNT`
+    Count,
+    /// `SUM`
+    Sum,
+    /// `AVG`
+    Avg,
+    /// `MIN`
+    Min,
+    /// `MAX`
+    Max,
+    /// Population standard deviation.
+    StdDev,
+    /// Population variance.
+    Variance,
+}
+
+/// A multi-valued relation an aggregate runs over, from the aggregated
+/// query's base table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relation {
+    /// Rows of `table` whose `fk_column` refers to the parent's `parent_pk`.
+    Reverse {
+        /// The related (child) table.
+        table: &'static str,
+        /// Its foreign key column.
+        fk_column: &'static str,
+        /// The parent's primary key column.
+        parent_pk: &'static str,
+        /// Kind of the parent's key.
+        pk_kind: Kind,
+    },
+    /// Rows of `table` linked to the parent through a join table.
+    ManyToMany {
+        /// The join table.
+        through: &'static str,
+        /// Its column referring to the parent.
+        source_column: &'static str,
+        /// Its column referring to the related table.
+        target_column: &'static str,
+        /// The related table.
+        table: &'static str,
+        /// The related table's primary key.
+        target_pk: &'static str,
+        /// The parent's primary key column.
+        parent_pk: &'static str,
+        /// Kind of the parent's key.
+        pk_kind: Kind,
+        /// Kind of the related key.
+        target_kind: Kind,
+    },
+}
+
+impl Relation {
+    /// The related table.
+    pub fn table(&self) -> &'static str {
+        match self {
+            Relation::Reverse { table, .. } | Relation::ManyToMany { table, .. } => table,
+        }
+    }
+}
+
+/// An aggregate call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Aggregate {
+    /// The function.
+    pub func: AggFunc,
+    /// The argument (`None`: `COUNT(*)`).
+    pub arg: Option<ExprNode>,
+    /// Kind of the argument.
+    pub arg_kind: Kind,
+    /// Result kind.
+    pub kind: Kind,
+    /// `DISTINCT` argument values only.
+    pub distinct: bool,
+    /// Only rows matching this (SQL `FILTER (WHERE ..)`).
+    pub filter: Option<Cond>,
+    /// A multi-valued relation to aggregate over (rendered as a correlated
+    /// subquery, so several such aggregates never multiply each other's rows).
+    pub over: Option<Relation>,
+}
+
+/// Date parts for extraction and truncation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatePart {
+    /// Year.
+    Year,
+    /// Month.
+    Month,
+    /// Day.
+    Day,
+}
+
+/// Scalar functions with per-dialect spellings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Func {
+    /// First non-NULL argument.
+    Coalesce,
+    /// Largest argument (NULL if any is NULL, on every backend).
+    Greatest,
+    /// Smallest argument (NULL if any is NULL, on every backend).
+    Least,
+    /// Lower case.
+    Lower,
+    /// Upper case.
+    Upper,
+    /// Length in characters.
+    Length,
+    /// Concatenation, NULL arguments counting as empty text (as in Django).
+    Concat,
+    /// Substring from a 1-based position, of a length.
+    Substr,
+    /// NULL if both arguments are equal, else the first.
+    NullIf,
+    /// A part of a date, as an integer.
+    Extract(DatePart),
+    /// A date truncated to the start of the part.
+    Trunc(DatePart),
+    /// A function the user declared by name (see `sql_function!`).
+    Custom(&'static str),
 }
 
 impl ExprNode {
     /// Whether the expression can evaluate to NULL.
     pub fn nullable(&self) -> bool {
         match self {
-            ExprNode::Column(c) => c.nullable,
+            ExprNode::Column(c) | ExprNode::Outer { column: c, .. } => c.nullable,
             ExprNode::Value(v) => v.is_null(),
             ExprNode::Binary { lhs, rhs, .. } => lhs.nullable() || rhs.nullable(),
+            ExprNode::Aggregate(a) => a.func != AggFunc::Count,
+            ExprNode::Func {
+                func: Func::Coalesce,
+                args,
+                ..
+            } => args.iter().all(ExprNode::nullable),
+            ExprNode::Func {
+                func: Func::Concat, ..
+            } => false,
+            ExprNode::Func { args, .. } => args.iter().any(ExprNode::nullable),
+            ExprNode::Cast { expr, .. } => expr.nullable(),
+            ExprNode::Case { whens, default, .. } => {
+                default.as_ref().is_none_or(|d| d.nullable())
+                    || whens.iter().any(|(_, v)| v.nullable())
+            }
+            ExprNode::Subquery(_) => true,
+        }
+    }
+
+    /// The storage kind of the expression's value, where known.
+    pub fn kind(&self) -> Option<Kind> {
+        match self {
+            ExprNode::Column(c) | ExprNode::Outer { column: c, .. } => Some(c.kind),
+            ExprNode::Value(v) => Some(v.kind()),
+            ExprNode::Binary { kind, .. }
+            | ExprNode::Func { kind, .. }
+            | ExprNode::Case { kind, .. } => Some(*kind),
+            ExprNode::Aggregate(a) => Some(a.kind),
+            ExprNode::Cast { to, .. } => Some(*to),
+            ExprNode::Subquery(s) => s.columns.first().and_then(ExprNode::kind),
+        }
+    }
+
+    /// Whether the expression contains an aggregate of the current query
+    /// (not one over a relation or inside a subquery), which puts a
+    /// condition on it into HAVING.
+    pub fn has_aggregate(&self) -> bool {
+        match self {
+            ExprNode::Aggregate(a) => a.over.is_none(),
+            ExprNode::Binary { lhs, rhs, .. } => lhs.has_aggregate() || rhs.has_aggregate(),
+            ExprNode::Func { args, .. } => args.iter().any(ExprNode::has_aggregate),
+            ExprNode::Cast { expr, .. } => expr.has_aggregate(),
+            ExprNode::Case { whens, default, .. } => {
+                whens
+                    .iter()
+                    .any(|(c, v)| c.has_aggregate() || v.has_aggregate())
+                    || default.as_ref().is_some_and(|d| d.has_aggregate())
+            }
+            ExprNode::Column(_)
+            | ExprNode::Outer { .. }
+            | ExprNode::Value(_)
+            | ExprNode::Subquery(_) => false,
+        }
+    }
+}
+
+impl Cond {
+    /// Whether the condition tests an aggregate of the current query.
+    pub fn has_aggregate(&self) -> bool {
+        match self {
+            Cond::All(v) | Cond::Any(v) => v.iter().any(Cond::has_aggregate),
+            Cond::Not(c) => c.has_aggregate(),
+            Cond::Cmp { lhs, rhs, .. } => lhs.has_aggregate() || rhs.has_aggregate(),
+            Cond::Like { lhs, .. } | Cond::IsNull { lhs, .. } | Cond::InSelect { lhs, .. } => {
+                lhs.has_aggregate()
+            }
+            Cond::In { lhs, items } => {
+                lhs.has_aggregate() || items.iter().any(ExprNode::has_aggregate)
+            }
+            Cond::Between { lhs, low, high } => {
+                lhs.has_aggregate() || low.has_aggregate() || high.has_aggregate()
+            }
         }
     }
 }
@@ -192,6 +428,10 @@ pub struct Select {
     pub limit: Option<u64>,
     /// OFFSET.
     pub offset: Option<u64>,
+    /// GROUP BY keys.
+    pub group_by: Vec<ExprNode>,
+    /// Conditions on groups (HAVING), all of which must hold.
+    pub having: Vec<Cond>,
 }
 
 impl Select {
@@ -202,13 +442,9 @@ impl Select {
             columns: meta
                 .fields
                 .iter()
-                .map(|f| ExprNode::Column(ColumnRef::local(f.column, f.nullable)))
+                .map(|f| ExprNode::Column(ColumnRef::local(f.column, f.nullable, f.ty.kind)))
                 .collect(),
-            filter: Vec::new(),
-            order: Vec::new(),
-            distinct: false,
-            limit: None,
-            offset: None,
+            ..Select::from_table(meta.table)
         }
     }
 
@@ -222,17 +458,20 @@ impl Select {
             distinct: false,
             limit: None,
             offset: None,
+            group_by: Vec::new(),
+            having: Vec::new(),
         }
     }
 }
 
 impl ColumnRef {
     /// A column of the base table.
-    pub const fn local(column: &'static str, nullable: bool) -> Self {
+    pub const fn local(column: &'static str, nullable: bool, kind: Kind) -> Self {
         ColumnRef {
             path: Cow::Borrowed(&[]),
             column,
             nullable,
+            kind,
         }
     }
 }

@@ -57,6 +57,7 @@ impl<M, T: FieldType> Column<M, T> {
             path: self.path,
             column: self.column,
             nullable,
+            kind: T::COLUMN_TYPE.kind,
         }
     }
 

@@ -6,7 +6,6 @@ use crate::ast::{BinOp, ExprNode};
 use crate::column::Column;
 use crate::field::{FieldType, ForeignKey};
 use crate::model::Model;
-use crate::value::Value;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use rust_decimal::Decimal;
 use std::marker::PhantomData;
@@ -58,13 +57,13 @@ value_exprs!(
 
 impl<M> IntoExpr<M, String> for &str {
     fn into_node(self) -> ExprNode {
-        ExprNode::Value(Value::String(self.to_owned()))
+        ExprNode::Value(crate::value::Value::String(self.to_owned()))
     }
 }
 
 impl<M> IntoExpr<M, Vec<u8>> for &[u8] {
     fn into_node(self) -> ExprNode {
-        ExprNode::Value(Value::Bytes(self.to_vec()))
+        ExprNode::Value(crate::value::Value::Bytes(self.to_vec()))
     }
 }
 
@@ -77,12 +76,6 @@ impl<M, T: FieldType> IntoExpr<M, T::Compare> for Column<M, T> {
 impl<M, T: FieldType> IntoExpr<M, T::Compare> for Expr<M, T> {
     fn into_node(self) -> ExprNode {
         self.node
-    }
-}
-
-impl<M, P: Model> IntoExpr<M, <P::Pk as FieldType>::Compare> for &P {
-    fn into_node(self) -> ExprNode {
-        ExprNode::Value(self.pk().to_value())
     }
 }
 
@@ -171,6 +164,7 @@ macro_rules! arith {
                     op: BinOp::$op,
                     lhs: Box::new(self.node),
                     rhs: Box::new(rhs.into_node()),
+                    kind: T::COLUMN_TYPE.kind,
                 })
             }
         }
@@ -189,3 +183,45 @@ macro_rules! arith {
 }
 
 arith!(Add add Add, Sub sub Sub, Mul mul Mul, Div div Div);
+
+/// A typed expression of model `M` whose values have type `Self::Type`:
+/// columns, expressions and aggregates. Functions such as `Coalesce` or
+/// `Lower` take any `Typed` argument of a fitting type.
+pub trait Typed<M> {
+    /// The value type.
+    type Type: FieldType;
+    /// The untyped expression.
+    fn into_typed_node(self) -> ExprNode;
+
+    /// The value converted to another type with `CAST`:
+    /// `Song::length.cast::<f64>()`.
+    fn cast<U: FieldType>(self) -> Expr<M, U>
+    where
+        Self: Sized,
+    {
+        Expr::from_node(ExprNode::Cast {
+            expr: Box::new(self.into_typed_node()),
+            to: U::COLUMN_TYPE.kind,
+        })
+    }
+}
+
+impl<M, T: FieldType> Typed<M> for Column<M, T> {
+    type Type = T;
+    fn into_typed_node(self) -> ExprNode {
+        ExprNode::Column(self.into_ref())
+    }
+}
+
+impl<M, T: FieldType> Typed<M> for Expr<M, T> {
+    type Type = T;
+    fn into_typed_node(self) -> ExprNode {
+        self.node
+    }
+}
+
+/// Django's `Value()`: a constant as a typed expression.
+#[allow(non_snake_case)]
+pub fn Value<M, T: FieldType>(v: T) -> Expr<M, T> {
+    Expr::from_node(ExprNode::Value(v.to_value()))
+}

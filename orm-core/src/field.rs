@@ -32,6 +32,9 @@ pub trait FieldType: Sized + Send + Sync + 'static {
     /// The type of this field seen through a nullable join: `Option<Self>`,
     /// or `Self` when it is already an `Option`.
     type Nullable: FieldType<Compare = Self::Compare>;
+    /// The type a `values()` row holds for this column: the field type
+    /// itself, except that a foreign key gives the referenced key.
+    type Selected: FieldType;
     /// The declared column type.
     const COLUMN_TYPE: ColumnType;
     /// Whether the column admits NULL.
@@ -53,6 +56,7 @@ macro_rules! primitive {
         impl FieldType for $t {
             type Compare = $t;
             type Nullable = Option<$t>;
+            type Selected = $t;
             const COLUMN_TYPE: ColumnType = ColumnType::of(Kind::$kind);
             fn to_value(&self) -> Value {
                 Value::$v(self.clone())
@@ -84,6 +88,7 @@ primitive! {
 impl<T: FieldType> FieldType for Option<T> {
     type Compare = T::Compare;
     type Nullable = Option<T>;
+    type Selected = Option<T::Selected>;
     const COLUMN_TYPE: ColumnType = T::COLUMN_TYPE;
     const NULLABLE: bool = true;
     const CHOICES: Choices = T::CHOICES;
@@ -183,6 +188,7 @@ impl<T: Model> From<&T> for ForeignKey<T> {
 impl<T: Model> FieldType for ForeignKey<T> {
     type Compare = <T::Pk as FieldType>::Compare;
     type Nullable = Option<ForeignKey<T>>;
+    type Selected = T::Pk;
     const COLUMN_TYPE: ColumnType = <T::Pk as FieldType>::COLUMN_TYPE;
     fn to_value(&self) -> Value {
         self.id.to_value()

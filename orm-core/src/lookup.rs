@@ -12,9 +12,16 @@ use crate::q::Q;
     message = "`{Self}` is not a text column",
     label = "text lookups (iexact, contains, icontains, startswith, endswith, ...) need a String column"
 )]
-pub trait TextField: FieldType<Compare = String> {}
-impl TextField for String {}
-impl TextField for Option<String> {}
+pub trait TextField: FieldType<Compare = String> {
+    /// The type of its length (`i64`, nullable if `Self` is).
+    type Length: FieldType;
+}
+impl TextField for String {
+    type Length = i64;
+}
+impl TextField for Option<String> {
+    type Length = Option<i64>;
+}
 
 /// The expressions lookups can start from: columns and typed expressions.
 pub trait Lookups<M, T: FieldType>: Sized {
@@ -141,5 +148,11 @@ impl<M, T: FieldType> Lookups<M, T> for Column<M, T> {
 impl<M, T: FieldType> Lookups<M, T> for Expr<M, T> {
     fn lhs(self) -> ExprNode {
         self.node
+    }
+}
+
+impl<M, T: FieldType, R> Lookups<M, T> for crate::aggregate::Agg<M, T, R> {
+    fn lhs(self) -> ExprNode {
+        crate::expr::Typed::into_typed_node(self)
     }
 }

@@ -144,7 +144,7 @@ pub trait Model: Sized + Send + Sync + 'static {
     /// The primary key type.
     type Pk: FieldType + Clone + PartialEq + std::fmt::Debug;
     /// The generated queryset type (`<Model>QuerySet`).
-    type QuerySet: QuerySetBuilder<Model = Self>;
+    type QuerySet: QuerySetBuilder<Model = Self, Row = Self>;
     /// Static schema metadata.
     const META: &'static ModelMeta;
 
@@ -157,6 +157,44 @@ pub trait Model: Sized + Send + Sync + 'static {
     /// Decodes a row whose next columns are this model's stored columns in
     /// `META.fields` order.
     fn decode_row<R: RowReader>(r: &mut R) -> Result<Self, DecodeError>;
+
+    /// Decodes the next column into the `#[orm(annotation)]` field number
+    /// `index` (in declaration order).
+    fn decode_annotation<R: RowReader>(
+        &mut self,
+        index: u16,
+        r: &mut R,
+    ) -> Result<(), DecodeError> {
+        let _ = r;
+        Err(DecodeError {
+            model: Self::META.name,
+            column: "annotation",
+            expected: "an #[orm(annotation)] field",
+            message: format!("{} has no annotation field number {index}", Self::META.name),
+        })
+    }
+}
+
+/// A declared `#[orm(annotation)]` field of model `M` holding `T`; filled by
+/// `annotate_into`. Generated as an associated constant.
+pub struct Annotation<M, T> {
+    index: u16,
+    _t: std::marker::PhantomData<fn() -> (M, T)>,
+}
+
+impl<M, T> Annotation<M, T> {
+    /// The annotation field number `index`. Used by generated code.
+    pub const fn new(index: u16) -> Self {
+        Annotation {
+            index,
+            _t: std::marker::PhantomData,
+        }
+    }
+
+    /// Its number among the model's annotation fields.
+    pub fn index(&self) -> u16 {
+        self.index
+    }
 }
 
 /// Decodes one field, naming the model, column and type on failure. Used by

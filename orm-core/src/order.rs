@@ -65,6 +65,12 @@ impl<M, T: FieldType> Sortable<M> for Expr<M, T> {
     }
 }
 
+impl<M, T: FieldType, R> Sortable<M> for crate::aggregate::Agg<M, T, R> {
+    fn order_expr(self) -> ExprNode {
+        crate::expr::Typed::into_typed_node(self)
+    }
+}
+
 /// One or several ordering keys of model `M`.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot order a queryset of `{M}`",

@@ -1,17 +1,29 @@
 //! `QuerySet<M>`: a lazy, cloneable description of a SELECT over model `M`,
 //! and the `QuerySetBuilder` trait that gives every generated
-//! `<Model>QuerySet` the same chainable methods.
+//! `<Model>QuerySet` (and the `values()`/`annotate()` querysets) the same
+//! chainable methods.
 
 use crate::ast::{Cond, ExprNode, OrderItem, Select};
-use crate::model::Model;
+use crate::expr::IntoExpr;
+use crate::field::FieldType;
+use crate::model::{Annotation, Model};
 use crate::order::IntoOrder;
 use crate::q::Condition;
+use crate::row::{DecodeError, RowReader};
+use crate::select_list::SelectList;
+use crate::values::{Annotated, Values};
 use std::marker::PhantomData;
 
 /// A lazy query over model `M`. Nothing runs until a terminal method of
 /// orm-runtime (`all`, `get`, `count`, ...) is awaited.
 pub struct QuerySet<M> {
     select: Select,
+    /// Declared `#[orm(annotation)]` fields being filled, in select order.
+    annotations: Vec<(u16, ExprNode)>,
+    /// Ad-hoc selected values after the model (`annotate`).
+    extra: Vec<ExprNode>,
+    /// `values()` columns: the GROUP BY keys once an aggregate is selected.
+    group: Option<Vec<ExprNode>>,
     _m: PhantomData<fn() -> M>,
 }
 
@@ -19,6 +31,9 @@ impl<M> Clone for QuerySet<M> {
     fn clone(&self) -> Self {
         QuerySet {
             select: self.select.clone(),
+            annotations: self.annotations.clone(),
+            extra: self.extra.clone(),
+            group: self.group.clone(),
             _m: PhantomData,
         }
     }
@@ -26,7 +41,7 @@ impl<M> Clone for QuerySet<M> {
 
 impl<M> std::fmt::Debug for QuerySet<M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.select.fmt(f)
+        self.statement().fmt(f)
     }
 }
 
@@ -41,34 +56,96 @@ impl<M: Model> QuerySet<M> {
     pub fn new() -> Self {
         QuerySet {
             select: Select::for_model(M::META),
+            annotations: Vec::new(),
+            extra: Vec::new(),
+            group: None,
             _m: PhantomData,
         }
     }
 }
 
 impl<M> QuerySet<M> {
-    /// The statement this queryset stands for.
+    /// The complete statement: the model's (or `values()`) columns, filled
+    /// annotations and ad-hoc annotations, grouped by the `values()` columns
+    /// when an aggregate is selected.
+    pub fn statement(&self) -> Select {
+        let mut s = self.select.clone();
+        s.columns
+            .extend(self.annotations.iter().map(|(_, e)| e.clone()));
+        s.columns.extend(self.extra.iter().cloned());
+        if let Some(group) = &self.group
+            && s.columns.iter().any(ExprNode::has_aggregate)
+        {
+            s.group_by = group.clone();
+        }
+        s
+    }
+
+    /// The base statement, without annotations.
     pub fn select(&self) -> &Select {
         &self.select
     }
 
-    /// Mutable access to the statement, for builders in other crates.
+    /// Mutable access to the base statement, for builders in other crates.
     pub fn select_mut(&mut self) -> &mut Select {
         &mut self.select
     }
 
-    /// The statement, consuming the queryset.
-    pub fn into_select(self) -> Select {
-        self.select
+    /// The declared annotation fields being filled, in select order.
+    pub fn annotation_indices(&self) -> impl Iterator<Item = u16> + '_ {
+        self.annotations.iter().map(|(i, _)| *i)
+    }
+
+    fn cast<N>(self) -> QuerySet<N> {
+        QuerySet {
+            select: self.select,
+            annotations: self.annotations,
+            extra: self.extra,
+            group: self.group,
+            _m: PhantomData,
+        }
+    }
+
+    pub(crate) fn with_values(
+        mut self,
+        nodes: Vec<ExprNode>,
+        group: Option<Vec<ExprNode>>,
+    ) -> Self {
+        self.select.columns = nodes;
+        self.annotations.clear();
+        self.extra.clear();
+        self.group = group;
+        self
+    }
+
+    pub(crate) fn push_column(&mut self, node: ExprNode) {
+        self.select.columns.push(node);
+    }
+
+    pub(crate) fn with_extra(mut self, nodes: Vec<ExprNode>) -> Self {
+        self.extra = nodes;
+        self
     }
 }
 
+/// Decodes a model row and the declared annotations the queryset fills.
+pub fn decode_model<M: Model, R: RowReader>(qs: &QuerySet<M>, r: &mut R) -> Result<M, DecodeError> {
+    let mut m = M::decode_row(r)?;
+    for i in qs.annotation_indices() {
+        m.decode_annotation(i, r)?;
+    }
+    Ok(m)
+}
+
 /// The chainable, lazy methods of every queryset. Implemented by
-/// `QuerySet<M>` and by each generated `<Model>QuerySet`, so methods users
-/// add to their queryset types chain with these.
-pub trait QuerySetBuilder: Sized + Clone {
-    /// The model the rows decode into.
+/// `QuerySet<M>`, by each generated `<Model>QuerySet` and by the `values()`
+/// and `annotate()` querysets, so methods users add to their queryset types
+/// chain with these.
+pub trait QuerySetBuilder: Sized + Clone + Send + Sync + 'static {
+    /// The model the conditions are about.
     type Model: Model;
+    /// What one result row decodes into.
+    type Row: Send + 'static;
 
     /// Wraps a plain queryset.
     fn from_queryset(qs: QuerySet<Self::Model>) -> Self;
@@ -76,22 +153,41 @@ pub trait QuerySetBuilder: Sized + Clone {
     fn as_queryset(&self) -> &QuerySet<Self::Model>;
     /// The plain queryset, consuming `self`.
     fn into_queryset(self) -> QuerySet<Self::Model>;
+    /// Decodes one result row.
+    fn decode_row<R: RowReader>(
+        qs: &QuerySet<Self::Model>,
+        r: &mut R,
+    ) -> Result<Self::Row, DecodeError>;
 
     /// Keeps rows matching the condition (Django `filter`). Several calls
-    /// combine with AND.
+    /// combine with AND. A condition on an aggregate goes to HAVING.
     ///
     /// ```ignore
     /// // SELECT ... FROM "song" AS "t0" WHERE "t0"."length" > $1
     /// Song::objects().filter(Song::length.gt(300))
     /// ```
     fn filter(self, q: impl Condition<Self::Model>) -> Self {
-        self.map_select(|s| s.filter.push(q.into_cond()))
+        let cond = q.into_cond();
+        self.map_select(|s| {
+            if cond.has_aggregate() {
+                s.having.push(cond)
+            } else {
+                s.filter.push(cond)
+            }
+        })
     }
 
     /// Drops rows matching the condition (Django `exclude`); rows where a
     /// compared column is NULL are kept, as in Django.
     fn exclude(self, q: impl Condition<Self::Model>) -> Self {
-        self.map_select(|s| s.filter.push(Cond::Not(Box::new(q.into_cond()))))
+        let cond = Cond::Not(Box::new(q.into_cond()));
+        self.map_select(|s| {
+            if cond.has_aggregate() {
+                s.having.push(cond)
+            } else {
+                s.filter.push(cond)
+            }
+        })
     }
 
     /// Replaces the ordering.
@@ -125,12 +221,63 @@ pub trait QuerySetBuilder: Sized + Clone {
 
     /// Reverses the ordering (by primary key when none was given).
     fn reverse(self) -> Self {
-        self.map_select(|s| {
-            order_or_pk::<Self::Model>(s);
-            for o in &mut s.order {
-                o.desc = !o.desc;
-            }
-        })
+        let mut qs = self.into_queryset();
+        let mut s = qs.statement();
+        order_or_pk::<Self::Model>(&mut s);
+        for o in &mut s.order {
+            o.desc = !o.desc;
+        }
+        qs.select.order = s.order;
+        Self::from_queryset(qs)
+    }
+
+    /// Fills the declared `#[orm(annotation)]` field with an expression,
+    /// typically a subquery or an aggregate over a relation; the rows then
+    /// carry the value in that field.
+    fn annotate_into<T: FieldType>(
+        self,
+        field: Annotation<Self::Model, T>,
+        value: impl IntoExpr<Self::Model, T::Compare>,
+    ) -> Self {
+        let mut qs = self.into_queryset();
+        let node = value.into_node();
+        qs.annotations.retain(|(i, _)| *i != field.index());
+        qs.annotations.push((field.index(), node));
+        Self::from_queryset(qs)
+    }
+
+    /// Rows of the model together with typed values: `annotate(x)` gives
+    /// `(Model, X)`, `annotate((x, y))` gives `(Model, (X, Y))`. A later call
+    /// replaces the annotations of an earlier one.
+    fn annotate<L: SelectList<Self::Model> + 'static>(self, list: L) -> Annotated<Self::Model, L> {
+        let mut nodes = Vec::new();
+        list.push_nodes(&mut nodes);
+        Annotated::from_queryset(self.into_queryset().with_extra(nodes).cast())
+    }
+
+    /// Typed tuples of the chosen columns instead of models (Django
+    /// `values_list`). Followed by `annotate`, the aggregates are computed
+    /// per distinct combination of these columns (GROUP BY).
+    ///
+    /// ```ignore
+    /// // SELECT "t0"."playlist_id", SUM("t0"."length") FROM "song" AS "t0" GROUP BY "t0"."playlist_id"
+    /// let rows: Vec<(i64, Option<i64>)> =
+    ///     Song::objects().values(Song::playlist).annotate(Sum(Song::length)).all(&db).await?;
+    /// ```
+    fn values<L: SelectList<Self::Model> + 'static>(self, list: L) -> Values<Self::Model, L> {
+        let mut nodes = Vec::new();
+        list.push_nodes(&mut nodes);
+        let qs = self.into_queryset().with_values(nodes.clone(), Some(nodes));
+        Values::from_queryset(qs.cast())
+    }
+
+    /// Aggregates over the whole queryset, one row: `.aggregate(Sum(x)).get(&db)`
+    /// gives `Option<i64>`; a tuple gives a tuple.
+    fn aggregate<L: SelectList<Self::Model> + 'static>(self, list: L) -> Values<Self::Model, L> {
+        let mut nodes = Vec::new();
+        list.push_nodes(&mut nodes);
+        let qs = self.into_queryset().with_values(nodes, None);
+        Values::from_queryset(qs.cast())
     }
 
     #[doc(hidden)]
@@ -141,20 +288,34 @@ pub trait QuerySetBuilder: Sized + Clone {
     }
 }
 
-/// Orders by the primary key when the select has no ordering, so that
-/// `first`/`last` are deterministic.
+/// Orders by the primary key (or by the GROUP BY keys of a grouped query)
+/// when the select has no ordering, so that `first`/`last` are
+/// deterministic.
 pub fn order_or_pk<M: Model>(s: &mut Select) {
-    if s.order.is_empty() {
-        let pk = M::META.pk();
-        s.order.push(OrderItem {
-            expr: ExprNode::Column(crate::ast::ColumnRef::local(pk.column, false)),
-            desc: false,
-        });
+    if !s.order.is_empty() {
+        return;
     }
+    if !s.group_by.is_empty() {
+        s.order = s
+            .group_by
+            .iter()
+            .map(|e| OrderItem {
+                expr: e.clone(),
+                desc: false,
+            })
+            .collect();
+        return;
+    }
+    let pk = M::META.pk();
+    s.order.push(OrderItem {
+        expr: ExprNode::Column(crate::ast::ColumnRef::local(pk.column, false, pk.ty.kind)),
+        desc: false,
+    });
 }
 
 impl<M: Model> QuerySetBuilder for QuerySet<M> {
     type Model = M;
+    type Row = M;
     fn from_queryset(qs: QuerySet<M>) -> Self {
         qs
     }
@@ -163,5 +324,8 @@ impl<M: Model> QuerySetBuilder for QuerySet<M> {
     }
     fn into_queryset(self) -> QuerySet<M> {
         self
+    }
+    fn decode_row<R: RowReader>(qs: &QuerySet<M>, r: &mut R) -> Result<M, DecodeError> {
+        decode_model(qs, r)
     }
 }

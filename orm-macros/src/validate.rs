@@ -51,6 +51,7 @@ pub struct ColumnDef {
     pub min_value: Option<i64>,
     pub max_value: Option<i64>,
     pub foreign_key: Option<ForeignKeyDef>,
+    pub related_name: Option<String>,
 }
 
 pub struct ForeignKeyDef {
@@ -671,6 +672,7 @@ fn field(f: FieldInput, model: &Ident, table: &str) -> Result<FieldDef> {
             min_value: f.min_value.map(|v| *v),
             max_value: f.max_value.map(|v| *v),
             foreign_key,
+            related_name: f.related_name.map(|r| (*r).clone()),
         }),
     })
 }

@@ -395,6 +395,44 @@ fn parse_datetime(s: &str) -> Result<NaiveDateTime, String> {
         .map_err(|e| format!("{s:?}: {e}"))
 }
 
+/// A stored decimal, or the values of an exact decimal aggregate
+/// (`orm-decimal-agg:sum:1.5,2.25`) computed here with rust_decimal because
+/// SQLite has no exact decimal arithmetic.
+fn parse_sqlite_decimal(s: &str) -> Result<Decimal, String> {
+    let parse = |t: &str| t.parse::<Decimal>().map_err(|e| format!("{t:?}: {e}"));
+    let Some(rest) = s.strip_prefix(crate::render::select::SQLITE_DECIMAL_AGG) else {
+        return parse(s);
+    };
+    let (op, list) = rest
+        .split_once(':')
+        .ok_or_else(|| format!("malformed aggregate {s:?}"))?;
+    let values = list.split(',').map(parse).collect::<Result<Vec<_>, _>>()?;
+    let overflow = || format!("decimal {op} overflows");
+    match op {
+        "sum" => values
+            .iter()
+            .try_fold(Decimal::ZERO, |a, v| a.checked_add(*v))
+            .ok_or_else(overflow),
+        "avg" => {
+            let sum = values
+                .iter()
+                .try_fold(Decimal::ZERO, |a, v| a.checked_add(*v))
+                .ok_or_else(overflow)?;
+            sum.checked_div(Decimal::from(values.len()))
+                .ok_or_else(overflow)
+        }
+        "min" => values
+            .into_iter()
+            .min()
+            .ok_or_else(|| "no values".to_owned()),
+        "max" => values
+            .into_iter()
+            .max()
+            .ok_or_else(|| "no values".to_owned()),
+        _ => Err(format!("unknown decimal aggregate {op:?}")),
+    }
+}
+
 fn int_from<T: TryFrom<i64>>(v: Option<i64>) -> Result<Option<T>, String> {
     v.map(|x| T::try_from(x).map_err(|_| format!("{x} is out of range")))
         .transpose()
@@ -444,7 +482,7 @@ impl RowReader for Reader<'_, sqlx::sqlite::SqliteRow> {
                 .transpose(),
             _ => self
                 .get::<String>()?
-                .map(|s| s.parse::<Decimal>().map_err(|e| format!("{s:?}: {e}")))
+                .map(|s| parse_sqlite_decimal(&s))
                 .transpose(),
         }
     }

@@ -44,6 +44,7 @@ pub use dialect::Dialect;
 pub use error::{ConstraintKind, DecodeError, Error, Result};
 pub use exec::Executor;
 pub use model_ext::ModelExt;
+pub use orm_core::model::Model;
 pub use orm_core::{
     ast, column, expr, field, lookup, model, order, q, queryset, relation, row, value,
 };
@@ -58,14 +59,22 @@ pub mod prelude {
         Conn, ConstraintKind, Db, DbEnum, Dialect, Error, Executor, Model, ModelExt, PoolConfig,
         QuerySetExt, RelatedSetExt, Statement, Tx,
     };
+    pub use orm_core::aggregate::{Agg, Avg, Count, CountAll, Max, Min, StdDev, Sum, Variance};
     pub use orm_core::column::Column;
-    pub use orm_core::expr::{Expr, F, IntoExpr};
+    pub use orm_core::expr::{Expr, F, IntoExpr, Typed, Value};
     pub use orm_core::field::{FieldType, ForeignKey, ManyToMany};
+    pub use orm_core::function::{
+        Case, Coalesce, Concat, ExtractDay, ExtractMonth, ExtractYear, Greatest, Least, Length,
+        Lower, NullIf, Substr, TruncDay, TruncMonth, TruncYear, Upper,
+    };
     pub use orm_core::lookup::Lookups;
-    pub use orm_core::model::Model as _;
+    pub use orm_core::model::Annotation;
     pub use orm_core::order::{Order, Sortable};
     pub use orm_core::q::Q;
     pub use orm_core::queryset::{QuerySet, QuerySetBuilder};
+    pub use orm_core::relation::{RelColumn, Reverse};
+    pub use orm_core::select_list::SelectList;
+    pub use orm_core::values::{Annotated, Values};
 }
 
 /// Paths used by generated code. Not a public API.
@@ -76,11 +85,11 @@ pub mod __private {
     pub use orm_core::expr::IntoExpr;
     pub use orm_core::field::{Choices, FieldType, ForeignKey};
     pub use orm_core::model::{
-        DefaultValue, FieldMeta, ForeignKeyMeta, IndexMeta, ManyToManyMeta, Model, ModelMeta,
-        OnDelete, decode_field,
+        Annotation, DefaultValue, FieldMeta, ForeignKeyMeta, IndexMeta, ManyToManyMeta, Model,
+        ModelMeta, OnDelete, decode_field,
     };
-    pub use orm_core::queryset::{QuerySet, QuerySetBuilder};
-    pub use orm_core::relation::ManyToManyRel;
+    pub use orm_core::queryset::{QuerySet, QuerySetBuilder, decode_model};
+    pub use orm_core::relation::{ManyToManyRel, Reverse};
     pub use orm_core::row::{DecodeError, RowReader};
     pub use orm_core::value::{ColumnType, Kind, Value};
 }

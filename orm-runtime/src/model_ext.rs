@@ -16,7 +16,11 @@ use std::future::Future;
 /// `pk = value` on a model's own table.
 pub(crate) fn pk_cond<M: Model>(pk: &M::Pk) -> Cond {
     Cond::Cmp {
-        lhs: ExprNode::Column(ColumnRef::local(M::META.pk().column, false)),
+        lhs: ExprNode::Column(ColumnRef::local(
+            M::META.pk().column,
+            false,
+            M::META.pk().ty.kind,
+        )),
         op: CmpOp::Eq,
         rhs: ExprNode::Value(pk.to_value()),
     }

@@ -9,28 +9,28 @@ use crate::terminal::QuerySetExt;
 use orm_core::ast::{CmpOp, ColumnRef, Cond, Delete, ExprNode, Insert, Select};
 use orm_core::model::Model;
 use orm_core::relation::RelatedSet;
-use orm_core::value::Value;
+use orm_core::value::{Kind, Value};
 use std::future::Future;
 
 /// Rows per INSERT into a join table: two binds a row stays far below
 /// every backend's bind-parameter limit.
 const ROWS_PER_INSERT: usize = 1000;
 
-fn col(name: &'static str) -> ExprNode {
-    ExprNode::Column(ColumnRef::local(name, false))
+fn col(name: &'static str, kind: Kind) -> ExprNode {
+    ExprNode::Column(ColumnRef::local(name, false, kind))
 }
 
 fn eq(name: &'static str, v: &Value) -> Cond {
     Cond::Cmp {
-        lhs: col(name),
+        lhs: col(name, v.kind()),
         op: CmpOp::Eq,
         rhs: ExprNode::Value(v.clone()),
     }
 }
 
-fn is_in(name: &'static str, vs: &[Value]) -> Cond {
+fn is_in(name: &'static str, kind: Kind, vs: &[Value]) -> Cond {
     Cond::In {
-        lhs: col(name),
+        lhs: col(name, kind),
         items: vs.iter().cloned().map(ExprNode::Value).collect(),
     }
 }
@@ -87,14 +87,14 @@ fn links<M, T: Model>(set: &RelatedSet<M, T>, targets: &[Value]) -> Cond {
     let s = set.source();
     let forward = Cond::All(vec![
         eq(m.source_column, s),
-        is_in(m.target_column, targets),
+        is_in(m.target_column, m.target_pk_type.kind, targets),
     ]);
     if m.symmetrical {
         Cond::Any(vec![
             forward,
             Cond::All(vec![
                 eq(m.target_column, s),
-                is_in(m.source_column, targets),
+                is_in(m.source_column, m.source_pk_type.kind, targets),
             ]),
         ])
     } else {
@@ -122,7 +122,10 @@ async fn add_keys<M, T: Model, E: Executor + ?Sized>(
         }
     }
     let mut select = Select::from_table(m.through);
-    select.columns = vec![col(m.source_column), col(m.target_column)];
+    select.columns = vec![
+        col(m.source_column, m.source_pk_type.kind),
+        col(m.target_column, m.target_pk_type.kind),
+    ];
     select.filter.push(links(set, &targets));
     let stmt = render::select::render(&select, Projection::Columns, db.dialect())?;
     let existing = exec::fetch(

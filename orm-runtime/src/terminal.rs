@@ -3,46 +3,73 @@
 
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
-use crate::exec::{self, CountDecoder, Executor, ModelDecoder};
+use crate::exec::{self, CountDecoder, Executor, RowDecoder};
 use crate::model_ext::ModelExt;
 use crate::render::Statement;
 use crate::render::select::{Projection, render};
 use futures::stream::BoxStream;
 use orm_core::model::Model;
-use orm_core::queryset::{QuerySetBuilder, order_or_pk};
+use orm_core::queryset::{QuerySet, QuerySetBuilder, order_or_pk};
+use orm_core::row::{DecodeError, RowReader};
 use std::future::Future;
+use std::marker::PhantomData;
+
+/// Decodes the rows of a queryset type `Q` (models, annotated models or
+/// values).
+pub struct QueryDecoder<Q: QuerySetBuilder> {
+    qs: QuerySet<Q::Model>,
+    _q: PhantomData<fn() -> Q>,
+}
+
+impl<Q: QuerySetBuilder> QueryDecoder<Q> {
+    /// A decoder for the rows of `qs`.
+    pub fn new(qs: &Q) -> Self {
+        QueryDecoder {
+            qs: qs.as_queryset().clone(),
+            _q: PhantomData,
+        }
+    }
+}
+
+impl<Q: QuerySetBuilder> RowDecoder for QueryDecoder<Q> {
+    type Output = Q::Row;
+    fn decode<R: RowReader>(&self, r: &mut R) -> Result<Q::Row, DecodeError> {
+        Q::decode_row(&self.qs, r)
+    }
+}
 
 /// Methods that run a queryset. Each renders one statement and runs it once.
 pub trait QuerySetExt: QuerySetBuilder {
     /// The SQL and binds this queryset runs, for `dialect`, without a
     /// database.
-    ///
-    /// ```ignore
-    /// let stmt = Song::objects().filter(Song::length.gt(300)).to_sql(Dialect::Postgres)?;
-    /// assert_eq!(stmt.sql, r#"SELECT "t0"."id", .. FROM "song" AS "t0" WHERE "t0"."length" > $1"#);
-    /// ```
     fn to_sql(&self, dialect: Dialect) -> Result<Statement> {
-        render(self.as_queryset().select(), Projection::Columns, dialect)
+        render(
+            &self.as_queryset().statement(),
+            Projection::Columns,
+            dialect,
+        )
     }
 
     /// All matching rows.
     fn all<E: Executor + ?Sized>(
         self,
         db: &E,
-    ) -> impl Future<Output = Result<Vec<Self::Model>>> + Send {
+    ) -> impl Future<Output = Result<Vec<Self::Row>>> + Send {
         let stmt = self.to_sql(db.dialect());
-        async move { exec::fetch(db, &stmt?, &ModelDecoder::new()).await }
+        let decoder = QueryDecoder::new(&self);
+        async move { exec::fetch(db, &stmt?, &decoder).await }
     }
 
     /// Exactly one matching row: `Error::NotFound` if none,
     /// `Error::MultipleObjectsReturned` if more.
-    fn get<E: Executor + ?Sized>(self, db: &E) -> impl Future<Output = Result<Self::Model>> + Send {
-        let mut select = self.into_queryset().into_select();
+    fn get<E: Executor + ?Sized>(self, db: &E) -> impl Future<Output = Result<Self::Row>> + Send {
+        let mut select = self.as_queryset().statement();
         // Two rows are enough to know there is more than one.
         select.limit = Some(select.limit.map_or(2, |l| l.min(2)));
         let stmt = render(&select, Projection::Columns, db.dialect());
+        let decoder = QueryDecoder::new(&self);
         async move {
-            let mut rows = exec::fetch(db, &stmt?, &ModelDecoder::<Self::Model>::new()).await?;
+            let mut rows = exec::fetch(db, &stmt?, &decoder).await?;
             let model = <Self::Model as Model>::META.name;
             match rows.len() {
                 0 => Err(Error::NotFound { model }),
@@ -56,45 +83,52 @@ pub trait QuerySetExt: QuerySetBuilder {
     fn first<E: Executor + ?Sized>(
         self,
         db: &E,
-    ) -> impl Future<Output = Result<Option<Self::Model>>> + Send {
-        let mut select = self.into_queryset().into_select();
+    ) -> impl Future<Output = Result<Option<Self::Row>>> + Send {
+        let mut select = self.as_queryset().statement();
         order_or_pk::<Self::Model>(&mut select);
-        select.limit = Some(1);
+        select.limit = Some(select.limit.map_or(1, |l| l.min(1)));
         let stmt = render(&select, Projection::Columns, db.dialect());
-        async move { Ok(exec::fetch(db, &stmt?, &ModelDecoder::new()).await?.pop()) }
+        let decoder = QueryDecoder::new(&self);
+        async move { Ok(exec::fetch(db, &stmt?, &decoder).await?.pop()) }
     }
 
     /// The last row in the queryset's order (by primary key if unordered).
     fn last<E: Executor + ?Sized>(
         self,
         db: &E,
-    ) -> impl Future<Output = Result<Option<Self::Model>>> + Send {
+    ) -> impl Future<Output = Result<Option<Self::Row>>> + Send {
         self.reverse().first(db)
     }
 
-    /// The number of matching rows (`SELECT COUNT(*)`).
+    /// The number of rows the queryset returns (`SELECT COUNT(*)`).
     fn count<E: Executor + ?Sized>(self, db: &E) -> impl Future<Output = Result<i64>> + Send {
-        let stmt = render(self.as_queryset().select(), Projection::Count, db.dialect());
+        let stmt = render(
+            &self.as_queryset().statement(),
+            Projection::Count,
+            db.dialect(),
+        );
         async move {
             let rows = exec::fetch(db, &stmt?, &CountDecoder).await?;
             Ok(rows.first().copied().unwrap_or(0))
         }
     }
 
-    /// Whether any row matches (`SELECT 1 .. LIMIT 1`).
+    /// Whether the queryset returns any row (`SELECT 1 .. LIMIT 1`).
     fn exists<E: Executor + ?Sized>(self, db: &E) -> impl Future<Output = Result<bool>> + Send {
-        let mut select = self.into_queryset().into_select();
-        select.limit = Some(1);
-        select.order.clear();
+        let mut select = self.as_queryset().statement();
+        select.limit = Some(select.limit.map_or(1, |l| l.min(1)));
+        if select.limit == Some(0) || select.offset.is_none() {
+            select.order.clear();
+        }
         let stmt = render(&select, Projection::One, db.dialect());
         async move { Ok(!exec::fetch(db, &stmt?, &CountDecoder).await?.is_empty()) }
     }
 
     /// The matching rows as a stream, decoded one at a time as they arrive,
     /// so memory stays flat however many rows there are.
-    fn stream<'a, E: Executor + ?Sized>(self, db: &'a E) -> BoxStream<'a, Result<Self::Model>> {
+    fn stream<'a, E: Executor + ?Sized>(self, db: &'a E) -> BoxStream<'a, Result<Self::Row>> {
         match self.to_sql(db.dialect()) {
-            Ok(stmt) => exec::stream(db, stmt, ModelDecoder::new()),
+            Ok(stmt) => exec::stream(db, stmt, QueryDecoder::new(&self)),
             Err(e) => Box::pin(futures::stream::once(async move { Err(e) })),
         }
     }

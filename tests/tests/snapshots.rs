@@ -454,7 +454,7 @@ fn exists() {
     let qs = Book::objects()
         .filter(Book::publisher.then(Publisher::name).eq("Acme"))
         .order_by(Book::title);
-    let mut select = qs.into_queryset().into_select();
+    let mut select = qs.as_queryset().statement();
     select.limit = Some(1);
     select.order.clear();
     insta::assert_snapshot!("exists", projected(&select, Projection::One));
@@ -464,7 +464,7 @@ fn exists() {
 fn get() {
     // What `get()` renders: at most two rows.
     let qs = Book::objects().filter(Book::id.eq(7));
-    let mut select = qs.into_queryset().into_select();
+    let mut select = qs.as_queryset().statement();
     select.limit = Some(select.limit.map_or(2, |l| l.min(2)));
     insta::assert_snapshot!("get", projected(&select, Projection::Columns));
 }

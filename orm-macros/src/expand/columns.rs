@@ -15,6 +15,8 @@ pub fn expand(def: &ModelDef) -> TokenStream {
     let mut items = Vec::new();
     let mut checks = Vec::new();
     let mut m2m_index = 0usize;
+    let mut annotation_index = 0u16;
+    let mut reverse = Vec::new();
     for f in &def.fields {
         let ident = &f.ident;
         let vis = &f.vis;
@@ -30,6 +32,26 @@ pub fn expand(def: &ModelDef) -> TokenStream {
                     #[doc(hidden)]
                     pub const #hidden: &'static str = #column;
                 });
+                if let (Some(fk), Some(name)) = (&c.foreign_key, &c.related_name) {
+                    let target = &fk.target;
+                    let name = quote::format_ident!("{}", name);
+                    let doc = format!(
+                        "The `{model}` rows whose `{ident}` refers to this row (reverse of `{model}::{ident}`)."
+                    );
+                    reverse.push(quote! {
+                        #[allow(non_upper_case_globals, dead_code)]
+                        #[automatically_derived]
+                        impl #target {
+                            #[doc = #doc]
+                            #vis const #name: #p::Reverse<#target, #model> = #p::Reverse::new(
+                                #model::__ORM_TABLE,
+                                #column,
+                                #target::__ORM_PK_COLUMN,
+                                <<#target as #p::Model>::Pk as #p::FieldType>::COLUMN_TYPE.kind,
+                            );
+                        }
+                    });
+                }
             }
             Role::ManyToMany(m) => {
                 let target = &m.target;
@@ -54,7 +76,17 @@ pub fn expand(def: &ModelDef) -> TokenStream {
                     });
                 }
             }
-            Role::Annotation => {}
+            Role::Annotation => {
+                let index = annotation_index;
+                annotation_index += 1;
+                let doc = format!(
+                    "Annotation field `{ident}`: filled by `annotate_into({model}::{ident}, ..)`."
+                );
+                items.push(quote! {
+                    #[doc = #doc]
+                    #vis const #ident: #p::Annotation<#model, #ty> = #p::Annotation::new(#index);
+                });
+            }
         }
     }
     let pk_column = match &def.fields[def.pk].role {
@@ -83,5 +115,6 @@ pub fn expand(def: &ModelDef) -> TokenStream {
             pub const __ORM_PK_COLUMN: &'static str = #pk_column;
         }
         #check
+        #(#reverse)*
     }
 }

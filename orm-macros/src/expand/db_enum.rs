@@ -138,6 +138,7 @@ pub fn expand(input: EnumInput) -> Result<TokenStream> {
             impl #p::FieldType for #ident {
                 type Compare = #ident;
                 type Nullable = ::core::option::Option<#ident>;
+                type Selected = #ident;
                 const COLUMN_TYPE: #p::ColumnType = #column_type;
                 const CHOICES: #p::Choices = #choices;
                 fn to_value(&self) -> #p::Value {

@@ -22,6 +22,7 @@ pub fn expand(def: &ModelDef) -> TokenStream {
     let mut m2m_metas = Vec::new();
     let mut pk_index = 0usize;
     let mut column_index = 0usize;
+    let mut annotation_arms = Vec::new();
 
     for f in &def.fields {
         let ident = &f.ident;
@@ -155,9 +156,37 @@ pub fn expand(def: &ModelDef) -> TokenStream {
             }
             Role::Annotation => {
                 decode.push(quote!(#ident: ::core::default::Default::default()));
+                let index = annotation_arms.len() as u16;
+                let field_name = ident.to_string();
+                annotation_arms.push(quote! {
+                    #index => {
+                        self.#ident = #p::decode_field::<#ty, R>(r, #name, #field_name)?;
+                        ::core::result::Result::Ok(())
+                    }
+                });
             }
         }
     }
+
+    let decode_annotation = (!annotation_arms.is_empty()).then(|| {
+        quote! {
+            fn decode_annotation<R: #p::RowReader>(
+                &mut self,
+                index: u16,
+                r: &mut R,
+            ) -> ::core::result::Result<(), #p::DecodeError> {
+                match index {
+                    #(#annotation_arms)*
+                    _ => ::core::result::Result::Err(#p::DecodeError {
+                        model: #name,
+                        column: "annotation",
+                        expected: "an #[orm(annotation)] field",
+                        message: ::std::format!("no annotation field number {}", index),
+                    }),
+                }
+            }
+        }
+    });
 
     let indexes = def
         .indexes
@@ -197,6 +226,15 @@ pub fn expand(def: &ModelDef) -> TokenStream {
                     r: &mut R,
                 ) -> ::core::result::Result<Self, #p::DecodeError> {
                     ::core::result::Result::Ok(#model { #(#decode),* })
+                }
+
+                #decode_annotation
+            }
+
+            #[automatically_derived]
+            impl<M> #p::IntoExpr<M, <#pk_ty as #p::FieldType>::Compare> for &#model {
+                fn into_node(self) -> #p::ExprNode {
+                    #p::ExprNode::Value(#p::FieldType::to_value(&self.#pk_ident))
                 }
             }
         };

@@ -24,6 +24,14 @@ pub fn expand(def: &ModelDef) -> TokenStream {
             #[automatically_derived]
             impl #p::QuerySetBuilder for #qs {
                 type Model = #model;
+                type Row = #model;
+                #[inline]
+                fn decode_row<R: #p::RowReader>(
+                    qs: &#p::QuerySet<#model>,
+                    r: &mut R,
+                ) -> ::core::result::Result<#model, #p::DecodeError> {
+                    #p::decode_model(qs, r)
+                }
                 #[inline]
                 fn from_queryset(qs: #p::QuerySet<#model>) -> Self {
                     #qs(qs)

@@ -40,6 +40,8 @@ pub(crate) struct Writer {
     pub sql: String,
     pub binds: Vec<Value>,
     next_alias: usize,
+    /// Column scopes of the selects being written, innermost last.
+    pub scopes: Vec<select::Scope>,
 }
 
 impl Writer {
@@ -49,6 +51,7 @@ impl Writer {
             sql: String::with_capacity(256),
             binds: Vec::new(),
             next_alias: 0,
+            scopes: Vec::new(),
         }
     }
 

@@ -1,25 +1,29 @@
 //! SELECT statements: aliases and left-deep join chains for foreign-key
-//! paths, expressions, conditions (with Django's NULL semantics under
-//! negation), ordering and limits.
+//! paths, expressions (aggregates, functions, CASE, CAST, subqueries, outer
+//! references), conditions (with Django's NULL semantics under negation),
+//! GROUP BY/HAVING, ordering and limits.
 
 use super::{Statement, Writer};
 use crate::dialect::Dialect;
 use crate::error::Error;
-use orm_core::ast::{BinOp, CmpOp, ColumnRef, Cond, ExprNode, JoinStep, LikeOp, OrderItem, Select};
-use orm_core::value::Value;
+use orm_core::ast::{
+    AggFunc, Aggregate, BinOp, CmpOp, ColumnRef, Cond, DatePart, ExprNode, Func, JoinStep, LikeOp,
+    OrderItem, Relation, Select,
+};
+use orm_core::value::{Kind, Value};
 
 /// What a SELECT returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Projection {
     /// The select's own columns.
     Columns,
-    /// `COUNT(*)`.
+    /// `COUNT(*)` of the rows the select returns.
     Count,
     /// `1` (for EXISTS-style checks).
     One,
 }
 
-/// How columns are qualified in the current statement.
+/// How columns are qualified in one select.
 pub(crate) enum Scope {
     /// `"alias"."column"`, with joins for paths.
     Aliased {
@@ -31,20 +35,27 @@ pub(crate) enum Scope {
 }
 
 impl Scope {
-    fn alias_of(&self, path: &[JoinStep]) -> Option<&str> {
+    fn alias_of(&self, path: &[JoinStep]) -> Option<String> {
         match self {
             Scope::Bare => None,
             Scope::Aliased { base, joins } => {
                 if path.is_empty() {
-                    Some(base)
+                    Some(base.clone())
                 } else {
                     joins
                         .iter()
                         .find(|(p, _)| p.as_slice() == path)
-                        .map(|(_, a)| a.as_str())
+                        .map(|(_, a)| a.clone())
                 }
             }
         }
+    }
+}
+
+fn unsupported(w: &Writer, feature: &str) -> Error {
+    Error::Render {
+        dialect: w.dialect,
+        feature: feature.to_owned(),
     }
 }
 
@@ -55,22 +66,61 @@ pub fn render(
     dialect: Dialect,
 ) -> Result<Statement, Error> {
     let mut w = Writer::new(dialect);
-    if projection == Projection::Count
-        && (select.distinct || select.limit.is_some() || select.offset.is_some())
-    {
-        // Counting a distinct or sliced result counts the rows the select returns.
+    let wrap = select.distinct
+        || select.limit.is_some()
+        || select.offset.is_some()
+        || !select.group_by.is_empty();
+    if projection == Projection::Count && wrap {
+        // Count the rows the select returns: distinct, sliced or grouped.
+        let mut inner = select.clone();
+        if inner.limit.is_none() && inner.offset.is_none() {
+            inner.order.clear();
+        }
         w.raw("SELECT COUNT(*) FROM (");
-        select_into(&mut w, select, Projection::Columns)?;
+        select_into(&mut w, &inner, Projection::Columns, true)?;
         w.raw(") AS ");
         w.ident("sub");
     } else {
-        select_into(&mut w, select, projection)?;
+        select_into(&mut w, select, projection, true)?;
     }
     Ok(w.finish())
 }
 
-pub(crate) fn select_into(w: &mut Writer, s: &Select, projection: Projection) -> Result<(), Error> {
+/// Renders a statement that runs with bare column names (UPDATE/DELETE).
+pub(crate) fn with_bare_scope<T>(
+    w: &mut Writer,
+    f: impl FnOnce(&mut Writer) -> Result<T, Error>,
+) -> Result<T, Error> {
+    w.scopes.push(Scope::Bare);
+    let out = f(w);
+    w.scopes.pop();
+    out
+}
+
+/// Writes a SELECT. `top` is true when its values are returned to the
+/// caller as they are (not used inside an expression), which allows exact
+/// decimal aggregation on SQLite.
+pub(crate) fn select_into(
+    w: &mut Writer,
+    s: &Select,
+    projection: Projection,
+    top: bool,
+) -> Result<(), Error> {
     let base = w.alias();
+    let mut columns: Vec<&ExprNode> = if projection == Projection::Columns {
+        s.columns.iter().collect()
+    } else {
+        Vec::new()
+    };
+    if s.distinct && projection == Projection::Columns {
+        // SELECT DISTINCT needs its ORDER BY keys in the select list; extra
+        // trailing columns are ignored by the positional decoder.
+        for o in &s.order {
+            if !s.columns.contains(&o.expr) {
+                columns.push(&o.expr);
+            }
+        }
+    }
     let mut paths: Vec<Vec<JoinStep>> = Vec::new();
     {
         let mut add = |c: &ColumnRef| {
@@ -81,29 +131,47 @@ pub(crate) fn select_into(w: &mut Writer, s: &Select, projection: Projection) ->
                 }
             }
         };
-        if projection == Projection::Columns {
-            s.columns.iter().for_each(|e| visit_expr(e, &mut add));
-        }
+        columns.iter().for_each(|e| visit_expr(e, &mut add));
         s.filter.iter().for_each(|c| visit_cond(c, &mut add));
+        s.having.iter().for_each(|c| visit_cond(c, &mut add));
+        s.group_by.iter().for_each(|e| visit_expr(e, &mut add));
         s.order.iter().for_each(|o| visit_expr(&o.expr, &mut add));
     }
     let joins: Vec<(Vec<JoinStep>, String)> = paths.into_iter().map(|p| (p, w.alias())).collect();
-    let scope = Scope::Aliased {
+    w.scopes.push(Scope::Aliased {
         base: base.clone(),
-        joins,
-    };
+        joins: joins.clone(),
+    });
+    let out = select_body(w, s, projection, top, &base, &joins, &columns);
+    w.scopes.pop();
+    out
+}
 
+#[allow(clippy::too_many_arguments)]
+fn select_body(
+    w: &mut Writer,
+    s: &Select,
+    projection: Projection,
+    top: bool,
+    base: &str,
+    joins: &[(Vec<JoinStep>, String)],
+    columns: &[&ExprNode],
+) -> Result<(), Error> {
     w.raw("SELECT ");
     if s.distinct && projection == Projection::Columns {
         w.raw("DISTINCT ");
     }
     match projection {
         Projection::Columns => {
-            for (i, e) in s.columns.iter().enumerate() {
+            for (i, e) in columns.iter().enumerate() {
                 if i > 0 {
                     w.raw(", ");
                 }
-                expr(w, e, &scope)?;
+                if top {
+                    expr_top(w, e)?;
+                } else {
+                    expr(w, e)?;
+                }
             }
         }
         Projection::Count => w.raw("COUNT(*)"),
@@ -112,32 +180,49 @@ pub(crate) fn select_into(w: &mut Writer, s: &Select, projection: Projection) ->
     w.raw(" FROM ");
     w.ident(s.table);
     w.raw(" AS ");
-    w.ident(&base);
-    if let Scope::Aliased { joins, .. } = &scope {
-        for (path, alias) in joins {
-            let step = path[path.len() - 1];
-            let parent = scope
-                .alias_of(&path[..path.len() - 1])
-                .unwrap_or(&base)
-                .to_owned();
-            let outer = path.iter().any(|st| st.nullable);
-            w.raw(if outer { " LEFT JOIN " } else { " INNER JOIN " });
-            w.ident(step.table);
-            w.raw(" AS ");
-            w.ident(alias);
-            w.raw(" ON ");
-            w.ident(&parent);
-            w.raw(".");
-            w.ident(step.fk_column);
-            w.raw(" = ");
-            w.ident(alias);
-            w.raw(".");
-            w.ident(step.pk_column);
+    w.ident(base);
+    for (path, alias) in joins {
+        let step = path[path.len() - 1];
+        let parent_path = &path[..path.len() - 1];
+        let parent = if parent_path.is_empty() {
+            base.to_owned()
+        } else {
+            joins
+                .iter()
+                .find(|(p, _)| p.as_slice() == parent_path)
+                .map(|(_, a)| a.clone())
+                .unwrap_or_else(|| base.to_owned())
+        };
+        let outer = path.iter().any(|st| st.nullable);
+        w.raw(if outer { " LEFT JOIN " } else { " INNER JOIN " });
+        w.ident(step.table);
+        w.raw(" AS ");
+        w.ident(alias);
+        w.raw(" ON ");
+        w.ident(&parent);
+        w.raw(".");
+        w.ident(step.fk_column);
+        w.raw(" = ");
+        w.ident(alias);
+        w.raw(".");
+        w.ident(step.pk_column);
+    }
+    where_clause(w, &s.filter)?;
+    if !s.group_by.is_empty() {
+        w.raw(" GROUP BY ");
+        for (i, e) in s.group_by.iter().enumerate() {
+            if i > 0 {
+                w.raw(", ");
+            }
+            expr(w, e)?;
         }
     }
-    where_clause(w, &s.filter, &scope)?;
+    if !s.having.is_empty() {
+        w.raw(" HAVING ");
+        conds(w, &s.having, " AND ")?;
+    }
     if projection == Projection::Columns {
-        order_by(w, &s.order, &scope)?;
+        order_by(w, &s.order)?;
     }
     if projection != Projection::Count {
         limit_offset(w, s.limit, s.offset);
@@ -145,21 +230,25 @@ pub(crate) fn select_into(w: &mut Writer, s: &Select, projection: Projection) ->
     Ok(())
 }
 
-pub(crate) fn where_clause(w: &mut Writer, filter: &[Cond], scope: &Scope) -> Result<(), Error> {
-    if filter.is_empty() {
-        return Ok(());
-    }
-    w.raw(" WHERE ");
-    for (i, c) in filter.iter().enumerate() {
+fn conds(w: &mut Writer, list: &[Cond], sep: &str) -> Result<(), Error> {
+    for (i, c) in list.iter().enumerate() {
         if i > 0 {
-            w.raw(" AND ");
+            w.raw(sep);
         }
-        cond(w, c, scope, false)?;
+        cond(w, c, false)?;
     }
     Ok(())
 }
 
-fn order_by(w: &mut Writer, order: &[OrderItem], scope: &Scope) -> Result<(), Error> {
+pub(crate) fn where_clause(w: &mut Writer, filter: &[Cond]) -> Result<(), Error> {
+    if filter.is_empty() {
+        return Ok(());
+    }
+    w.raw(" WHERE ");
+    conds(w, filter, " AND ")
+}
+
+fn order_by(w: &mut Writer, order: &[OrderItem]) -> Result<(), Error> {
     if order.is_empty() {
         return Ok(());
     }
@@ -168,7 +257,7 @@ fn order_by(w: &mut Writer, order: &[OrderItem], scope: &Scope) -> Result<(), Er
         if i > 0 {
             w.raw(", ");
         }
-        expr(w, &o.expr, scope)?;
+        numeric_operand(w, &o.expr, decimal_on_sqlite(w, &o.expr))?;
         w.raw(if o.desc { " DESC" } else { " ASC" });
         // SQLite and MySQL sort NULL as the smallest value; make PostgreSQL agree.
         if w.dialect == Dialect::Postgres && o.expr.nullable() {
@@ -207,13 +296,36 @@ fn limit_offset(w: &mut Writer, limit: Option<u64>, offset: Option<u64>) {
     }
 }
 
+/// Visits the columns of the current select's scope (not those inside
+/// subqueries, which have their own).
 fn visit_expr(e: &ExprNode, f: &mut impl FnMut(&ColumnRef)) {
     match e {
         ExprNode::Column(c) => f(c),
-        ExprNode::Value(_) => {}
+        ExprNode::Value(_) | ExprNode::Outer { .. } | ExprNode::Subquery(_) => {}
         ExprNode::Binary { lhs, rhs, .. } => {
             visit_expr(lhs, f);
             visit_expr(rhs, f);
+        }
+        ExprNode::Aggregate(a) => {
+            if a.over.is_none() {
+                if let Some(arg) = &a.arg {
+                    visit_expr(arg, f);
+                }
+                if let Some(c) = &a.filter {
+                    visit_cond(c, f);
+                }
+            }
+        }
+        ExprNode::Func { args, .. } => args.iter().for_each(|a| visit_expr(a, f)),
+        ExprNode::Cast { expr, .. } => visit_expr(expr, f),
+        ExprNode::Case { whens, default, .. } => {
+            for (c, v) in whens {
+                visit_cond(c, f);
+                visit_expr(v, f);
+            }
+            if let Some(d) = default {
+                visit_expr(d, f);
+            }
         }
     }
 }
@@ -241,41 +353,494 @@ fn visit_cond(c: &Cond, f: &mut impl FnMut(&ColumnRef)) {
     }
 }
 
-pub(crate) fn expr(w: &mut Writer, e: &ExprNode, scope: &Scope) -> Result<(), Error> {
+fn column(w: &mut Writer, scope_index: usize, c: &ColumnRef) -> Result<(), Error> {
+    let alias = w.scopes.get(scope_index).and_then(|s| s.alias_of(&c.path));
+    match alias {
+        Some(a) => {
+            w.ident(&a);
+            w.raw(".");
+        }
+        None if c.path.is_empty() => {}
+        None => {
+            return Err(unsupported(
+                w,
+                "a related-model column in a single-table UPDATE or DELETE",
+            ));
+        }
+    }
+    w.ident(c.column);
+    Ok(())
+}
+
+/// An expression whose value is returned as it is: on SQLite, decimal
+/// aggregates are computed exactly from the concatenated values.
+fn expr_top(w: &mut Writer, e: &ExprNode) -> Result<(), Error> {
     match e {
-        ExprNode::Column(c) => {
-            if let Some(alias) = scope.alias_of(&c.path) {
-                w.ident(alias);
-                w.raw(".");
-            } else if !c.path.is_empty() {
-                return Err(Error::Render {
-                    dialect: w.dialect,
-                    feature: "a related-model column in a single-table UPDATE or DELETE".into(),
-                });
+        ExprNode::Aggregate(a) => aggregate(w, a, true),
+        _ => expr(w, e),
+    }
+}
+
+pub(crate) fn expr(w: &mut Writer, e: &ExprNode) -> Result<(), Error> {
+    match e {
+        ExprNode::Column(c) => column(w, w.scopes.len().saturating_sub(1), c)?,
+        ExprNode::Outer { levels, column: c } => {
+            let depth = w.scopes.len();
+            let levels = *levels as usize;
+            if levels == 0 || levels >= depth {
+                return Err(unsupported(
+                    w,
+                    "an OuterRef that no enclosing query provides",
+                ));
             }
-            w.ident(c.column);
+            if !c.path.is_empty() {
+                return Err(unsupported(w, "an OuterRef through a foreign-key path"));
+            }
+            column(w, depth - 1 - levels, c)?;
         }
         ExprNode::Value(v) => w.bind(v.clone()),
-        ExprNode::Binary { op, lhs, rhs } => {
+        ExprNode::Binary { op, lhs, rhs, kind } => {
             w.raw("(");
-            expr(w, lhs, scope)?;
+            expr(w, lhs)?;
             w.raw(match op {
                 BinOp::Add => " + ",
                 BinOp::Sub => " - ",
                 BinOp::Mul => " * ",
+                // MySQL's `/` is decimal division; DIV truncates like the others.
+                BinOp::Div if w.dialect == Dialect::MySql && kind.is_integer() => " DIV ",
                 BinOp::Div => " / ",
             });
-            expr(w, rhs, scope)?;
+            expr(w, rhs)?;
+            w.raw(")");
+        }
+        ExprNode::Aggregate(a) => aggregate(w, a, false)?,
+        ExprNode::Func { func, args, kind } => function(w, *func, args, *kind)?,
+        ExprNode::Cast { expr: inner, to } => {
+            w.raw("CAST(");
+            expr(w, inner)?;
+            w.raw(" AS ");
+            cast_type(w, *to)?;
+            w.raw(")");
+        }
+        ExprNode::Case { whens, default, .. } => {
+            w.raw("CASE");
+            for (c, v) in whens {
+                w.raw(" WHEN ");
+                cond(w, c, false)?;
+                w.raw(" THEN ");
+                expr(w, v)?;
+            }
+            if let Some(d) = default {
+                w.raw(" ELSE ");
+                expr(w, d)?;
+            }
+            w.raw(" END");
+        }
+        ExprNode::Subquery(s) => {
+            w.raw("(");
+            select_into(w, s, Projection::Columns, false)?;
             w.raw(")");
         }
     }
     Ok(())
 }
 
+fn cast_type(w: &mut Writer, to: Kind) -> Result<(), Error> {
+    let name = match (w.dialect, to) {
+        (Dialect::Sqlite, Kind::I16 | Kind::I32 | Kind::I64 | Kind::Bool) => "INTEGER",
+        (Dialect::Sqlite, Kind::F32 | Kind::F64) => "REAL",
+        (Dialect::Sqlite, Kind::Decimal | Kind::String) => "TEXT",
+        (Dialect::Postgres, Kind::I16) => "SMALLINT",
+        (Dialect::Postgres, Kind::I32) => "INTEGER",
+        (Dialect::Postgres, Kind::I64) => "BIGINT",
+        (Dialect::Postgres, Kind::F32) => "REAL",
+        (Dialect::Postgres, Kind::F64) => "DOUBLE PRECISION",
+        (Dialect::Postgres, Kind::Decimal) => "NUMERIC",
+        (Dialect::Postgres, Kind::String) => "TEXT",
+        (Dialect::Postgres, Kind::Bool) => "BOOLEAN",
+        (Dialect::Postgres, Kind::Date) => "DATE",
+        (Dialect::Postgres, Kind::DateTime) => "TIMESTAMP",
+        (Dialect::MySql, Kind::I16 | Kind::I32 | Kind::I64 | Kind::Bool) => "SIGNED",
+        (Dialect::MySql, Kind::F32 | Kind::F64) => "DOUBLE",
+        (Dialect::MySql, Kind::Decimal) => "DECIMAL(65, 20)",
+        (Dialect::MySql, Kind::String) => "CHAR",
+        (Dialect::MySql, Kind::Date) => "DATE",
+        (Dialect::MySql, Kind::DateTime) => "DATETIME(6)",
+        (_, k) => return Err(unsupported(w, &format!("CAST to {k:?}"))),
+    };
+    w.raw(name);
+    Ok(())
+}
+
+fn args(w: &mut Writer, list: &[ExprNode]) -> Result<(), Error> {
+    for (i, a) in list.iter().enumerate() {
+        if i > 0 {
+            w.raw(", ");
+        }
+        expr(w, a)?;
+    }
+    Ok(())
+}
+
+fn call(w: &mut Writer, name: &str, list: &[ExprNode]) -> Result<(), Error> {
+    w.raw(name);
+    w.raw("(");
+    args(w, list)?;
+    w.raw(")");
+    Ok(())
+}
+
+fn function(w: &mut Writer, func: Func, list: &[ExprNode], kind: Kind) -> Result<(), Error> {
+    let d = w.dialect;
+    let arg_kind = list.first().and_then(ExprNode::kind).unwrap_or(kind);
+    match func {
+        Func::Coalesce => call(w, "COALESCE", list),
+        Func::NullIf => call(w, "NULLIF", list),
+        Func::Lower => call(w, "LOWER", list),
+        Func::Upper => call(w, "UPPER", list),
+        Func::Length => call(
+            w,
+            if d == Dialect::MySql {
+                "CHAR_LENGTH"
+            } else {
+                "LENGTH"
+            },
+            list,
+        ),
+        Func::Substr => call(
+            w,
+            if d == Dialect::MySql {
+                "SUBSTRING"
+            } else {
+                "SUBSTR"
+            },
+            list,
+        ),
+        Func::Greatest | Func::Least => {
+            let greatest = func == Func::Greatest;
+            match d {
+                Dialect::Sqlite => call(w, if greatest { "MAX" } else { "MIN" }, list),
+                Dialect::MySql => call(w, if greatest { "GREATEST" } else { "LEAST" }, list),
+                Dialect::Postgres => {
+                    // PostgreSQL's GREATEST ignores NULLs; the others return NULL.
+                    w.raw("CASE WHEN ");
+                    for (i, a) in list.iter().enumerate() {
+                        if i > 0 {
+                            w.raw(" OR ");
+                        }
+                        expr(w, a)?;
+                        w.raw(" IS NULL");
+                    }
+                    w.raw(" THEN NULL ELSE ");
+                    call(w, if greatest { "GREATEST" } else { "LEAST" }, list)?;
+                    w.raw(" END");
+                    Ok(())
+                }
+            }
+        }
+        Func::Concat => {
+            let coalesced = |w: &mut Writer, a: &ExprNode| -> Result<(), Error> {
+                w.raw("COALESCE(");
+                expr(w, a)?;
+                w.raw(", ");
+                w.bind(Value::String(String::new()));
+                w.raw(")");
+                Ok(())
+            };
+            if d == Dialect::MySql {
+                w.raw("CONCAT(");
+            } else {
+                w.raw("(");
+            }
+            for (i, a) in list.iter().enumerate() {
+                if i > 0 {
+                    w.raw(if d == Dialect::MySql { ", " } else { " || " });
+                }
+                coalesced(w, a)?;
+            }
+            w.raw(")");
+            Ok(())
+        }
+        Func::Extract(part) => {
+            let (word, fmt) = match part {
+                DatePart::Year => ("YEAR", "'%Y'"),
+                DatePart::Month => ("MONTH", "'%m'"),
+                DatePart::Day => ("DAY", "'%d'"),
+            };
+            match d {
+                Dialect::Sqlite => {
+                    w.raw("CAST(strftime(");
+                    w.raw(fmt);
+                    w.raw(", ");
+                    expr(w, &list[0])?;
+                    w.raw(") AS INTEGER)");
+                }
+                Dialect::Postgres => {
+                    w.raw("CAST(EXTRACT(");
+                    w.raw(word);
+                    w.raw(" FROM ");
+                    utc(w, &list[0], arg_kind)?;
+                    w.raw(") AS INTEGER)");
+                }
+                Dialect::MySql => {
+                    w.raw("EXTRACT(");
+                    w.raw(word);
+                    w.raw(" FROM ");
+                    expr(w, &list[0])?;
+                    w.raw(")");
+                }
+            }
+            Ok(())
+        }
+        Func::Trunc(part) => trunc(w, part, &list[0], arg_kind),
+        Func::Custom(name) => {
+            let valid = !name.is_empty()
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !name.starts_with(|c: char| c.is_ascii_digit());
+            if !valid {
+                return Err(unsupported(
+                    w,
+                    &format!("function name {name:?} (not a plain identifier)"),
+                ));
+            }
+            call(w, name, list)
+        }
+    }
+}
+
+/// A TIMESTAMPTZ seen in UTC on PostgreSQL, so date parts do not depend on
+/// the session's time zone.
+fn utc(w: &mut Writer, e: &ExprNode, kind: Kind) -> Result<(), Error> {
+    if kind == Kind::DateTimeUtc {
+        w.raw("(");
+        expr(w, e)?;
+        w.raw(" AT TIME ZONE 'UTC')");
+        Ok(())
+    } else {
+        expr(w, e)
+    }
+}
+
+fn trunc(w: &mut Writer, part: DatePart, e: &ExprNode, kind: Kind) -> Result<(), Error> {
+    let date = kind == Kind::Date;
+    match w.dialect {
+        Dialect::Sqlite => {
+            w.raw(if date { "date(" } else { "datetime(" });
+            expr(w, e)?;
+            w.raw(match part {
+                DatePart::Year => ", 'start of year')",
+                DatePart::Month => ", 'start of month')",
+                DatePart::Day => ", 'start of day')",
+            });
+        }
+        Dialect::Postgres => {
+            let word = match part {
+                DatePart::Year => "'year'",
+                DatePart::Month => "'month'",
+                DatePart::Day => "'day'",
+            };
+            if date {
+                w.raw("CAST(DATE_TRUNC(");
+                w.raw(word);
+                w.raw(", ");
+                expr(w, e)?;
+                w.raw(") AS DATE)");
+            } else {
+                w.raw("DATE_TRUNC(");
+                w.raw(word);
+                w.raw(", ");
+                utc(w, e, kind)?;
+                w.raw(")");
+                if kind == Kind::DateTimeUtc {
+                    w.raw(" AT TIME ZONE 'UTC'");
+                }
+            }
+        }
+        Dialect::MySql => {
+            let fmt = match (part, date) {
+                (DatePart::Year, true) => "'%Y-01-01'",
+                (DatePart::Month, true) => "'%Y-%m-01'",
+                (DatePart::Day, true) => "'%Y-%m-%d'",
+                (DatePart::Year, false) => "'%Y-01-01 00:00:00'",
+                (DatePart::Month, false) => "'%Y-%m-01 00:00:00'",
+                (DatePart::Day, false) => "'%Y-%m-%d 00:00:00'",
+            };
+            w.raw("CAST(DATE_FORMAT(");
+            expr(w, e)?;
+            w.raw(", ");
+            w.raw(fmt);
+            w.raw(if date {
+                ") AS DATE)"
+            } else {
+                ") AS DATETIME(6))"
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The prefix of an exactly aggregated decimal on SQLite, read back by the
+/// executor (`sum:`, `avg:`, `min:`, `max:` then the comma-separated values).
+pub const SQLITE_DECIMAL_AGG: &str = "orm-decimal-agg:";
+
+fn aggregate(w: &mut Writer, a: &Aggregate, top: bool) -> Result<(), Error> {
+    if let Some(rel) = a.over {
+        return relation_aggregate(w, a, rel, top);
+    }
+    let d = w.dialect;
+    let name = match (a.func, d) {
+        (AggFunc::Count, _) => "COUNT",
+        (AggFunc::Sum, _) => "SUM",
+        (AggFunc::Avg, _) => "AVG",
+        (AggFunc::Min, _) => "MIN",
+        (AggFunc::Max, _) => "MAX",
+        (AggFunc::StdDev | AggFunc::Variance, Dialect::Sqlite) => {
+            return Err(unsupported(
+                w,
+                if a.func == AggFunc::StdDev {
+                    "StdDev"
+                } else {
+                    "Variance"
+                },
+            ));
+        }
+        (AggFunc::StdDev, _) => "STDDEV_POP",
+        (AggFunc::Variance, _) => "VAR_POP",
+    };
+    let exact_decimal = top
+        && d == Dialect::Sqlite
+        && a.arg_kind == Kind::Decimal
+        && matches!(
+            a.func,
+            AggFunc::Sum | AggFunc::Avg | AggFunc::Min | AggFunc::Max
+        );
+    if exact_decimal {
+        // SQLite has no exact decimal arithmetic: hand the values over and
+        // let the executor compute the result with rust_decimal.
+        let op = match a.func {
+            AggFunc::Sum => "sum:",
+            AggFunc::Avg => "avg:",
+            AggFunc::Min => "min:",
+            _ => "max:",
+        };
+        w.raw("('");
+        w.raw(SQLITE_DECIMAL_AGG);
+        w.raw(op);
+        w.raw("' || group_concat(");
+    } else {
+        w.raw(name);
+        w.raw("(");
+    }
+    if a.distinct {
+        w.raw("DISTINCT ");
+    }
+    match (&a.filter, d) {
+        (Some(f), Dialect::MySql) => {
+            // MySQL has no FILTER: only matching rows give a non-NULL value.
+            w.raw("CASE WHEN ");
+            cond(w, f, false)?;
+            w.raw(" THEN ");
+            match &a.arg {
+                Some(arg) => expr(w, arg)?,
+                None => w.raw("1"),
+            }
+            w.raw(" END)");
+        }
+        _ => {
+            match &a.arg {
+                Some(arg) => expr(w, arg)?,
+                None => w.raw("*"),
+            }
+            w.raw(")");
+            if let Some(f) = &a.filter {
+                w.raw(" FILTER (WHERE ");
+                cond(w, f, false)?;
+                w.raw(")");
+            }
+        }
+    }
+    if exact_decimal {
+        w.raw(")");
+    }
+    Ok(())
+}
+
+/// An aggregate over a multi-valued relation, as a correlated subquery:
+/// `(SELECT SUM(..) FROM child WHERE child.fk = parent.pk [AND filter])`.
+/// Each such aggregate reads its own rows, so two of them never multiply
+/// each other the way two joins would.
+fn relation_aggregate(
+    w: &mut Writer,
+    a: &Aggregate,
+    rel: Relation,
+    top: bool,
+) -> Result<(), Error> {
+    let inner = Aggregate {
+        over: None,
+        filter: None,
+        ..a.clone()
+    };
+    let mut sub = Select::from_table(rel.table());
+    sub.columns.push(ExprNode::Aggregate(Box::new(inner)));
+    match rel {
+        Relation::Reverse {
+            fk_column,
+            parent_pk,
+            pk_kind,
+            ..
+        } => {
+            sub.filter.push(Cond::Cmp {
+                lhs: ExprNode::Column(ColumnRef::local(fk_column, false, pk_kind)),
+                op: CmpOp::Eq,
+                rhs: ExprNode::Outer {
+                    levels: 1,
+                    column: ColumnRef::local(parent_pk, false, pk_kind),
+                },
+            });
+        }
+        Relation::ManyToMany {
+            through,
+            source_column,
+            target_column,
+            target_pk,
+            parent_pk,
+            pk_kind,
+            target_kind,
+            ..
+        } => {
+            let mut links = Select::from_table(through);
+            links.columns.push(ExprNode::Column(ColumnRef::local(
+                target_column,
+                false,
+                target_kind,
+            )));
+            links.filter.push(Cond::Cmp {
+                lhs: ExprNode::Column(ColumnRef::local(source_column, false, pk_kind)),
+                op: CmpOp::Eq,
+                rhs: ExprNode::Outer {
+                    levels: 2,
+                    column: ColumnRef::local(parent_pk, false, pk_kind),
+                },
+            });
+            sub.filter.push(Cond::InSelect {
+                lhs: ExprNode::Column(ColumnRef::local(target_pk, false, target_kind)),
+                select: Box::new(links),
+            });
+        }
+    }
+    if let Some(f) = &a.filter {
+        sub.filter.push(f.clone());
+    }
+    w.raw("(");
+    select_into(w, &sub, Projection::Columns, top)?;
+    w.raw(")");
+    Ok(())
+}
+
 /// Renders a condition. Under negation (`negated`), a comparison with a
 /// nullable column also requires the column to be non-NULL, so that
 /// `NOT (..)` keeps NULL rows as Django's `exclude` does.
-pub(crate) fn cond(w: &mut Writer, c: &Cond, scope: &Scope, negated: bool) -> Result<(), Error> {
+pub(crate) fn cond(w: &mut Writer, c: &Cond, negated: bool) -> Result<(), Error> {
     match c {
         Cond::All(v) if v.is_empty() => w.raw("1 = 1"),
         Cond::Any(v) if v.is_empty() => w.raw("1 = 0"),
@@ -290,17 +855,17 @@ pub(crate) fn cond(w: &mut Writer, c: &Cond, scope: &Scope, negated: bool) -> Re
                 if i > 0 {
                     w.raw(sep);
                 }
-                cond(w, c, scope, negated)?;
+                cond(w, c, negated)?;
             }
             w.raw(")");
         }
         Cond::Not(inner) => {
             w.raw("NOT (");
-            cond(w, inner, scope, !negated)?;
+            cond(w, inner, !negated)?;
             w.raw(")");
         }
         Cond::IsNull { lhs, is_null } => {
-            expr(w, lhs, scope)?;
+            expr(w, lhs)?;
             w.raw(if *is_null { " IS NULL" } else { " IS NOT NULL" });
         }
         Cond::In { items, .. } if items.is_empty() => w.raw("1 = 0"),
@@ -313,10 +878,10 @@ pub(crate) fn cond(w: &mut Writer, c: &Cond, scope: &Scope, negated: bool) -> Re
             if !guards.is_empty() {
                 w.raw("(");
             }
-            leaf_cond(w, leaf, scope)?;
+            leaf_cond(w, leaf)?;
             for g in &guards {
                 w.raw(" AND ");
-                expr(w, g, scope)?;
+                expr(w, g)?;
                 w.raw(" IS NOT NULL");
             }
             if !guards.is_empty() {
@@ -333,7 +898,9 @@ fn nullable_operands(c: &Cond) -> Vec<&ExprNode> {
         Cond::Like { lhs, .. }
         | Cond::In { lhs, .. }
         | Cond::InSelect { lhs, .. }
-        | Cond::Between { lhs, .. } => vec![lhs],
+        | Cond::Between { lhs, .. } => {
+            vec![lhs]
+        }
         _ => Vec::new(),
     };
     operands
@@ -342,10 +909,38 @@ fn nullable_operands(c: &Cond) -> Vec<&ExprNode> {
         .collect()
 }
 
-fn leaf_cond(w: &mut Writer, c: &Cond, scope: &Scope) -> Result<(), Error> {
+fn decimal_on_sqlite(w: &Writer, e: &ExprNode) -> bool {
+    w.dialect == Dialect::Sqlite && e.kind() == Some(Kind::Decimal)
+}
+
+/// SQLite stores decimals as exact text; where their order matters they are
+/// compared as numbers.
+fn numeric_operand(w: &mut Writer, e: &ExprNode, as_number: bool) -> Result<(), Error> {
+    if as_number {
+        w.raw("CAST(");
+        expr(w, e)?;
+        w.raw(" AS REAL)");
+        Ok(())
+    } else {
+        expr(w, e)
+    }
+}
+
+fn leaf_cond(w: &mut Writer, c: &Cond) -> Result<(), Error> {
     match c {
         Cond::Cmp { lhs, op, rhs } => {
-            expr(w, lhs, scope)?;
+            let stored = |e: &ExprNode| {
+                matches!(
+                    e,
+                    ExprNode::Column(_) | ExprNode::Outer { .. } | ExprNode::Value(_)
+                )
+            };
+            let decimal = decimal_on_sqlite(w, lhs) || decimal_on_sqlite(w, rhs);
+            // Equality of stored decimals compares their normalized text
+            // exactly; order and computed values compare as numbers.
+            let numeric =
+                decimal && (!matches!(op, CmpOp::Eq | CmpOp::Ne) || !stored(lhs) || !stored(rhs));
+            numeric_operand(w, lhs, numeric)?;
             w.raw(match op {
                 CmpOp::Eq => " = ",
                 CmpOp::Ne => " <> ",
@@ -354,41 +949,35 @@ fn leaf_cond(w: &mut Writer, c: &Cond, scope: &Scope) -> Result<(), Error> {
                 CmpOp::Gt => " > ",
                 CmpOp::Gte => " >= ",
             });
-            expr(w, rhs, scope)?;
+            numeric_operand(w, rhs, numeric)?;
         }
         Cond::Like {
             lhs,
             op,
             pattern,
             case_insensitive,
-        } => like(w, lhs, *op, pattern, *case_insensitive, scope)?,
+        } => like(w, lhs, *op, pattern, *case_insensitive)?,
         Cond::In { lhs, items } => {
-            expr(w, lhs, scope)?;
+            expr(w, lhs)?;
             w.raw(" IN (");
-            for (i, e) in items.iter().enumerate() {
-                if i > 0 {
-                    w.raw(", ");
-                }
-                expr(w, e, scope)?;
-            }
+            args(w, items)?;
             w.raw(")");
         }
         Cond::InSelect { lhs, select } => {
-            expr(w, lhs, scope)?;
+            expr(w, lhs)?;
             w.raw(" IN (");
-            select_into(w, select, Projection::Columns)?;
+            select_into(w, select, Projection::Columns, false)?;
             w.raw(")");
         }
         Cond::Between { lhs, low, high } => {
-            expr(w, lhs, scope)?;
+            let numeric = decimal_on_sqlite(w, lhs);
+            numeric_operand(w, lhs, numeric)?;
             w.raw(" BETWEEN ");
-            expr(w, low, scope)?;
+            numeric_operand(w, low, numeric)?;
             w.raw(" AND ");
-            expr(w, high, scope)?;
+            numeric_operand(w, high, numeric)?;
         }
-        Cond::All(_) | Cond::Any(_) | Cond::Not(_) | Cond::IsNull { .. } => {
-            cond(w, c, scope, false)?;
-        }
+        Cond::All(_) | Cond::Any(_) | Cond::Not(_) | Cond::IsNull { .. } => cond(w, c, false)?,
     }
     Ok(())
 }
@@ -397,14 +986,14 @@ fn leaf_cond(w: &mut Writer, c: &Cond, scope: &Scope) -> Result<(), Error> {
 /// case-sensitive matches use GLOB on SQLite (whose LIKE ignores case) and
 /// LIKE elsewhere (MySQL tables use a binary collation); case-insensitive
 /// matches use LIKE on SQLite, ILIKE on PostgreSQL and LOWER(..) LIKE
-/// LOWER(..) on MySQL. The pattern is bound, with its wildcards escaped.
+/// LOWER(..) on MySQL. The pattern is bound, its wildcards escaped with `!`
+/// (an escape character that means the same in every SQL mode).
 fn like(
     w: &mut Writer,
     lhs: &ExprNode,
     op: LikeOp,
     text: &str,
     case_insensitive: bool,
-    scope: &Scope,
 ) -> Result<(), Error> {
     let glob = w.dialect == Dialect::Sqlite && !case_insensitive;
     let mut pattern = String::with_capacity(text.len() + 2);
@@ -423,8 +1012,8 @@ fn like(
                 c => pattern.push(c),
             }
         } else {
-            if matches!(ch, '%' | '_' | '\\') {
-                pattern.push('\\');
+            if matches!(ch, '%' | '_' | '!') {
+                pattern.push('!');
             }
             pattern.push(ch);
         }
@@ -434,32 +1023,28 @@ fn like(
     }
     match (w.dialect, case_insensitive) {
         (Dialect::Sqlite, false) => {
-            expr(w, lhs, scope)?;
+            expr(w, lhs)?;
             w.raw(" GLOB ");
             w.bind(Value::String(pattern));
         }
-        (Dialect::Sqlite, true) => {
-            expr(w, lhs, scope)?;
+        (Dialect::Sqlite, true) | (Dialect::MySql, false) => {
+            expr(w, lhs)?;
             w.raw(" LIKE ");
             w.bind(Value::String(pattern));
-            w.raw(" ESCAPE '\\'");
+            w.raw(" ESCAPE '!'");
         }
         (Dialect::Postgres, ci) => {
-            expr(w, lhs, scope)?;
+            expr(w, lhs)?;
             w.raw(if ci { " ILIKE " } else { " LIKE " });
             w.bind(Value::String(pattern));
-        }
-        (Dialect::MySql, false) => {
-            expr(w, lhs, scope)?;
-            w.raw(" LIKE ");
-            w.bind(Value::String(pattern));
+            w.raw(" ESCAPE '!'");
         }
         (Dialect::MySql, true) => {
             w.raw("LOWER(");
-            expr(w, lhs, scope)?;
+            expr(w, lhs)?;
             w.raw(") LIKE LOWER(");
             w.bind(Value::String(pattern));
-            w.raw(")");
+            w.raw(") ESCAPE '!'");
         }
     }
     Ok(())

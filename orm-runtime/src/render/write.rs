@@ -1,6 +1,6 @@
 //! INSERT, UPDATE and DELETE statements.
 
-use super::select::{Scope, expr, where_clause};
+use super::select::{expr, where_clause, with_bare_scope};
 use super::{Statement, Writer};
 use crate::dialect::Dialect;
 use crate::error::Error;
@@ -54,15 +54,17 @@ pub fn update(up: &Update, dialect: Dialect) -> Result<Statement, Error> {
     w.raw("UPDATE ");
     w.ident(up.table);
     w.raw(" SET ");
-    for (i, (col, e)) in up.set.iter().enumerate() {
-        if i > 0 {
-            w.raw(", ");
+    with_bare_scope(&mut w, |w| {
+        for (i, (col, e)) in up.set.iter().enumerate() {
+            if i > 0 {
+                w.raw(", ");
+            }
+            w.ident(col);
+            w.raw(" = ");
+            expr(w, e)?;
         }
-        w.ident(col);
-        w.raw(" = ");
-        expr(&mut w, e, &Scope::Bare)?;
-    }
-    where_clause(&mut w, &up.filter, &Scope::Bare)?;
+        where_clause(w, &up.filter)
+    })?;
     Ok(w.finish())
 }
 
@@ -71,6 +73,6 @@ pub fn delete(del: &Delete, dialect: Dialect) -> Result<Statement, Error> {
     let mut w = Writer::new(dialect);
     w.raw("DELETE FROM ");
     w.ident(del.table);
-    where_clause(&mut w, &del.filter, &Scope::Bare)?;
+    with_bare_scope(&mut w, |w| where_clause(w, &del.filter))?;
     Ok(w.finish())
 }

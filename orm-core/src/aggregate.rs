@@ -1,0 +1,268 @@
+//! Aggregates: `Count`, `Sum`, `Avg`, `Min`, `Max`, `StdDev`, `Variance`,
+//! each with an optional `filter` and `distinct`, over a column of the
+//! queryset's model or over a multi-valued relation (`Publisher::books`).
+//!
+//! Result types follow Django: `Count` is `i64`; `Sum` of integers is
+//! `Option<i64>` (NULL over no rows), of floats `Option<f64>`, of decimals
+//! `Option<Decimal>`; `Avg` of integers or floats is `Option<f64>`, of
+//! decimals `Option<Decimal>`; `Min`/`Max` keep the column's type (made
+//! nullable). `.output::<U>()` requests another type with a CAST.
+
+use crate::ast::{AggFunc, Aggregate, ExprNode, Relation};
+use crate::column::Column;
+use crate::expr::{Expr, IntoExpr, Typed};
+use crate::field::FieldType;
+use crate::q::Condition;
+use crate::relation::{ManyToManyRel, RelColumn, Reverse};
+use crate::value::Kind;
+use rust_decimal::Decimal;
+use std::marker::PhantomData;
+
+/// An aggregate over rows of model `M` producing `T`. `R` is the model its
+/// `filter` conditions are about: `M` itself, or the related model when the
+/// aggregate runs over a relation.
+pub struct Agg<M, T, R = M> {
+    agg: Aggregate,
+    _t: PhantomData<fn() -> (M, T, R)>,
+}
+
+impl<M, T, R> Clone for Agg<M, T, R> {
+    fn clone(&self) -> Self {
+        Agg {
+            agg: self.agg.clone(),
+            _t: PhantomData,
+        }
+    }
+}
+
+impl<M, T, R> std::fmt::Debug for Agg<M, T, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.agg.fmt(f)
+    }
+}
+
+impl<M, T: FieldType, R> Agg<M, T, R> {
+    fn new(func: AggFunc, over: Option<Relation>, arg: Option<ExprNode>, arg_kind: Kind) -> Self {
+        Agg {
+            agg: Aggregate {
+                func,
+                arg,
+                arg_kind,
+                kind: T::COLUMN_TYPE.kind,
+                distinct: false,
+                filter: None,
+                over,
+            },
+            _t: PhantomData,
+        }
+    }
+
+    /// Aggregates only rows matching the condition: `FILTER (WHERE ..)` on
+    /// PostgreSQL and SQLite, `CASE WHEN .. END` inside the aggregate on
+    /// MySQL/MariaDB, with the same result.
+    pub fn filter(mut self, q: impl Condition<R>) -> Self {
+        let cond = q.into_cond();
+        self.agg.filter = Some(match self.agg.filter.take() {
+            Some(prev) => crate::ast::Cond::All(vec![prev, cond]),
+            None => cond,
+        });
+        self
+    }
+
+    /// Aggregates distinct values only (`COUNT(DISTINCT x)`).
+    pub fn distinct(mut self) -> Self {
+        self.agg.distinct = true;
+        self
+    }
+
+    /// The result as another type, through `CAST`.
+    pub fn output<U: FieldType>(self) -> Expr<M, U> {
+        Expr::from_node(ExprNode::Cast {
+            expr: Box::new(ExprNode::Aggregate(Box::new(self.agg))),
+            to: U::COLUMN_TYPE.kind,
+        })
+    }
+
+    /// As a plain typed expression.
+    pub fn expr(self) -> Expr<M, T> {
+        Expr::from_node(ExprNode::Aggregate(Box::new(self.agg)))
+    }
+}
+
+impl<M, T: FieldType, R> Typed<M> for Agg<M, T, R> {
+    type Type = T;
+    fn into_typed_node(self) -> ExprNode {
+        ExprNode::Aggregate(Box::new(self.agg))
+    }
+}
+
+impl<M, T: FieldType, R> IntoExpr<M, T::Compare> for Agg<M, T, R> {
+    fn into_node(self) -> ExprNode {
+        ExprNode::Aggregate(Box::new(self.agg))
+    }
+}
+
+/// What an aggregate can run over: a column or expression of the model, a
+/// column of a related model (`Publisher::books.then(Book::pages)`), or, for
+/// `Count`, a relation itself (`Publisher::books`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be aggregated in a query on `{M}`",
+    label = "expected a column or expression of `{M}`, or a relation of `{M}` such as `{M}::<related_name>`"
+)]
+pub trait AggSource<M> {
+    /// The model `filter` conditions are about.
+    type Related;
+    /// The aggregated values' type.
+    type Value: FieldType;
+    /// The relation to aggregate over, and the argument.
+    fn into_parts(self) -> (Option<Relation>, Option<ExprNode>);
+}
+
+impl<M, T: FieldType> AggSource<M> for Column<M, T> {
+    type Related = M;
+    type Value = T;
+    fn into_parts(self) -> (Option<Relation>, Option<ExprNode>) {
+        (None, Some(ExprNode::Column(self.into_ref())))
+    }
+}
+
+impl<M, T: FieldType> AggSource<M> for Expr<M, T> {
+    type Related = M;
+    type Value = T;
+    fn into_parts(self) -> (Option<Relation>, Option<ExprNode>) {
+        (None, Some(self.node))
+    }
+}
+
+impl<M, R, T: FieldType> AggSource<M> for RelColumn<M, R, T> {
+    type Related = R;
+    type Value = T;
+    fn into_parts(self) -> (Option<Relation>, Option<ExprNode>) {
+        let (rel, col) = self.into_parts();
+        (Some(rel), Some(ExprNode::Column(col)))
+    }
+}
+
+impl<M, R> AggSource<M> for Reverse<M, R> {
+    type Related = R;
+    type Value = i64;
+    fn into_parts(self) -> (Option<Relation>, Option<ExprNode>) {
+        (Some(self.relation()), None)
+    }
+}
+
+impl<M: crate::model::Model, R: crate::model::Model> AggSource<M> for ManyToManyRel<M, R> {
+    type Related = R;
+    type Value = i64;
+    fn into_parts(self) -> (Option<Relation>, Option<ExprNode>) {
+        (Some(self.relation()), None)
+    }
+}
+
+/// Numeric types that can be summed and averaged, with Django's result
+/// types.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` values cannot be summed or averaged",
+    label = "Sum, Avg, StdDev and Variance need an integer, float or Decimal column"
+)]
+pub trait Summable {
+    /// Result of `Sum`.
+    type Sum: FieldType;
+    /// Result of `Avg`.
+    type Avg: FieldType;
+}
+
+macro_rules! summable {
+    ($($t:ty => $sum:ty, $avg:ty;)*) => {$(
+        impl Summable for $t {
+            type Sum = $sum;
+            type Avg = $avg;
+        }
+    )*};
+}
+
+summable! {
+    i16 => Option<i64>, Option<f64>;
+    i32 => Option<i64>, Option<f64>;
+    i64 => Option<i64>, Option<f64>;
+    f32 => Option<f64>, Option<f64>;
+    f64 => Option<f64>, Option<f64>;
+    Decimal => Option<Decimal>, Option<Decimal>;
+}
+
+type Compare<S, M> = <<S as AggSource<M>>::Value as FieldType>::Compare;
+
+fn parts<M, S: AggSource<M>>(s: S) -> (Option<Relation>, Option<ExprNode>, Kind) {
+    let (rel, arg) = s.into_parts();
+    (rel, arg, <S::Value as FieldType>::COLUMN_TYPE.kind)
+}
+
+/// `COUNT(x)`: the number of non-NULL values, or of related rows when given
+/// a relation (`Count(Publisher::books)`).
+#[allow(non_snake_case)]
+pub fn Count<M, S: AggSource<M>>(source: S) -> Agg<M, i64, S::Related> {
+    let (rel, arg, kind) = parts(source);
+    Agg::new(AggFunc::Count, rel, arg, kind)
+}
+
+/// `COUNT(*)`: the number of rows.
+#[allow(non_snake_case)]
+pub fn CountAll<M>() -> Agg<M, i64, M> {
+    Agg::new(AggFunc::Count, None, None, Kind::I64)
+}
+
+/// `SUM(x)`.
+#[allow(non_snake_case)]
+pub fn Sum<M, S: AggSource<M>>(source: S) -> Agg<M, <Compare<S, M> as Summable>::Sum, S::Related>
+where
+    Compare<S, M>: Summable,
+{
+    let (rel, arg, kind) = parts(source);
+    Agg::new(AggFunc::Sum, rel, arg, kind)
+}
+
+/// `AVG(x)`.
+#[allow(non_snake_case)]
+pub fn Avg<M, S: AggSource<M>>(source: S) -> Agg<M, <Compare<S, M> as Summable>::Avg, S::Related>
+where
+    Compare<S, M>: Summable,
+{
+    let (rel, arg, kind) = parts(source);
+    Agg::new(AggFunc::Avg, rel, arg, kind)
+}
+
+/// `MIN(x)`, of the column's type.
+#[allow(non_snake_case)]
+pub fn Min<M, S: AggSource<M>>(source: S) -> Agg<M, <S::Value as FieldType>::Nullable, S::Related> {
+    let (rel, arg, kind) = parts(source);
+    Agg::new(AggFunc::Min, rel, arg, kind)
+}
+
+/// `MAX(x)`, of the column's type.
+#[allow(non_snake_case)]
+pub fn Max<M, S: AggSource<M>>(source: S) -> Agg<M, <S::Value as FieldType>::Nullable, S::Related> {
+    let (rel, arg, kind) = parts(source);
+    Agg::new(AggFunc::Max, rel, arg, kind)
+}
+
+/// Population standard deviation (PostgreSQL and MySQL/MariaDB; an error
+/// naming SQLite there).
+#[allow(non_snake_case)]
+pub fn StdDev<M, S: AggSource<M>>(source: S) -> Agg<M, Option<f64>, S::Related>
+where
+    Compare<S, M>: Summable,
+{
+    let (rel, arg, kind) = parts(source);
+    Agg::new(AggFunc::StdDev, rel, arg, kind)
+}
+
+/// Population variance (PostgreSQL and MySQL/MariaDB; an error naming
+/// SQLite there).
+#[allow(non_snake_case)]
+pub fn Variance<M, S: AggSource<M>>(source: S) -> Agg<M, Option<f64>, S::Related>
+where
+    Compare<S, M>: Summable,
+{
+    let (rel, arg, kind) = parts(source);
+    Agg::new(AggFunc::Variance, rel, arg, kind)
+}

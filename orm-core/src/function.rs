@@ -1,0 +1,240 @@
+//! Scalar expressions: `Case`/`When`, `Coalesce`, `Cast`, `Greatest`/`Least`,
+//! text functions (`Lower`, `Upper`, `Length`, `Concat`, `Substr`),
+//! `NullIf`, date parts and truncation, and `sql_function!` for declaring
+//! your own typed SQL function.
+
+use crate::ast::{Cond, DatePart, ExprNode, Func};
+use crate::expr::{Expr, IntoExpr, Typed};
+use crate::field::FieldType;
+use crate::lookup::TextField;
+use crate::q::Condition;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use std::marker::PhantomData;
+
+fn func<M, T: FieldType>(func: Func, args: Vec<ExprNode>) -> Expr<M, T> {
+    Expr::from_node(ExprNode::Func {
+        func,
+        args,
+        kind: T::COLUMN_TYPE.kind,
+    })
+}
+
+/// Calls a SQL function by name; used by `sql_function!`. The renderer
+/// accepts only plain identifiers as names.
+pub fn call<M, T: FieldType>(name: &'static str, args: Vec<ExprNode>) -> Expr<M, T> {
+    func(Func::Custom(name), args)
+}
+
+/// Declares a typed SQL function usable in any queryset expression.
+///
+/// ```
+/// orm_core::sql_function!(
+///     /// `ABS(x)` of a float.
+///     pub fn Abs(x: f64) -> f64 = "ABS";
+/// );
+/// ```
+///
+/// The generated `Abs(Song::rating)` has type `Expr<Song, Option<f64>>`
+/// (SQL functions return NULL for NULL input).
+#[macro_export]
+macro_rules! sql_function {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident : $ty:ty),* $(,)?) -> $out:ty = $sql:literal;) => {
+        $(#[$meta])*
+        #[allow(non_snake_case)]
+        $vis fn $name<M>($($arg: impl $crate::expr::IntoExpr<M, $ty>),*) -> $crate::expr::Expr<M, ::core::option::Option<$out>> {
+            $crate::function::call::<M, ::core::option::Option<$out>>(
+                $sql,
+                ::std::vec![$($crate::expr::IntoExpr::into_node($arg)),*],
+            )
+        }
+    };
+}
+
+/// Django's `Case(When(..), default=..)`: the value of the first matching
+/// condition.
+///
+/// ```ignore
+/// // CASE WHEN "t0"."status" = $1 THEN $2 ELSE $3 END
+/// Case::when(Task::status.eq(Status::InProgress), 1i64).otherwise(0i64)
+/// ```
+pub struct Case<M, V> {
+    whens: Vec<(Cond, ExprNode)>,
+    _t: PhantomData<fn() -> (M, V)>,
+}
+
+impl<M, V: FieldType> Case<M, V> {
+    /// The first branch.
+    pub fn when(q: impl Condition<M>, then: impl IntoExpr<M, V>) -> Self {
+        Case {
+            whens: vec![(q.into_cond(), then.into_node())],
+            _t: PhantomData,
+        }
+    }
+
+    /// Another branch, tried after the previous ones.
+    #[allow(clippy::should_implement_trait)]
+    pub fn and_when(mut self, q: impl Condition<M>, then: impl IntoExpr<M, V>) -> Self {
+        self.whens.push((q.into_cond(), then.into_node()));
+        self
+    }
+
+    /// The value when no branch matches.
+    pub fn otherwise(self, default: impl IntoExpr<M, V>) -> Expr<M, V> {
+        Expr::from_node(ExprNode::Case {
+            whens: self.whens,
+            default: Some(Box::new(default.into_node())),
+            kind: V::COLUMN_TYPE.kind,
+        })
+    }
+
+    /// NULL when no branch matches.
+    pub fn end(self) -> Expr<M, Option<V>> {
+        Expr::from_node(ExprNode::Case {
+            whens: self.whens,
+            default: None,
+            kind: V::COLUMN_TYPE.kind,
+        })
+    }
+}
+
+/// `COALESCE(a, b)`: `a` unless it is NULL, then `b`; the result is not
+/// nullable.
+#[allow(non_snake_case)]
+pub fn Coalesce<M, A: Typed<M>>(
+    a: A,
+    b: impl IntoExpr<M, <A::Type as FieldType>::Compare>,
+) -> Expr<M, <A::Type as FieldType>::Compare>
+where
+    <A::Type as FieldType>::Compare: FieldType,
+{
+    func(Func::Coalesce, vec![a.into_typed_node(), b.into_node()])
+}
+
+/// The larger of two values; NULL if either is NULL, on every backend.
+#[allow(non_snake_case)]
+pub fn Greatest<M, A: Typed<M>>(
+    a: A,
+    b: impl IntoExpr<M, <A::Type as FieldType>::Compare>,
+) -> Expr<M, A::Type> {
+    func(Func::Greatest, vec![a.into_typed_node(), b.into_node()])
+}
+
+/// The smaller of two values; NULL if either is NULL, on every backend.
+#[allow(non_snake_case)]
+pub fn Least<M, A: Typed<M>>(
+    a: A,
+    b: impl IntoExpr<M, <A::Type as FieldType>::Compare>,
+) -> Expr<M, A::Type> {
+    func(Func::Least, vec![a.into_typed_node(), b.into_node()])
+}
+
+/// `NULLIF(a, b)`: NULL when `a` equals `b`, else `a`.
+#[allow(non_snake_case)]
+pub fn NullIf<M, A: Typed<M>>(
+    a: A,
+    b: impl IntoExpr<M, <A::Type as FieldType>::Compare>,
+) -> Expr<M, <A::Type as FieldType>::Nullable> {
+    func(Func::NullIf, vec![a.into_typed_node(), b.into_node()])
+}
+
+/// Lower-case text.
+#[allow(non_snake_case)]
+pub fn Lower<M, A: Typed<M>>(a: A) -> Expr<M, A::Type>
+where
+    A::Type: TextField,
+{
+    func(Func::Lower, vec![a.into_typed_node()])
+}
+
+/// Upper-case text.
+#[allow(non_snake_case)]
+pub fn Upper<M, A: Typed<M>>(a: A) -> Expr<M, A::Type>
+where
+    A::Type: TextField,
+{
+    func(Func::Upper, vec![a.into_typed_node()])
+}
+
+/// Length of text in characters (`CHAR_LENGTH` on MySQL).
+#[allow(non_snake_case)]
+pub fn Length<M, A: Typed<M>>(a: A) -> Expr<M, <A::Type as TextField>::Length>
+where
+    A::Type: TextField,
+{
+    func(Func::Length, vec![a.into_typed_node()])
+}
+
+/// Concatenation of two texts; a NULL counts as empty text (as in Django).
+#[allow(non_snake_case)]
+pub fn Concat<M, A: Typed<M>>(a: A, b: impl IntoExpr<M, String>) -> Expr<M, String>
+where
+    A::Type: TextField,
+{
+    func(Func::Concat, vec![a.into_typed_node(), b.into_node()])
+}
+
+/// `length` characters of text starting at the 1-based `position`.
+#[allow(non_snake_case)]
+pub fn Substr<M, A: Typed<M>>(a: A, position: i32, length: i32) -> Expr<M, A::Type>
+where
+    A::Type: TextField,
+{
+    func(
+        Func::Substr,
+        vec![
+            a.into_typed_node(),
+            ExprNode::Value(crate::value::Value::I32(position)),
+            ExprNode::Value(crate::value::Value::I32(length)),
+        ],
+    )
+}
+
+/// Date and time types, whose parts can be extracted.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a date or time",
+    label = "date parts and truncation need a NaiveDate, NaiveDateTime or DateTime<Utc> column"
+)]
+pub trait Temporal: FieldType {
+    /// The type of an extracted part (`i32`, nullable if `Self` is).
+    type Part: FieldType;
+}
+impl Temporal for NaiveDate {
+    type Part = i32;
+}
+impl Temporal for NaiveDateTime {
+    type Part = i32;
+}
+impl Temporal for DateTime<Utc> {
+    type Part = i32;
+}
+impl<T: Temporal> Temporal for Option<T> {
+    type Part = Option<i32>;
+}
+
+macro_rules! date_functions {
+    ($($extract:ident $trunc:ident $part:ident $what:literal;)*) => {$(
+        #[doc = concat!("The ", $what, " of a date or time, as an integer.")]
+        #[allow(non_snake_case)]
+        pub fn $extract<M, A: Typed<M>>(a: A) -> Expr<M, <A::Type as Temporal>::Part>
+        where
+            A::Type: Temporal,
+        {
+            func(Func::Extract(DatePart::$part), vec![a.into_typed_node()])
+        }
+
+        #[doc = concat!("A date or time truncated to the start of its ", $what, ".")]
+        #[allow(non_snake_case)]
+        pub fn $trunc<M, A: Typed<M>>(a: A) -> Expr<M, A::Type>
+        where
+            A::Type: Temporal,
+        {
+            func(Func::Trunc(DatePart::$part), vec![a.into_typed_node()])
+        }
+    )*};
+}
+
+date_functions! {
+    ExtractYear TruncYear Year "year";
+    ExtractMonth TruncMonth Month "month";
+    ExtractDay TruncDay Day "day";
+}
