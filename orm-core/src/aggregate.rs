@@ -23,7 +23,7 @@ use std::marker::PhantomData;
 /// aggregate runs over a relation.
 pub struct Agg<M, T, R = M> {
     agg: Aggregate,
-    _t: PhantomData<fn() -> (M, T, R)>,
+    _t: crate::Marker<(M, T, R)>,
 }
 
 impl<M, T, R> Clone for Agg<M, T, R> {

@@ -21,3 +21,7 @@ pub mod row;
 pub mod select_list;
 pub mod value;
 pub mod values;
+
+/// A zero-sized marker for the type parameters of typed handles, without
+/// owning them (so handles stay `Send`, `Sync` and covariant).
+pub(crate) type Marker<T> = std::marker::PhantomData<fn() -> T>;

@@ -183,7 +183,7 @@ impl<M, R> Reverse<M, R> {
 pub struct RelColumn<M, R, T> {
     relation: Relation,
     column: ColumnRef,
-    _t: PhantomData<fn() -> (M, R, T)>,
+    _t: crate::Marker<(M, R, T)>,
 }
 
 impl<M, R, T> Clone for RelColumn<M, R, T> {

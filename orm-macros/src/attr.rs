@@ -4,14 +4,15 @@
 use darling::util::{Flag, PathList, SpannedValue};
 use darling::{FromDeriveInput, FromField, FromVariant};
 
-/// `#[derive(Model)]` input.
+/// `#[derive(Model)]` input: the struct's own attributes. Fields are parsed
+/// one by one (`FieldInput::from_field`), so a mistake in one field does
+/// not hide the errors of the others.
 #[derive(FromDeriveInput)]
 #[darling(attributes(orm), supports(struct_named))]
 pub struct ModelInput {
     pub ident: syn::Ident,
     pub vis: syn::Visibility,
     pub generics: syn::Generics,
-    pub data: darling::ast::Data<(), FieldInput>,
     /// `table = "..."`
     pub table: Option<SpannedValue<String>>,
     /// `index(a, b)`, repeatable.

@@ -10,7 +10,7 @@ mod attr;
 mod expand;
 mod validate;
 
-use darling::FromDeriveInput;
+use darling::{FromDeriveInput, FromField};
 use proc_macro::TokenStream;
 
 /// Derives `Model` for a struct with named fields: typed column handles
@@ -21,12 +21,47 @@ use proc_macro::TokenStream;
 #[proc_macro_derive(Model, attributes(orm))]
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
-    let result = attr::ModelInput::from_derive_input(&input)
-        .and_then(validate::model)
-        .map(|def| expand::model(&def));
+    let result = model(&input).map(|def| expand::model(&def));
     match result {
         Ok(tokens) => tokens.into(),
         Err(e) => e.write_errors().into(),
+    }
+}
+
+/// Parses the struct's attributes and each field's separately, so every
+/// mistake is reported in one pass, then validates.
+fn model(input: &syn::DeriveInput) -> darling::Result<validate::ModelDef> {
+    let mut errors = darling::Error::accumulator();
+    let model = errors.handle(attr::ModelInput::from_derive_input(input));
+    let fields = match &input.data {
+        syn::Data::Struct(syn::DataStruct {
+            fields: syn::Fields::Named(named),
+            ..
+        }) => named
+            .named
+            .iter()
+            .filter_map(|f| {
+                f.ident
+                    .clone()
+                    .map(|id| (id, attr::FieldInput::from_field(f)))
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    match model {
+        Some(model) => {
+            let def = errors.handle(validate::model(model, fields));
+            errors.finish()?;
+            def.ok_or_else(|| darling::Error::custom("invalid model"))
+        }
+        None => {
+            // Report the fields' own errors alongside the struct-level ones.
+            for (_, f) in fields {
+                errors.handle(f);
+            }
+            errors.finish()?;
+            Err(darling::Error::custom("invalid model"))
+        }
     }
 }
 

@@ -179,8 +179,10 @@ fn path_ident(p: &syn::Path) -> Option<&Ident> {
     p.get_ident()
 }
 
-/// Validates a `#[derive(Model)]` input, collecting every error.
-pub fn model(input: ModelInput) -> Result<ModelDef> {
+/// Validates a `#[derive(Model)]` input and its separately parsed fields,
+/// collecting every error. Fields whose attributes did not parse are
+/// reported once and otherwise left out, without follow-on errors.
+pub fn model(input: ModelInput, raw_fields: Vec<(Ident, Result<FieldInput>)>) -> Result<ModelDef> {
     let mut errors = Error::accumulator();
     if !input.generics.params.is_empty() {
         errors.push(
@@ -197,15 +199,13 @@ pub fn model(input: ModelInput) -> Result<ModelDef> {
         None => snake_case(&input.ident.to_string()),
     };
     let model_name = input.ident.to_string();
-    let raw_fields = match input.data {
-        darling::ast::Data::Struct(f) => f.fields,
-        darling::ast::Data::Enum(_) => Vec::new(),
-    };
 
     let mut fields = Vec::new();
-    for f in raw_fields {
-        if let Some(def) = errors.handle(field(f, &input.ident, &table)) {
-            fields.push(def);
+    let mut failed: Vec<Ident> = Vec::new();
+    for (name, parsed) in raw_fields {
+        match errors.handle(parsed.and_then(|f| field(f, &input.ident, &table))) {
+            Some(def) => fields.push(def),
+            None => failed.push(name),
         }
     }
 
@@ -231,6 +231,8 @@ pub fn model(input: ModelInput) -> Result<ModelDef> {
                     }
                     Some(i)
                 }
+                // A field with errors may be the primary key: say nothing more.
+                None if !failed.is_empty() => None,
                 None => {
                     errors.push(
                         Error::custom(format!(
@@ -287,6 +289,8 @@ pub fn model(input: ModelInput) -> Result<ModelDef> {
                     Some(Role::Column(c)) => cols.push(c.column.clone()),
                     Some(_) => errors
                         .push(Error::custom("only stored columns can be indexed").with_span(p)),
+                    // Already reported where the field is declared.
+                    None if path_ident(p).is_some_and(|id| failed.contains(id)) => {}
                     None => errors.push(
                         Error::custom(format!(
                             "`{}` is not a field of `{model_name}`",

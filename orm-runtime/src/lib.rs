@@ -46,7 +46,8 @@ pub use exec::Executor;
 pub use model_ext::ModelExt;
 pub use orm_core::model::Model;
 pub use orm_core::{
-    ast, column, expr, field, lookup, model, order, q, queryset, relation, row, value,
+    aggregate, ast, column, expr, field, function, lookup, model, order, q, queryset, relation,
+    row, select_list, sql_function, value, values,
 };
 pub use orm_macros::{DbEnum, Model};
 pub use related::RelatedSetExt;

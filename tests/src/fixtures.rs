@@ -131,3 +131,82 @@ pub fn sorted(items: &[&str]) -> Vec<String> {
     v.sort();
     v
 }
+
+/// The task tracker: users alex and john; tasks T1 medium/in progress/4 h,
+/// T2 high/deploy/2 h for alex; T5 medium/not started/0 h, T6
+/// critical/done/3 h, T7 medium/in progress/5 h for john.
+pub async fn task_tracker(db: &Db) -> Result<(TaskUser, TaskUser), Error> {
+    crate::create_schema(db).await?;
+    let alex = TaskUser::objects()
+        .create(
+            db,
+            TaskUser {
+                id: 0,
+                name: "alex".into(),
+            },
+        )
+        .await?;
+    let john = TaskUser::objects()
+        .create(
+            db,
+            TaskUser {
+                id: 0,
+                name: "john".into(),
+            },
+        )
+        .await?;
+    let rows = [
+        ("T1", &alex, Priority::Medium, Status::InProgress, 4),
+        ("T2", &alex, Priority::High, Status::Deploy, 2),
+        ("T5", &john, Priority::Medium, Status::NotStarted, 0),
+        ("T6", &john, Priority::Critical, Status::Done, 3),
+        ("T7", &john, Priority::Medium, Status::InProgress, 5),
+    ];
+    for (title, user, priority, status, hours) in rows {
+        let t = Task {
+            id: 0,
+            title: title.into(),
+            user: ForeignKey::new(user.id),
+            priority,
+            status,
+            hours,
+        };
+        Task::objects().create(db, t).await?;
+    }
+    Ok((alex, john))
+}
+
+/// Three listeners with 2, 1 and 0 playlists; song lengths:
+/// ann: "a1" [100, 200], "a2" [300]; bob: "b1" [50]; cid: none.
+pub async fn playlists(db: &Db) -> Result<Vec<Listener>, Error> {
+    crate::create_schema(db).await?;
+    let mut listeners = Vec::new();
+    for name in ["ann", "bob", "cid"] {
+        let l = Listener {
+            id: 0,
+            name: name.into(),
+            playlists_total_length: None,
+        };
+        listeners.push(Listener::objects().create(db, l).await?);
+    }
+    let lists: [(usize, &str, &[i32]); 3] =
+        [(0, "a1", &[100, 200]), (0, "a2", &[300]), (1, "b1", &[50])];
+    for (owner, name, lengths) in lists {
+        let p = Playlist {
+            id: 0,
+            user: ForeignKey::new(listeners[owner].id),
+            name: name.into(),
+        };
+        let p = Playlist::objects().create(db, p).await?;
+        for (i, length) in lengths.iter().enumerate() {
+            let s = Song {
+                id: 0,
+                playlist: ForeignKey::new(p.id),
+                title: format!("{name}-{i}"),
+                length: *length,
+            };
+            Song::objects().create(db, s).await?;
+        }
+    }
+    Ok(listeners)
+}

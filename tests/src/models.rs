@@ -21,6 +21,9 @@ pub const ALL: &[&ModelMeta] = &[
     Ticket::META,
     TaskUser::META,
     Task::META,
+    Listener::META,
+    Playlist::META,
+    Song::META,
 ];
 
 /// A publisher.
@@ -292,4 +295,48 @@ pub struct Task {
     pub status: Status,
     /// Hours spent.
     pub hours: i32,
+}
+
+/// A user of the playlists schema.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Listener {
+    /// Key.
+    #[orm(primary_key)]
+    pub id: i64,
+    /// Name.
+    #[orm(max_length = 127)]
+    pub name: String,
+    /// Total length of the listener's songs, when annotated.
+    #[orm(annotation)]
+    pub playlists_total_length: Option<i64>,
+}
+
+/// A playlist.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Playlist {
+    /// Key.
+    #[orm(primary_key)]
+    pub id: i64,
+    /// Owner.
+    #[orm(related_name = "playlists")]
+    pub user: ForeignKey<Listener>,
+    /// Name.
+    #[orm(max_length = 255)]
+    pub name: String,
+}
+
+/// A song of a playlist.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Song {
+    /// Key.
+    #[orm(primary_key)]
+    pub id: i64,
+    /// The playlist.
+    #[orm(related_name = "songs", index)]
+    pub playlist: ForeignKey<Playlist>,
+    /// Title.
+    #[orm(max_length = 255)]
+    pub title: String,
+    /// Length in seconds.
+    pub length: i32,
 }

@@ -679,3 +679,115 @@ fn transaction_control() {
         })
     );
 }
+
+// ---------------------------------------------------------------- aggregation
+
+#[test]
+fn aggregate_with_filter_case_on_mysql() {
+    let in_progress = Task::status.eq(Status::InProgress);
+    let qs = Task::objects().aggregate((
+        CountAll(),
+        Count(Task::id).filter(in_progress.clone()),
+        Sum(Task::hours).filter(in_progress),
+        Avg(Task::hours),
+        Count(Task::user).distinct(),
+    ));
+    insta::assert_snapshot!("aggregate_with_filter", sql_of(qs));
+}
+
+#[test]
+fn values_annotate_group_by_having_order() {
+    let qs = Task::objects()
+        .filter(Task::hours.gt(0))
+        .values(Task::user)
+        .annotate(Sum(Task::hours))
+        .filter(Sum(Task::hours).gt(7))
+        .order_by(Sum(Task::hours).desc());
+    insta::assert_snapshot!("values_annotate_group_by_having", sql_of(qs));
+}
+
+#[test]
+fn values_list_after_values_keeps_grouping() {
+    let qs = Song::objects()
+        .values(Song::playlist)
+        .values_list(Sum(Song::length));
+    insta::assert_snapshot!("values_list_grouped", sql_of(qs));
+}
+
+#[test]
+fn annotate_over_reverse_and_many_to_many_relations() {
+    let qs = Author::objects()
+        .annotate((
+            Count(Author::friends),
+            Count(Author::mentees),
+            Avg(Author::mentees.then(Author::age)),
+        ))
+        .filter(Count(Author::mentees).gt(0));
+    insta::assert_snapshot!("annotate_relation_subqueries", sql_of(qs));
+    let qs = TaskUser::objects()
+        .annotate(Count(TaskUser::tasks).filter(Task::status.eq(Status::InProgress)))
+        .order_by(Sum(TaskUser::tasks.then(Task::hours)).desc());
+    insta::assert_snapshot!("annotate_relation_filtered", sql_of(qs));
+}
+
+#[test]
+fn annotate_into_declared_field() {
+    let qs = Listener::objects().annotate_into(
+        Listener::playlists_total_length,
+        Sum(Listener::playlists.then(Playlist::id)),
+    );
+    insta::assert_snapshot!("annotate_into_declared_field", sql_of(qs));
+}
+
+#[test]
+fn decimal_aggregates_and_comparisons() {
+    let qs = Book::objects()
+        .filter(Book::price.gt(Decimal::new(1000, 2)))
+        .aggregate((
+            Sum(Book::price),
+            Avg(Book::price),
+            Min(Book::price),
+            Coalesce(Max(Book::price), Decimal::ZERO),
+        ));
+    insta::assert_snapshot!("decimal_aggregates", sql_of(qs));
+}
+
+#[test]
+fn text_and_number_functions() {
+    let qs = Book::objects().values((
+        Lower(Book::title),
+        Upper(Book::title),
+        Length(Book::title),
+        Concat(Book::title, "!"),
+        Substr(Book::title, 1, 3),
+        Greatest(Book::pages, 100),
+        Least(Book::pages, 100),
+        NullIf(Book::chapters, 0),
+    ));
+    insta::assert_snapshot!("text_and_number_functions", sql_of(qs));
+}
+
+#[test]
+fn integer_division_cast_case() {
+    let qs = Book::objects().values((
+        Book::pages / Book::chapters,
+        Book::pages.cast::<f64>() / 2.0,
+        Case::when(Book::pages.gt(500), "long")
+            .and_when(Book::pages.gt(250), "medium")
+            .otherwise("short"),
+    ));
+    insta::assert_snapshot!("integer_division_cast_case", sql_of(qs));
+}
+
+#[test]
+fn date_parts_and_truncation() {
+    let qs = AllTypes::objects().values((
+        ExtractYear(AllTypes::day),
+        ExtractMonth(AllTypes::at),
+        ExtractDay(AllTypes::instant),
+        TruncMonth(AllTypes::day),
+        TruncYear(AllTypes::at),
+        TruncDay(AllTypes::instant),
+    ));
+    insta::assert_snapshot!("date_parts_and_truncation", sql_of(qs));
+}

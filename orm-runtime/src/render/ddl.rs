@@ -264,10 +264,16 @@ pub fn create_table(m: &ModelMeta, dialect: Dialect) -> Vec<String> {
     w.raw("\n)");
     table_options(&mut w);
     let mut out = vec![w.sql];
+    // Foreign keys are indexed as in Django (InnoDB creates its own index
+    // for each foreign key on MySQL), unless a composite index starts with them.
+    let leads_index = |col: &str| m.indexes.iter().any(|i| i.columns.first() == Some(&col));
+    let indexed = |f: &FieldMeta| {
+        f.index || (f.foreign_key.is_some() && dialect != Dialect::MySql && !leads_index(f.column))
+    };
     for f in m
         .fields
         .iter()
-        .filter(|f| f.index && !f.unique && !f.primary_key)
+        .filter(|f| indexed(f) && !f.unique && !f.primary_key)
     {
         out.push(create_index(dialect, m.table, &[f.column]));
     }

@@ -747,8 +747,10 @@ fn aggregate(w: &mut Writer, a: &Aggregate, top: bool) -> Result<(), Error> {
             w.raw(" END)");
         }
         _ => {
+            // Inside an expression, SQLite's decimal text aggregates as numbers.
+            let numeric = d == Dialect::Sqlite && !exact_decimal && a.arg_kind == Kind::Decimal;
             match &a.arg {
-                Some(arg) => expr(w, arg)?,
+                Some(arg) => numeric_operand(w, arg, numeric)?,
                 None => w.raw("*"),
             }
             w.raw(")");
