@@ -101,6 +101,84 @@ pub enum ExprNode {
     },
     /// A scalar subquery `(SELECT ..)` returning one column.
     Subquery(Box<Select>),
+    /// A column of the nearest enclosing query over `table` (Django's
+    /// `OuterRef`, resolved by model).
+    OuterRef {
+        /// The enclosing query's base table.
+        table: &'static str,
+        /// The column, relative to that table.
+        column: ColumnRef,
+    },
+    /// A window function call: `f(..) OVER (PARTITION BY .. ORDER BY .. frame)`.
+    Window(Box<Window>),
+}
+
+/// Window functions.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WindowFunc {
+    /// `ROW_NUMBER()`
+    RowNumber,
+    /// `RANK()`
+    Rank,
+    /// `DENSE_RANK()`
+    DenseRank,
+    /// `PERCENT_RANK()`
+    PercentRank,
+    /// `NTILE(n)`
+    Ntile(u32),
+    /// `LAG(expr, offset)`
+    Lag(u32),
+    /// `LEAD(expr, offset)`
+    Lead(u32),
+    /// `FIRST_VALUE(expr)`
+    FirstValue,
+    /// `LAST_VALUE(expr)`
+    LastValue,
+    /// An aggregate over the window (`SUM(x) OVER (..)`).
+    Aggregate(Box<Aggregate>),
+}
+
+/// One end of a window frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameBound {
+    /// `UNBOUNDED PRECEDING`
+    UnboundedPreceding,
+    /// `n PRECEDING`
+    Preceding(u32),
+    /// `CURRENT ROW`
+    CurrentRow,
+    /// `n FOLLOWING`
+    Following(u32),
+    /// `UNBOUNDED FOLLOWING`
+    UnboundedFollowing,
+}
+
+/// A window frame: `ROWS` or `RANGE BETWEEN start AND end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Frame {
+    /// `ROWS` (true) or `RANGE` (false).
+    pub rows: bool,
+    /// Start.
+    pub start: FrameBound,
+    /// End.
+    pub end: FrameBound,
+}
+
+/// A window function call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Window {
+    /// The function.
+    pub func: WindowFunc,
+    /// Its value argument (LAG, LEAD, FIRST_VALUE, LAST_VALUE).
+    pub arg: Option<ExprNode>,
+    /// PARTITION BY keys.
+    pub partition_by: Vec<ExprNode>,
+    /// ORDER BY keys.
+    pub order_by: Vec<OrderItem>,
+    /// The frame.
+    pub frame: Option<Frame>,
+    /// Result kind.
+    pub kind: Kind,
 }
 
 /// Aggregate functions.
@@ -250,6 +328,15 @@ impl ExprNode {
                     || whens.iter().any(|(_, v)| v.nullable())
             }
             ExprNode::Subquery(_) => true,
+            ExprNode::OuterRef { column, .. } => column.nullable,
+            ExprNode::Window(w) => !matches!(
+                w.func,
+                WindowFunc::RowNumber
+                    | WindowFunc::Rank
+                    | WindowFunc::DenseRank
+                    | WindowFunc::PercentRank
+                    | WindowFunc::Ntile(_)
+            ),
         }
     }
 
@@ -264,6 +351,8 @@ impl ExprNode {
             ExprNode::Aggregate(a) => Some(a.kind),
             ExprNode::Cast { to, .. } => Some(*to),
             ExprNode::Subquery(s) => s.columns.first().and_then(ExprNode::kind),
+            ExprNode::OuterRef { column, .. } => Some(column.kind),
+            ExprNode::Window(w) => Some(w.kind),
         }
     }
 
@@ -284,13 +373,48 @@ impl ExprNode {
             }
             ExprNode::Column(_)
             | ExprNode::Outer { .. }
+            | ExprNode::OuterRef { .. }
             | ExprNode::Value(_)
-            | ExprNode::Subquery(_) => false,
+            | ExprNode::Subquery(_)
+            | ExprNode::Window(_) => false,
+        }
+    }
+
+    /// Whether the expression contains a window function of the current
+    /// query (conditions on it filter a wrapping query).
+    pub fn has_window(&self) -> bool {
+        match self {
+            ExprNode::Window(_) => true,
+            ExprNode::Binary { lhs, rhs, .. } => lhs.has_window() || rhs.has_window(),
+            ExprNode::Func { args, .. } => args.iter().any(ExprNode::has_window),
+            ExprNode::Cast { expr, .. } => expr.has_window(),
+            ExprNode::Case { whens, default, .. } => {
+                whens.iter().any(|(c, v)| c.has_window() || v.has_window())
+                    || default.as_ref().is_some_and(|d| d.has_window())
+            }
+            _ => false,
         }
     }
 }
 
 impl Cond {
+    /// Whether the condition tests a window function of the current query.
+    pub fn has_window(&self) -> bool {
+        match self {
+            Cond::All(v) | Cond::Any(v) => v.iter().any(Cond::has_window),
+            Cond::Not(c) => c.has_window(),
+            Cond::Cmp { lhs, rhs, .. } => lhs.has_window() || rhs.has_window(),
+            Cond::Like { lhs, .. } | Cond::IsNull { lhs, .. } | Cond::InSelect { lhs, .. } => {
+                lhs.has_window()
+            }
+            Cond::In { lhs, items } => lhs.has_window() || items.iter().any(ExprNode::has_window),
+            Cond::Between { lhs, low, high } => {
+                lhs.has_window() || low.has_window() || high.has_window()
+            }
+            Cond::Exists(_) => false,
+        }
+    }
+
     /// Whether the condition tests an aggregate of the current query.
     pub fn has_aggregate(&self) -> bool {
         match self {
@@ -306,6 +430,7 @@ impl Cond {
             Cond::Between { lhs, low, high } => {
                 lhs.has_aggregate() || low.has_aggregate() || high.has_aggregate()
             }
+            Cond::Exists(_) => false,
         }
     }
 }
@@ -393,6 +518,8 @@ pub enum Cond {
         /// Inclusive upper bound.
         high: ExprNode,
     },
+    /// `EXISTS (SELECT ..)`.
+    Exists(Box<Select>),
     /// `lhs IS [NOT] NULL`.
     IsNull {
         /// Left side.
@@ -432,6 +559,8 @@ pub struct Select {
     pub group_by: Vec<ExprNode>,
     /// Conditions on groups (HAVING), all of which must hold.
     pub having: Vec<Cond>,
+    /// Conditions on window functions, applied by a wrapping query.
+    pub qualify: Vec<Cond>,
 }
 
 impl Select {
@@ -460,6 +589,7 @@ impl Select {
             offset: None,
             group_by: Vec::new(),
             having: Vec::new(),
+            qualify: Vec::new(),
         }
     }
 }

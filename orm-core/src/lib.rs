@@ -19,8 +19,10 @@ pub mod queryset;
 pub mod relation;
 pub mod row;
 pub mod select_list;
+pub mod subquery;
 pub mod value;
 pub mod values;
+pub mod window;
 
 /// A zero-sized marker for the type parameters of typed handles, without
 /// owning them (so handles stay `Send`, `Sync` and covariant).

@@ -168,26 +168,14 @@ pub trait QuerySetBuilder: Sized + Clone + Send + Sync + 'static {
     /// ```
     fn filter(self, q: impl Condition<Self::Model>) -> Self {
         let cond = q.into_cond();
-        self.map_select(|s| {
-            if cond.has_aggregate() {
-                s.having.push(cond)
-            } else {
-                s.filter.push(cond)
-            }
-        })
+        self.map_select(|s| place_condition(s, cond))
     }
 
     /// Drops rows matching the condition (Django `exclude`); rows where a
     /// compared column is NULL are kept, as in Django.
     fn exclude(self, q: impl Condition<Self::Model>) -> Self {
         let cond = Cond::Not(Box::new(q.into_cond()));
-        self.map_select(|s| {
-            if cond.has_aggregate() {
-                s.having.push(cond)
-            } else {
-                s.filter.push(cond)
-            }
-        })
+        self.map_select(|s| place_condition(s, cond))
     }
 
     /// Replaces the ordering.
@@ -285,6 +273,18 @@ pub trait QuerySetBuilder: Sized + Clone + Send + Sync + 'static {
         let mut qs = self.into_queryset();
         f(qs.select_mut());
         Self::from_queryset(qs)
+    }
+}
+
+/// A condition on a window function filters a wrapping query; one on an
+/// aggregate goes to HAVING; the rest to WHERE.
+fn place_condition(s: &mut Select, cond: Cond) {
+    if cond.has_window() {
+        s.qualify.push(cond);
+    } else if cond.has_aggregate() {
+        s.having.push(cond);
+    } else {
+        s.filter.push(cond);
     }
 }
 

@@ -8,6 +8,7 @@ use crate::column::Column;
 use crate::expr::{Expr, Typed};
 use crate::field::FieldType;
 use crate::row::{DecodeError, RowReader};
+use crate::subquery::Subquery;
 
 /// One selected value of model `M`.
 #[diagnostic::on_unimplemented(
@@ -29,6 +30,13 @@ impl<M, T: FieldType> SelectItem<M> for Column<M, T> {
 }
 
 impl<M, T: FieldType> SelectItem<M> for Expr<M, T> {
+    type Out = T;
+    fn item_node(self) -> ExprNode {
+        self.into_typed_node()
+    }
+}
+
+impl<M, T: FieldType> SelectItem<M> for Subquery<M, T> {
     type Out = T;
     fn item_node(self) -> ExprNode {
         self.into_typed_node()
@@ -98,7 +106,7 @@ macro_rules! single {
     )*};
 }
 
-single!(Column<T>, Expr<T>, Agg<T, R>);
+single!(Column<T>, Expr<T>, Agg<T, R>, Subquery<T>);
 
 macro_rules! tuples {
     ($( ($($n:tt $t:ident),+) )*) => {$(

@@ -595,6 +595,11 @@ impl RowReader for Reader<'_, sqlx::mysql::MySqlRow> {
     fn read_i64(&mut self) -> Result<Option<i64>, String> {
         match self.next_type().as_str() {
             "DECIMAL" => decimal_to_i64(self.get::<Decimal>()?),
+            // Window functions such as ROW_NUMBER() are unsigned on MySQL/MariaDB.
+            t if t.ends_with("UNSIGNED") => self
+                .get::<u64>()?
+                .map(|v| i64::try_from(v).map_err(|_| format!("{v} is out of range for i64")))
+                .transpose(),
             _ => self.get::<i64>(),
         }
     }

@@ -47,7 +47,7 @@ pub use model_ext::ModelExt;
 pub use orm_core::model::Model;
 pub use orm_core::{
     aggregate, ast, column, expr, field, function, lookup, model, order, q, queryset, relation,
-    row, select_list, sql_function, value, values,
+    row, select_list, sql_function, subquery, value, values, window,
 };
 pub use orm_macros::{DbEnum, Model};
 pub use related::RelatedSetExt;
@@ -61,6 +61,7 @@ pub mod prelude {
         QuerySetExt, RelatedSetExt, Statement, Tx,
     };
     pub use orm_core::aggregate::{Agg, Avg, Count, CountAll, Max, Min, StdDev, Sum, Variance};
+    pub use orm_core::ast::FrameBound;
     pub use orm_core::column::Column;
     pub use orm_core::expr::{Expr, F, IntoExpr, Typed, Value};
     pub use orm_core::field::{FieldType, ForeignKey, ManyToMany};
@@ -75,7 +76,11 @@ pub mod prelude {
     pub use orm_core::queryset::{QuerySet, QuerySetBuilder};
     pub use orm_core::relation::{RelColumn, Reverse};
     pub use orm_core::select_list::SelectList;
+    pub use orm_core::subquery::{Exists, OuterRef, Subquery, subquery_aggregate, subquery_count};
     pub use orm_core::values::{Annotated, Values};
+    pub use orm_core::window::{
+        DenseRank, FirstValue, Lag, LastValue, Lead, Ntile, PercentRank, Rank, RowNumber, Window,
+    };
 }
 
 /// Paths used by generated code. Not a public API.

@@ -340,3 +340,53 @@ pub struct Song {
     /// Length in seconds.
     pub length: i32,
 }
+
+impl PlaylistQuerySet {
+    /// The total length of a playlist's songs, as a correlated subquery of
+    /// playlist queries.
+    pub fn songs_total_length() -> Subquery<Playlist, Option<i64>> {
+        Song::objects()
+            .filter(Song::playlist.eq(OuterRef(Playlist::id)))
+            .values(Song::playlist)
+            .values_list(Sum(Song::length))
+            .subquery()
+    }
+}
+
+impl ListenerQuerySet {
+    /// Annotates each listener's `playlists_total_length` with the sum of
+    /// its playlists' totals: one query, two nested correlated subqueries.
+    pub fn collect(self) -> Self {
+        self.annotate_into(
+            Listener::playlists_total_length,
+            Playlist::objects()
+                .filter(Playlist::user.eq(OuterRef(Listener::id)))
+                .values(Playlist::user)
+                .values_list(Sum(PlaylistQuerySet::songs_total_length()))
+                .subquery(),
+        )
+    }
+}
+
+impl Listener {
+    /// The total length of the listener's songs: the annotation when the
+    /// row was loaded through `collect()`, otherwise computed with one
+    /// query for the playlists and one per playlist.
+    pub async fn total_length<E: Executor>(&self, db: &E) -> Result<i64, Error> {
+        if let Some(total) = self.playlists_total_length {
+            return Ok(total);
+        }
+        let mut total = 0;
+        for playlist in Playlist::objects()
+            .filter(Playlist::user.eq(self))
+            .all(db)
+            .await?
+        {
+            let songs = Song::objects()
+                .filter(Song::playlist.eq(&playlist))
+                .aggregate(Sum(Song::length));
+            total += songs.get(db).await?.unwrap_or(0);
+        }
+        Ok(total)
+    }
+}

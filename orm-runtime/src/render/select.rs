@@ -7,8 +7,8 @@ use super::{Statement, Writer};
 use crate::dialect::Dialect;
 use crate::error::Error;
 use orm_core::ast::{
-    AggFunc, Aggregate, BinOp, CmpOp, ColumnRef, Cond, DatePart, ExprNode, Func, JoinStep, LikeOp,
-    OrderItem, Relation, Select,
+    AggFunc, Aggregate, BinOp, CmpOp, ColumnRef, Cond, DatePart, ExprNode, FrameBound, Func,
+    JoinStep, LikeOp, OrderItem, Relation, Select, Window, WindowFunc,
 };
 use orm_core::value::{Kind, Value};
 
@@ -28,6 +28,8 @@ pub(crate) enum Scope {
     /// `"alias"."column"`, with joins for paths.
     Aliased {
         base: String,
+        /// The base table, for resolving `OuterRef` by model.
+        table: &'static str,
         joins: Vec<(Vec<JoinStep>, String)>,
     },
     /// Bare column names (single-table UPDATE and DELETE).
@@ -38,7 +40,7 @@ impl Scope {
     fn alias_of(&self, path: &[JoinStep]) -> Option<String> {
         match self {
             Scope::Bare => None,
-            Scope::Aliased { base, joins } => {
+            Scope::Aliased { base, joins, .. } => {
                 if path.is_empty() {
                     Some(base.clone())
                 } else {
@@ -69,7 +71,8 @@ pub fn render(
     let wrap = select.distinct
         || select.limit.is_some()
         || select.offset.is_some()
-        || !select.group_by.is_empty();
+        || !select.group_by.is_empty()
+        || !select.qualify.is_empty();
     if projection == Projection::Count && wrap {
         // Count the rows the select returns: distinct, sliced or grouped.
         let mut inner = select.clone();
@@ -106,6 +109,177 @@ pub(crate) fn select_into(
     projection: Projection,
     top: bool,
 ) -> Result<(), Error> {
+    if !s.qualify.is_empty() {
+        return qualified(w, s, projection, top);
+    }
+    select_plain(w, s, projection, top, None)
+}
+
+/// Names of the window columns of a wrapped query.
+const WINDOW_ALIASES: [&str; 16] = [
+    "w0", "w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8", "w9", "w10", "w11", "w12", "w13", "w14",
+    "w15",
+];
+
+/// A query filtered on window functions. SQL computes windows after WHERE,
+/// so the query runs as a derived table whose columns are named `c0..`
+/// (selected), `w0..` (window values the conditions test) and `o0..`
+/// (ordering keys), and the conditions filter it:
+/// `SELECT "sub"."c0", .. FROM (SELECT .., RANK() OVER (..) AS "w0" ..) AS "sub" WHERE "sub"."w0" <= ?`.
+fn qualified(w: &mut Writer, s: &Select, projection: Projection, top: bool) -> Result<(), Error> {
+    let mut inner = s.clone();
+    inner.qualify.clear();
+    inner.order.clear();
+    inner.limit = None;
+    inner.offset = None;
+    inner.distinct = false;
+    let ncols = inner.columns.len();
+    let mut windows: Vec<ExprNode> = Vec::new();
+    let conds = s
+        .qualify
+        .iter()
+        .map(|c| lift_windows(c, &mut windows))
+        .collect::<Result<Vec<Cond>, ()>>()
+        .map_err(|()| unsupported(w, "more than 16 window functions in filters"))?;
+    inner.columns.extend(windows.iter().cloned());
+    inner.columns.extend(s.order.iter().map(|o| o.expr.clone()));
+    let mut aliases: Vec<String> = (0..ncols).map(|i| format!("c{i}")).collect();
+    aliases.extend(
+        WINDOW_ALIASES
+            .iter()
+            .take(windows.len())
+            .map(|a| (*a).to_owned()),
+    );
+    aliases.extend((0..s.order.len()).map(|i| format!("o{i}")));
+    let sub = "sub";
+    let col = |w: &mut Writer, name: &str| {
+        w.ident(sub);
+        w.raw(".");
+        w.ident(name);
+    };
+    w.raw("SELECT ");
+    if s.distinct && projection == Projection::Columns {
+        w.raw("DISTINCT ");
+    }
+    match projection {
+        Projection::Columns => {
+            for (i, a) in aliases.iter().take(ncols).enumerate() {
+                if i > 0 {
+                    w.raw(", ");
+                }
+                col(w, a);
+            }
+        }
+        Projection::Count => w.raw("COUNT(*)"),
+        Projection::One => w.raw("1"),
+    }
+    w.raw(" FROM (");
+    select_plain(w, &inner, Projection::Columns, top, Some(&aliases))?;
+    w.raw(") AS ");
+    w.ident(sub);
+    w.scopes.push(Scope::Aliased {
+        base: sub.to_owned(),
+        table: "",
+        joins: Vec::new(),
+    });
+    let out = (|| {
+        w.raw(" WHERE ");
+        conds_sep(w, &conds, " AND ")?;
+        if projection == Projection::Columns && !s.order.is_empty() {
+            w.raw(" ORDER BY ");
+            for (i, o) in s.order.iter().enumerate() {
+                if i > 0 {
+                    w.raw(", ");
+                }
+                col(w, &format!("o{i}"));
+                w.raw(if o.desc { " DESC" } else { " ASC" });
+                if w.dialect == Dialect::Postgres && o.expr.nullable() {
+                    w.raw(if o.desc {
+                        " NULLS LAST"
+                    } else {
+                        " NULLS FIRST"
+                    });
+                }
+            }
+        }
+        if projection != Projection::Count {
+            limit_offset(w, s.limit, s.offset);
+        }
+        Ok(())
+    })();
+    w.scopes.pop();
+    out
+}
+
+/// Replaces window expressions in a condition with the wrapped query's
+/// window columns (`"sub"."w0"`, ..), collecting the expressions.
+fn lift_windows(c: &Cond, windows: &mut Vec<ExprNode>) -> Result<Cond, ()> {
+    fn lift(e: &ExprNode, windows: &mut Vec<ExprNode>) -> Result<ExprNode, ()> {
+        Ok(match e {
+            ExprNode::Window(_) => {
+                let i = match windows.iter().position(|x| x == e) {
+                    Some(i) => i,
+                    None => {
+                        windows.push(e.clone());
+                        windows.len() - 1
+                    }
+                };
+                let name = WINDOW_ALIASES.get(i).ok_or(())?;
+                ExprNode::Column(ColumnRef::local(
+                    name,
+                    e.nullable(),
+                    e.kind().unwrap_or(Kind::I64),
+                ))
+            }
+            ExprNode::Binary { op, lhs, rhs, kind } => ExprNode::Binary {
+                op: *op,
+                lhs: Box::new(lift(lhs, windows)?),
+                rhs: Box::new(lift(rhs, windows)?),
+                kind: *kind,
+            },
+            other => other.clone(),
+        })
+    }
+    let all = |v: &[Cond], windows: &mut Vec<ExprNode>| {
+        v.iter()
+            .map(|c| lift_windows(c, windows))
+            .collect::<Result<Vec<_>, ()>>()
+    };
+    Ok(match c {
+        Cond::All(v) => Cond::All(all(v, windows)?),
+        Cond::Any(v) => Cond::Any(all(v, windows)?),
+        Cond::Not(c) => Cond::Not(Box::new(lift_windows(c, windows)?)),
+        Cond::Cmp { lhs, op, rhs } => Cond::Cmp {
+            lhs: lift(lhs, windows)?,
+            op: *op,
+            rhs: lift(rhs, windows)?,
+        },
+        Cond::Between { lhs, low, high } => Cond::Between {
+            lhs: lift(lhs, windows)?,
+            low: low.clone(),
+            high: high.clone(),
+        },
+        Cond::In { lhs, items } => Cond::In {
+            lhs: lift(lhs, windows)?,
+            items: items.clone(),
+        },
+        Cond::IsNull { lhs, is_null } => Cond::IsNull {
+            lhs: lift(lhs, windows)?,
+            is_null: *is_null,
+        },
+        other => other.clone(),
+    })
+}
+
+/// A SELECT over one table with joins; `aliases` names its columns (for a
+/// wrapped query).
+fn select_plain(
+    w: &mut Writer,
+    s: &Select,
+    projection: Projection,
+    top: bool,
+    aliases: Option<&[String]>,
+) -> Result<(), Error> {
     let base = w.alias();
     let mut columns: Vec<&ExprNode> = if projection == Projection::Columns {
         s.columns.iter().collect()
@@ -140,9 +314,10 @@ pub(crate) fn select_into(
     let joins: Vec<(Vec<JoinStep>, String)> = paths.into_iter().map(|p| (p, w.alias())).collect();
     w.scopes.push(Scope::Aliased {
         base: base.clone(),
+        table: s.table,
         joins: joins.clone(),
     });
-    let out = select_body(w, s, projection, top, &base, &joins, &columns);
+    let out = select_body(w, s, projection, top, aliases, &base, &joins, &columns);
     w.scopes.pop();
     out
 }
@@ -153,6 +328,7 @@ fn select_body(
     s: &Select,
     projection: Projection,
     top: bool,
+    aliases: Option<&[String]>,
     base: &str,
     joins: &[(Vec<JoinStep>, String)],
     columns: &[&ExprNode],
@@ -171,6 +347,10 @@ fn select_body(
                     expr_top(w, e)?;
                 } else {
                     expr(w, e)?;
+                }
+                if let Some(name) = aliases.and_then(|a| a.get(i)) {
+                    w.raw(" AS ");
+                    w.ident(name);
                 }
             }
         }
@@ -219,7 +399,7 @@ fn select_body(
     }
     if !s.having.is_empty() {
         w.raw(" HAVING ");
-        conds(w, &s.having, " AND ")?;
+        conds_sep(w, &s.having, " AND ")?;
     }
     if projection == Projection::Columns {
         order_by(w, &s.order)?;
@@ -230,7 +410,7 @@ fn select_body(
     Ok(())
 }
 
-fn conds(w: &mut Writer, list: &[Cond], sep: &str) -> Result<(), Error> {
+fn conds_sep(w: &mut Writer, list: &[Cond], sep: &str) -> Result<(), Error> {
     for (i, c) in list.iter().enumerate() {
         if i > 0 {
             w.raw(sep);
@@ -245,7 +425,7 @@ pub(crate) fn where_clause(w: &mut Writer, filter: &[Cond]) -> Result<(), Error>
         return Ok(());
     }
     w.raw(" WHERE ");
-    conds(w, filter, " AND ")
+    conds_sep(w, filter, " AND ")
 }
 
 fn order_by(w: &mut Writer, order: &[OrderItem]) -> Result<(), Error> {
@@ -318,6 +498,17 @@ fn visit_expr(e: &ExprNode, f: &mut impl FnMut(&ColumnRef)) {
         }
         ExprNode::Func { args, .. } => args.iter().for_each(|a| visit_expr(a, f)),
         ExprNode::Cast { expr, .. } => visit_expr(expr, f),
+        ExprNode::OuterRef { .. } => {}
+        ExprNode::Window(win) => {
+            if let Some(a) = &win.arg {
+                visit_expr(a, f);
+            }
+            if let WindowFunc::Aggregate(a) = &win.func {
+                visit_expr(&ExprNode::Aggregate(a.clone()), f);
+            }
+            win.partition_by.iter().for_each(|e| visit_expr(e, f));
+            win.order_by.iter().for_each(|o| visit_expr(&o.expr, f));
+        }
         ExprNode::Case { whens, default, .. } => {
             for (c, v) in whens {
                 visit_cond(c, f);
@@ -334,6 +525,7 @@ fn visit_cond(c: &Cond, f: &mut impl FnMut(&ColumnRef)) {
     match c {
         Cond::All(v) | Cond::Any(v) => v.iter().for_each(|c| visit_cond(c, f)),
         Cond::Not(c) => visit_cond(c, f),
+        Cond::Exists(_) => {}
         Cond::Cmp { lhs, rhs, .. } => {
             visit_expr(lhs, f);
             visit_expr(rhs, f);
@@ -398,6 +590,27 @@ pub(crate) fn expr(w: &mut Writer, e: &ExprNode) -> Result<(), Error> {
             }
             column(w, depth - 1 - levels, c)?;
         }
+        ExprNode::OuterRef { table, column: c } => {
+            // The nearest enclosing query over the model, at any depth.
+            let depth = w.scopes.len();
+            let found = (0..depth.saturating_sub(1))
+                .rev()
+                .find(|&i| matches!(&w.scopes[i], Scope::Aliased { table: t, .. } if t == table));
+            match found {
+                Some(i) if c.path.is_empty() => column(w, i, c)?,
+                Some(_) => return Err(unsupported(w, "an OuterRef through a foreign-key path")),
+                None => {
+                    return Err(unsupported(
+                        w,
+                        &format!(
+                            "OuterRef to \"{table}\".\"{}\" outside any query over that table",
+                            c.column
+                        ),
+                    ));
+                }
+            }
+        }
+        ExprNode::Window(win) => window(w, win)?,
         ExprNode::Value(v) => w.bind(v.clone()),
         ExprNode::Binary { op, lhs, rhs, kind } => {
             w.raw("(");
@@ -435,6 +648,18 @@ pub(crate) fn expr(w: &mut Writer, e: &ExprNode) -> Result<(), Error> {
                 expr(w, d)?;
             }
             w.raw(" END");
+        }
+        ExprNode::Subquery(s) if w.dialect == Dialect::Sqlite && !single_row(s) => {
+            // SQLite takes the first row where the other backends raise an
+            // error; raise one too (SQLite's JSON path error carries the text).
+            let mut second = (**s).clone();
+            second.limit = Some(1);
+            second.offset = Some(s.offset.unwrap_or(0) + 1);
+            w.raw("CASE WHEN EXISTS (");
+            select_into(w, &second, Projection::One, false)?;
+            w.raw(") THEN json_extract('{}', 'more than one row returned by a subquery used as an expression') ELSE (");
+            select_into(w, s, Projection::Columns, false)?;
+            w.raw(") END");
         }
         ExprNode::Subquery(s) => {
             w.raw("(");
@@ -968,7 +1193,20 @@ fn leaf_cond(w: &mut Writer, c: &Cond) -> Result<(), Error> {
         Cond::InSelect { lhs, select } => {
             expr(w, lhs)?;
             w.raw(" IN (");
-            select_into(w, select, Projection::Columns, false)?;
+            if w.dialect == Dialect::MySql && (select.limit.is_some() || select.offset.is_some()) {
+                // MySQL refuses LIMIT inside IN; a derived table has the same rows.
+                w.raw("SELECT * FROM (");
+                select_into(w, select, Projection::Columns, false)?;
+                w.raw(") AS ");
+                w.ident("limited");
+            } else {
+                select_into(w, select, Projection::Columns, false)?;
+            }
+            w.raw(")");
+        }
+        Cond::Exists(select) => {
+            w.raw("EXISTS (");
+            select_into(w, select, Projection::One, false)?;
             w.raw(")");
         }
         Cond::Between { lhs, low, high } => {
@@ -1050,4 +1288,129 @@ fn like(
         }
     }
     Ok(())
+}
+
+fn frame_bound(w: &mut Writer, b: FrameBound) {
+    match b {
+        FrameBound::UnboundedPreceding => w.raw("UNBOUNDED PRECEDING"),
+        FrameBound::Preceding(n) => w.raw(&format!("{n} PRECEDING")),
+        FrameBound::CurrentRow => w.raw("CURRENT ROW"),
+        FrameBound::Following(n) => w.raw(&format!("{n} FOLLOWING")),
+        FrameBound::UnboundedFollowing => w.raw("UNBOUNDED FOLLOWING"),
+    }
+}
+
+/// `f(..) OVER (PARTITION BY .. ORDER BY .. frame)`. Offsets and bucket
+/// counts are written as integer literals: MySQL accepts no parameters there.
+fn window(w: &mut Writer, win: &Window) -> Result<(), Error> {
+    let arg = |w: &mut Writer| -> Result<(), Error> {
+        match &win.arg {
+            Some(a) => expr(w, a),
+            None => Err(unsupported(w, "a window function without its argument")),
+        }
+    };
+    match &win.func {
+        WindowFunc::RowNumber => w.raw("ROW_NUMBER()"),
+        WindowFunc::Rank => w.raw("RANK()"),
+        WindowFunc::DenseRank => w.raw("DENSE_RANK()"),
+        WindowFunc::PercentRank => w.raw("PERCENT_RANK()"),
+        WindowFunc::Ntile(n) => w.raw(&format!("NTILE({n})")),
+        WindowFunc::Lag(n) | WindowFunc::Lead(n) => {
+            w.raw(if matches!(win.func, WindowFunc::Lag(_)) {
+                "LAG("
+            } else {
+                "LEAD("
+            });
+            arg(w)?;
+            w.raw(&format!(", {n})"));
+        }
+        WindowFunc::FirstValue | WindowFunc::LastValue => {
+            w.raw(if win.func == WindowFunc::FirstValue {
+                "FIRST_VALUE("
+            } else {
+                "LAST_VALUE("
+            });
+            arg(w)?;
+            w.raw(")");
+        }
+        WindowFunc::Aggregate(a) => {
+            if a.over.is_some() {
+                return Err(unsupported(
+                    w,
+                    "an aggregate over a relation used as a window function",
+                ));
+            }
+            aggregate(w, a, false)?;
+        }
+    }
+    w.raw(" OVER (");
+    let mut sep = "";
+    if !win.partition_by.is_empty() {
+        w.raw("PARTITION BY ");
+        args(w, &win.partition_by)?;
+        sep = " ";
+    }
+    if !win.order_by.is_empty() {
+        w.raw(sep);
+        w.raw("ORDER BY ");
+        for (i, o) in win.order_by.iter().enumerate() {
+            if i > 0 {
+                w.raw(", ");
+            }
+            numeric_operand(w, &o.expr, decimal_on_sqlite(w, &o.expr))?;
+            w.raw(if o.desc { " DESC" } else { " ASC" });
+            if w.dialect == Dialect::Postgres && o.expr.nullable() {
+                w.raw(if o.desc {
+                    " NULLS LAST"
+                } else {
+                    " NULLS FIRST"
+                });
+            }
+        }
+        sep = " ";
+    }
+    if let Some(f) = win.frame {
+        w.raw(sep);
+        w.raw(if f.rows {
+            "ROWS BETWEEN "
+        } else {
+            "RANGE BETWEEN "
+        });
+        frame_bound(w, f.start);
+        w.raw(" AND ");
+        frame_bound(w, f.end);
+    }
+    w.raw(")");
+    Ok(())
+}
+
+/// Whether a scalar subquery returns at most one row whatever the data: a
+/// LIMIT of 1, or aggregates without GROUP BY, or grouped only by columns
+/// the filter fixes to one value (Django's correlated `values(fk)` pattern).
+fn single_row(s: &Select) -> bool {
+    if s.limit.is_some_and(|l| l <= 1) {
+        return true;
+    }
+    if !s.columns.iter().any(ExprNode::has_aggregate) {
+        return false;
+    }
+    let fixed = |key: &ExprNode| {
+        s.filter.iter().any(|c| match c {
+            Cond::Cmp {
+                lhs,
+                op: CmpOp::Eq,
+                rhs,
+            } => {
+                let constant = |e: &ExprNode| {
+                    matches!(
+                        e,
+                        ExprNode::OuterRef { .. } | ExprNode::Outer { .. } | ExprNode::Value(_)
+                    )
+                };
+                (lhs == key && constant(rhs)) || (rhs == key && constant(lhs))
+            }
+            _ => false,
+        })
+    };
+    s.group_by.iter().all(fixed)
 }

@@ -1,0 +1,221 @@
+//! Correlated subqueries: `OuterRef`, `Subquery`, `Exists`, `in` with a
+//! subquery, and the `subquery_count` / `subquery_aggregate` helpers.
+//!
+//! A subquery's outer model is part of its type (`Subquery<Playlist, T>`):
+//! using it in a query of another model is a compile error. `OuterRef`
+//! refers to the nearest enclosing query over its model, at any depth (the
+//! grand-parent too); one that no enclosing query provides is reported
+//! when the SQL is rendered, naming the model.
+
+use crate::aggregate::{Agg, AggSource};
+use crate::ast::{AggFunc, Aggregate, Cond, ExprNode, Func, Relation, Select};
+use crate::column::Column;
+use crate::expr::{Expr, IntoExpr, Typed};
+use crate::field::FieldType;
+use crate::model::Model;
+use crate::q::Q;
+use crate::queryset::QuerySetBuilder;
+use crate::select_list::SelectItem;
+use crate::value::{Kind, Value};
+use crate::values::Values;
+
+/// A column of the enclosing query over model `P` (Django's `OuterRef`).
+pub struct OuterRef<P, T> {
+    column: Column<P, T>,
+}
+
+/// Refers to `column` of the nearest enclosing query over its model.
+///
+/// ```ignore
+/// // WHERE "t1"."playlist_id" = "t0"."id"
+/// Song::objects().filter(Song::playlist.eq(OuterRef(Playlist::id)))
+/// ```
+#[allow(non_snake_case)]
+pub fn OuterRef<P, T>(column: Column<P, T>) -> OuterRef<P, T> {
+    OuterRef { column }
+}
+
+impl<M, P: Model, T: FieldType> IntoExpr<M, T::Compare> for OuterRef<P, T> {
+    fn into_node(self) -> ExprNode {
+        ExprNode::OuterRef {
+            table: P::META.table,
+            column: self.column.into_ref(),
+        }
+    }
+}
+
+/// A scalar subquery usable in queries of model `O`, producing `T` (NULL
+/// when it returns no row, so `T` is nullable).
+pub struct Subquery<O, T> {
+    select: Select,
+    _t: crate::Marker<(O, T)>,
+}
+
+impl<O, T> Clone for Subquery<O, T> {
+    fn clone(&self) -> Self {
+        Subquery {
+            select: self.select.clone(),
+            _t: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<O, T> std::fmt::Debug for Subquery<O, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.select.fmt(f)
+    }
+}
+
+impl<O, T: FieldType> Subquery<O, T> {
+    fn new(select: Select) -> Self {
+        Subquery {
+            select,
+            _t: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<M: Model, L: SelectItem<M> + crate::select_list::SelectList<M> + 'static> Values<M, L> {
+    /// This one-column queryset as a scalar subquery of queries over `O`.
+    ///
+    /// ```ignore
+    /// // (SELECT SUM("t1"."length") FROM "song" AS "t1"
+    /// //  WHERE "t1"."playlist_id" = "t0"."id" GROUP BY "t1"."playlist_id")
+    /// let total: Subquery<Playlist, Option<i64>> = Song::objects()
+    ///     .filter(Song::playlist.eq(OuterRef(Playlist::id)))
+    ///     .values(Song::playlist)
+    ///     .values_list(Sum(Song::length))
+    ///     .subquery();
+    /// ```
+    pub fn subquery<O>(self) -> Subquery<O, <L::Out as FieldType>::Nullable> {
+        Subquery::new(self.as_queryset().statement())
+    }
+}
+
+impl<O, T: FieldType> Typed<O> for Subquery<O, T> {
+    type Type = T;
+    fn into_typed_node(self) -> ExprNode {
+        ExprNode::Subquery(Box::new(self.select))
+    }
+}
+
+impl<O, T: FieldType> IntoExpr<O, T::Compare> for Subquery<O, T> {
+    fn into_node(self) -> ExprNode {
+        ExprNode::Subquery(Box::new(self.select))
+    }
+}
+
+impl<O, T: FieldType> AggSource<O> for Subquery<O, T> {
+    type Related = O;
+    type Value = T;
+    fn into_parts(self) -> (Option<Relation>, Option<ExprNode>) {
+        (None, Some(ExprNode::Subquery(Box::new(self.select))))
+    }
+}
+
+impl<O, T: FieldType> crate::order::Sortable<O> for Subquery<O, T> {
+    fn order_expr(self) -> ExprNode {
+        ExprNode::Subquery(Box::new(self.select))
+    }
+}
+
+impl<O, T: FieldType> crate::lookup::Lookups<O, T> for Subquery<O, T> {
+    fn lhs(self) -> ExprNode {
+        ExprNode::Subquery(Box::new(self.select))
+    }
+}
+
+/// `EXISTS (subquery)` as a condition on queries over `O`; `!Exists(..)` is
+/// `NOT EXISTS`. In `annotate` it gives a `bool`.
+///
+/// ```ignore
+/// // WHERE EXISTS (SELECT 1 FROM "task" AS "t1" WHERE "t1"."user_id" = "t0"."id")
+/// TaskUser::objects().filter(Exists(Task::objects().filter(Task::user.eq(OuterRef(TaskUser::id)))))
+/// ```
+#[allow(non_snake_case)]
+pub fn Exists<O, S: QuerySetBuilder>(qs: S) -> Q<O> {
+    let mut select = qs.as_queryset().statement();
+    select.order.clear();
+    Q::from_cond(Cond::Exists(Box::new(select)))
+}
+
+/// A condition as a `bool` value (`CASE WHEN cond THEN TRUE ELSE FALSE END`).
+impl<M> SelectItem<M> for Q<M> {
+    type Out = bool;
+    fn item_node(self) -> ExprNode {
+        ExprNode::Case {
+            whens: vec![(self.into_cond(), ExprNode::Value(Value::Bool(true)))],
+            default: Some(Box::new(ExprNode::Value(Value::Bool(false)))),
+            kind: Kind::Bool,
+        }
+    }
+}
+
+impl<M> crate::select_list::SelectList<M> for Q<M> {
+    type Row = bool;
+    fn push_nodes(self, out: &mut Vec<ExprNode>) {
+        out.push(self.item_node());
+    }
+    fn decode<R: crate::row::RowReader>(r: &mut R) -> Result<bool, crate::row::DecodeError> {
+        bool::decode(r).map_err(|message| crate::row::DecodeError {
+            model: "selected values",
+            column: "0",
+            expected: "bool",
+            message,
+        })
+    }
+}
+
+/// The number of rows of `qs` (usually correlated with `OuterRef`), as an
+/// expression of queries over `O`: `COALESCE((SELECT COUNT(*) ..), 0)`.
+pub fn subquery_count<O, S: QuerySetBuilder>(qs: S) -> Expr<O, i64> {
+    let mut select = qs.as_queryset().statement();
+    select.order.clear();
+    select.columns = vec![ExprNode::Aggregate(Box::new(Aggregate {
+        func: AggFunc::Count,
+        arg: None,
+        arg_kind: Kind::I64,
+        kind: Kind::I64,
+        distinct: false,
+        filter: None,
+        over: None,
+    }))];
+    Expr::from_node(ExprNode::Func {
+        func: Func::Coalesce,
+        args: vec![
+            ExprNode::Subquery(Box::new(select)),
+            ExprNode::Value(Value::I64(0)),
+        ],
+        kind: Kind::I64,
+    })
+}
+
+/// An aggregate of the rows of `qs` (usually correlated with `OuterRef`),
+/// as an expression of queries over `O`; `None` when there are no rows
+/// (wrap it in `Coalesce` for a default).
+pub fn subquery_aggregate<O, S: QuerySetBuilder, T: FieldType, R>(
+    qs: S,
+    aggregate: Agg<S::Model, T, R>,
+) -> Expr<O, T> {
+    let mut select = qs.as_queryset().statement();
+    select.order.clear();
+    select.group_by.clear();
+    select.columns = vec![aggregate.into_typed_node()];
+    Expr::from_node(ExprNode::Subquery(Box::new(select)))
+}
+
+impl<M, T: FieldType> Column<M, T> {
+    /// `IN (SELECT ..)` of a one-column `values()` queryset whose values
+    /// compare with this column. On MySQL/MariaDB, which refuse LIMIT inside
+    /// `IN`, a sliced subquery is wrapped in a derived table.
+    pub fn in_query<R: Model, L>(self, query: Values<R, L>) -> Q<M>
+    where
+        L: SelectItem<R> + crate::select_list::SelectList<R> + 'static,
+        L::Out: FieldType<Compare = T::Compare>,
+    {
+        Q::from_cond(Cond::InSelect {
+            lhs: ExprNode::Column(self.into_ref()),
+            select: Box::new(query.as_queryset().statement()),
+        })
+    }
+}

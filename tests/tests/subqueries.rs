@@ -1,0 +1,368 @@
+//! Correlated subqueries, Exists, `in` with a subquery and window functions
+//! on every backend, with exact values.
+
+use orm_runtime::prelude::*;
+use orm_tests::fixtures::{bookshop, playlists, task_tracker};
+use orm_tests::models::*;
+use orm_tests::on_all_backends;
+
+fn names<T>(rows: &[(Listener, T)]) -> Vec<&str> {
+    rows.iter().map(|(l, _)| l.name.as_str()).collect()
+}
+
+#[tokio::test]
+async fn collect_annotates_totals_with_nested_subqueries() {
+    on_all_backends(|db| async move {
+        let listeners = playlists(&db).await?;
+        let collected = Listener::objects()
+            .collect()
+            .order_by(Listener::name.asc())
+            .all(&db)
+            .await?;
+        let totals: Vec<(&str, Option<i64>)> = collected
+            .iter()
+            .map(|l| (l.name.as_str(), l.playlists_total_length))
+            .collect();
+        assert_eq!(
+            totals,
+            [("ann", Some(600)), ("bob", Some(50)), ("cid", None)]
+        );
+
+        // The model method agrees, with and without the annotation.
+        for (loaded, plain) in collected.iter().zip(&listeners) {
+            assert_eq!(
+                loaded.total_length(&db).await?,
+                plain.total_length(&db).await?
+            );
+        }
+        assert_eq!(listeners[0].total_length(&db).await?, 600);
+
+        // A subquery in filter and order_by.
+        let long: Vec<String> = Playlist::objects()
+            .filter(PlaylistQuerySet::songs_total_length().gt(250))
+            .order_by((
+                PlaylistQuerySet::songs_total_length().desc(),
+                Playlist::name.asc(),
+            ))
+            .all(&db)
+            .await?
+            .into_iter()
+            .map(|p| p.name)
+            .collect();
+        assert_eq!(long, ["a1", "a2"]);
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn subquery_ordering_and_taking_the_first_row() {
+    on_all_backends(|db| async move {
+        playlists(&db).await?;
+        // The title of each playlist's longest song.
+        let longest: Subquery<Playlist, Option<String>> = Song::objects()
+            .filter(Song::playlist.eq(OuterRef(Playlist::id)))
+            .order_by(Song::length.desc())
+            .values(Song::title)
+            .limit(1)
+            .subquery();
+        let rows: Vec<(String, Option<String>)> = Playlist::objects()
+            .values((Playlist::name, longest))
+            .order_by(Playlist::name.asc())
+            .all(&db)
+            .await?;
+        let rows: Vec<(&str, Option<&str>)> = rows
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_deref()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("a1", Some("a1-1")),
+                ("a2", Some("a2-0")),
+                ("b1", Some("b1-0"))
+            ]
+        );
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn exists_in_query_and_helpers() {
+    on_all_backends(|db| async move {
+        let listeners = playlists(&db).await?;
+        let has_playlist =
+            || Exists(Playlist::objects().filter(Playlist::user.eq(OuterRef(Listener::id))));
+        let with: Vec<String> = Listener::objects()
+            .filter(has_playlist())
+            .order_by(Listener::name.asc())
+            .all(&db)
+            .await?
+            .into_iter()
+            .map(|l| l.name)
+            .collect();
+        assert_eq!(with, ["ann", "bob"]);
+        let without: Vec<String> = Listener::objects()
+            .filter(!has_playlist())
+            .all(&db)
+            .await?
+            .into_iter()
+            .map(|l| l.name)
+            .collect();
+        assert_eq!(without, ["cid"]);
+        let flags = Listener::objects()
+            .annotate(has_playlist())
+            .order_by(Listener::name.asc())
+            .all(&db)
+            .await?;
+        assert_eq!(
+            flags.iter().map(|(_, f)| *f).collect::<Vec<_>>(),
+            [true, true, false]
+        );
+
+        // IN (SELECT ..), and with LIMIT (a derived table on MySQL/MariaDB).
+        let ann_playlists = Playlist::objects()
+            .filter(Playlist::user.eq(&listeners[0]))
+            .values(Playlist::id);
+        assert_eq!(
+            Song::objects()
+                .filter(Song::playlist.in_query(ann_playlists))
+                .count(&db)
+                .await?,
+            3
+        );
+        let first_playlist = Playlist::objects()
+            .order_by(Playlist::id.asc())
+            .values(Playlist::id)
+            .limit(1);
+        assert_eq!(
+            Song::objects()
+                .filter(Song::playlist.in_query(first_playlist))
+                .count(&db)
+                .await?,
+            2
+        );
+
+        // Helpers: a count defaulting to 0 and an aggregate that is None when empty.
+        let rows = Listener::objects()
+            .annotate((
+                subquery_count(
+                    Playlist::objects().filter(Playlist::user.eq(OuterRef(Listener::id))),
+                ),
+                subquery_aggregate(
+                    Song::objects().filter(
+                        Song::playlist
+                            .then(Playlist::user)
+                            .eq(OuterRef(Listener::id)),
+                    ),
+                    Sum(Song::length),
+                ),
+            ))
+            .order_by(Listener::name.asc())
+            .all(&db)
+            .await?;
+        assert_eq!(names(&rows), ["ann", "bob", "cid"]);
+        assert_eq!(
+            rows.iter().map(|(_, v)| *v).collect::<Vec<_>>(),
+            [(2, Some(600)), (1, Some(50)), (0, None)]
+        );
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn outer_ref_to_the_grand_parent_query() {
+    on_all_backends(|db| async move {
+        playlists(&db).await?;
+        // Playlists of each listener holding a song whose id exceeds the listener's id:
+        // the song subquery refers to the listener query two levels up.
+        let songs_beyond = |_: ()| {
+            Exists(
+                Song::objects()
+                    .filter(Song::playlist.eq(OuterRef(Playlist::id)))
+                    .filter(Song::id.gt(OuterRef(Listener::id))),
+            )
+        };
+        let rows = Listener::objects()
+            .annotate(subquery_count(
+                Playlist::objects()
+                    .filter(Playlist::user.eq(OuterRef(Listener::id)))
+                    .filter(songs_beyond(())),
+            ))
+            .order_by(Listener::name.asc())
+            .all(&db)
+            .await?;
+        assert_eq!(rows.iter().map(|(_, n)| *n).collect::<Vec<_>>(), [2, 1, 0]);
+
+        // An OuterRef no enclosing query provides is an error naming the table.
+        let orphan = Song::objects().filter(Song::playlist.eq(OuterRef(Playlist::id)));
+        let err = orphan
+            .to_sql(db.dialect())
+            .expect_err("no enclosing playlist query");
+        assert!(
+            err.to_string().contains("OuterRef to \"playlist\".\"id\""),
+            "{err}"
+        );
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_subquery_with_several_rows_is_the_databases_error() {
+    on_all_backends(|db| async move {
+        playlists(&db).await?;
+        let ids: Subquery<Listener, Option<i64>> = Playlist::objects()
+            .filter(Playlist::user.eq(OuterRef(Listener::id)))
+            .values(Playlist::id)
+            .subquery();
+        let err = Listener::objects()
+            .values((Listener::name, ids))
+            .all(&db)
+            .await
+            .expect_err("ann has two playlists");
+        assert!(matches!(err, Error::Database { .. }), "{err:?}");
+        let text = err.to_string().to_lowercase();
+        assert!(
+            text.contains("more than one row") || text.contains("more than 1 row"),
+            "{text}"
+        );
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn top_books_per_publisher_by_rating() {
+    on_all_backends(|db| async move {
+        bookshop(&db).await?;
+        let rank = || {
+            Rank().over(
+                Window::new()
+                    .partition_by(Book::publisher)
+                    .order_by(Book::rating.desc()),
+            )
+        };
+        let top: Vec<String> = Book::objects()
+            .filter(rank().lte(1))
+            .order_by(Book::title.asc())
+            .all(&db)
+            .await?
+            .into_iter()
+            .map(|b| b.title)
+            .collect();
+        assert_eq!(top, ["100% Pure_Luck", "Programming Rust", "The Hobbit"]);
+        assert_eq!(Book::objects().filter(rank().lte(2)).count(&db).await?, 5);
+        let second: Vec<(String, i64)> = Book::objects()
+            .values((Book::title, rank()))
+            .filter(rank().eq(2))
+            .order_by(Book::title.desc())
+            .all(&db)
+            .await?;
+        assert_eq!(
+            second,
+            [
+                ("the hobbit companion".to_owned(), 2),
+                ("Rust in Action".to_owned(), 2)
+            ]
+        );
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn window_functions_and_frames() {
+    on_all_backends(|db| async move {
+        task_tracker(&db).await?;
+        // Tasks by hours: T5 0, T2 2, T6 3, T1 4, T7 5.
+        let by_hours = || Window::new().order_by(Task::hours.asc());
+        let rows: Vec<(
+            String,
+            i64,
+            f64,
+            i64,
+            Option<i32>,
+            Option<i32>,
+            Option<i32>,
+            Option<i64>,
+        )> = Task::objects()
+            .values((
+                Task::title,
+                RowNumber().over(by_hours()),
+                PercentRank().over(by_hours()),
+                Ntile(2).over(by_hours()),
+                Lag(Task::hours, 1).over(by_hours()),
+                Lead(Task::hours, 1).over(by_hours()),
+                FirstValue(Task::hours).over(by_hours()),
+                Sum(Task::hours)
+                    .over(by_hours().rows(FrameBound::Preceding(1), FrameBound::CurrentRow)),
+            ))
+            .order_by(Task::hours.asc())
+            .all(&db)
+            .await?;
+        let expected = [
+            ("T5", 1, 0.0, 1, None, Some(2), Some(0), Some(0)),
+            ("T2", 2, 0.25, 1, Some(0), Some(3), Some(0), Some(2)),
+            ("T6", 3, 0.5, 1, Some(2), Some(4), Some(0), Some(5)),
+            ("T1", 4, 0.75, 2, Some(3), Some(5), Some(0), Some(7)),
+            ("T7", 5, 1.0, 2, Some(4), None, Some(0), Some(9)),
+        ];
+        let got: Vec<_> = rows
+            .iter()
+            .map(|r| (r.0.as_str(), r.1, r.2, r.3, r.4, r.5, r.6, r.7))
+            .collect();
+        assert_eq!(got, expected);
+
+        // Ties: statuses 0, 1, 1, 2, 3.
+        let by_status = || Window::new().order_by(Task::status.asc());
+        let ranks: Vec<(i64, i64)> = Task::objects()
+            .values((Rank().over(by_status()), DenseRank().over(by_status())))
+            .order_by((Task::status.asc(), Task::id.asc()))
+            .all(&db)
+            .await?;
+        assert_eq!(ranks, [(1, 1), (2, 2), (2, 2), (4, 3), (5, 4)]);
+
+        // Per-user running total, partition average and last value of the whole partition.
+        let per_user = || {
+            Window::new()
+                .partition_by(Task::user)
+                .order_by(Task::id.asc())
+        };
+        let rows: Vec<(String, Option<i64>, Option<f64>, Option<i32>)> = Task::objects()
+            .values((
+                Task::title,
+                Sum(Task::hours)
+                    .over(per_user().rows(FrameBound::UnboundedPreceding, FrameBound::CurrentRow)),
+                Avg(Task::hours).over(Window::new().partition_by(Task::user)),
+                LastValue(Task::hours).over(per_user().rows(
+                    FrameBound::UnboundedPreceding,
+                    FrameBound::UnboundedFollowing,
+                )),
+            ))
+            .order_by(Task::id.asc())
+            .all(&db)
+            .await?;
+        let running: Vec<(&str, Option<i64>, Option<i32>)> =
+            rows.iter().map(|r| (r.0.as_str(), r.1, r.3)).collect();
+        assert_eq!(
+            running,
+            [
+                ("T1", Some(4), Some(2)),
+                ("T2", Some(6), Some(2)),
+                ("T5", Some(0), Some(5)),
+                ("T6", Some(3), Some(5)),
+                ("T7", Some(8), Some(5))
+            ]
+        );
+        let averages: Vec<f64> = rows
+            .iter()
+            .map(|r| (r.2.unwrap_or_default() * 1000.0).round() / 1000.0)
+            .collect();
+        assert_eq!(averages, [3.0, 3.0, 2.667, 2.667, 2.667]);
+        Ok(())
+    })
+    .await;
+}
