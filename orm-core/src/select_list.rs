@@ -51,7 +51,7 @@ impl<M, T: FieldType, R> SelectItem<M> for Agg<M, T, R> {
 }
 
 fn decode_item<T: FieldType, R: RowReader>(r: &mut R, index: usize) -> Result<T, DecodeError> {
-    const COLUMNS: [&str; 8] = ["0", "1", "2", "3", "4", "5", "6", "7"];
+    const COLUMNS: [&str; 12] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"];
     T::decode(r).map_err(|message| DecodeError {
         model: "selected values",
         column: COLUMNS.get(index).copied().unwrap_or("?"),
@@ -63,7 +63,7 @@ fn decode_item<T: FieldType, R: RowReader>(r: &mut R, index: usize) -> Result<T,
 /// A selection: one item, or a tuple of items, decoded into `Row`.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a selection of `{M}`",
-    label = "expected a column, expression or aggregate of `{M}`, or a tuple of them (up to 8)"
+    label = "expected a column, expression or aggregate of `{M}`, or a tuple of them (up to 12)"
 )]
 pub trait SelectList<M> {
     /// The decoded row.
@@ -133,6 +133,10 @@ tuples! {
     (0 A, 1 B, 2 C, 3 D, 4 E, 5 F)
     (0 A, 1 B, 2 C, 3 D, 4 E, 5 F, 6 G)
     (0 A, 1 B, 2 C, 3 D, 4 E, 5 F, 6 G, 7 H)
+    (0 A, 1 B, 2 C, 3 D, 4 E, 5 F, 6 G, 7 H, 8 I)
+    (0 A, 1 B, 2 C, 3 D, 4 E, 5 F, 6 G, 7 H, 8 I, 9 J)
+    (0 A, 1 B, 2 C, 3 D, 4 E, 5 F, 6 G, 7 H, 8 I, 9 J, 10 K)
+    (0 A, 1 B, 2 C, 3 D, 4 E, 5 F, 6 G, 7 H, 8 I, 9 J, 10 K, 11 L)
 }
 
 macro_rules! push_tuples {
@@ -154,4 +158,8 @@ push_tuples! {
     (A, B, C, D, E)
     (A, B, C, D, E, F)
     (A, B, C, D, E, F, G)
+    (A, B, C, D, E, F, G, H)
+    (A, B, C, D, E, F, G, H, I)
+    (A, B, C, D, E, F, G, H, I, J)
+    (A, B, C, D, E, F, G, H, I, J, K)
 }
