@@ -24,6 +24,14 @@ pub trait RowReader {
     fn read_json(&mut self) -> Result<Option<serde_json::Value>, String>;
     /// Skips the next column without decoding it.
     fn skip(&mut self);
+    /// Reads the next column of any type as text (for EXPLAIN output).
+    fn read_text(&mut self) -> Result<Option<String>, String> {
+        self.read_string()
+    }
+    /// The number of columns not read yet.
+    fn remaining(&self) -> usize {
+        0
+    }
 }
 
 /// A failure to decode one column of a row into a Rust value.

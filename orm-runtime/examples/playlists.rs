@@ -8,8 +8,13 @@
 //! ```
 //!
 //! It creates the schema, loads 1,000 users × 10 playlists × 10 songs in one
-//! transaction, and runs a few typed queries, printing each one's SQL.
+//! transaction, runs a few typed queries printing their SQL, then computes
+//! every user's total song length twice: through a model method in a loop
+//! (one query per user and per playlist) and through `collect()` (one query
+//! of nested correlated subqueries), printing the number of queries (from
+//! the capture API), the time of each and whether the totals agree.
 
+use orm_runtime::observe::{self, NPlusOne};
 use orm_runtime::prelude::*;
 use std::time::Instant;
 
@@ -19,6 +24,9 @@ pub struct User {
     pub id: i64,
     #[orm(max_length = 127, unique)]
     pub name: String,
+    /// Filled only when annotated (by `collect()`).
+    #[orm(annotation)]
+    pub playlists_total_length: Option<i64>,
 }
 
 #[derive(Model, Debug, Clone)]
@@ -42,6 +50,53 @@ pub struct Song {
     /// Length in seconds.
     #[orm(min_value = 0)]
     pub length: i32,
+}
+
+impl PlaylistQuerySet {
+    /// A playlist's total song length, as a correlated subquery.
+    pub fn songs_total_length() -> Subquery<Playlist, Option<i64>> {
+        Song::objects()
+            .filter(Song::playlist.eq(OuterRef(Playlist::id)))
+            .values(Song::playlist)
+            .values_list(Sum(Song::length))
+            .subquery()
+    }
+}
+
+impl UserQuerySet {
+    /// One query for any number of users: nested correlated subqueries.
+    pub fn collect(self) -> Self {
+        self.annotate_into(
+            User::playlists_total_length,
+            Playlist::objects()
+                .filter(Playlist::user.eq(OuterRef(User::id)))
+                .values(Playlist::user)
+                .values_list(Sum(PlaylistQuerySet::songs_total_length()))
+                .subquery(),
+        )
+    }
+}
+
+impl User {
+    /// The annotation when present; otherwise computed from the related
+    /// rows (one query for the playlists, one per playlist).
+    pub async fn total_length(&self, db: &impl Executor) -> Result<i64, Error> {
+        if let Some(total) = self.playlists_total_length {
+            return Ok(total);
+        }
+        let mut total = 0;
+        for playlist in Playlist::objects()
+            .filter(Playlist::user.eq(self))
+            .all(db)
+            .await?
+        {
+            let sum = Song::objects()
+                .filter(Song::playlist.eq(&playlist))
+                .aggregate(Sum(Song::length));
+            total += sum.get(db).await?.unwrap_or(0);
+        }
+        Ok(total)
+    }
 }
 
 const USERS: i64 = 1_000;
@@ -71,6 +126,7 @@ async fn main() -> Result<(), Error> {
                     User {
                         id: 0,
                         name: format!("user{u:04}"),
+                        playlists_total_length: None,
                     },
                 )
                 .await?;
@@ -152,6 +208,68 @@ async fn main() -> Result<(), Error> {
         user.name,
         of_user.clone().first(&db).await?.map(|p| p.name),
         of_user.last(&db).await?.map(|p| p.name)
+    );
+
+    // Every user's total song length, twice.
+    println!("\nEvery user's total length:");
+    let users = User::objects().order_by(User::id.asc()).all(&db).await?;
+    let conn = db.acquire().await?;
+    let started = Instant::now();
+    let ((loop_totals, repeated), loop_queries) =
+        observe::capture(observe::n_plus_one(NPlusOne::warn(10), async {
+            let mut totals = Vec::with_capacity(users.len());
+            for user in &users {
+                totals.push(user.total_length(&conn).await?);
+            }
+            Ok::<_, Error>(totals)
+        }))
+        .await;
+    let loop_totals = loop_totals?;
+    let loop_time = started.elapsed();
+    println!(
+        "  loop through the model method: {} queries in {:.2?} (N+1 detector: {})",
+        loop_queries.len(),
+        loop_time,
+        repeated
+            .iter()
+            .map(|r| format!("{} x {}", r.count, r.sql))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+
+    let started = Instant::now();
+    let ((collected, repeated), collect_queries) = observe::capture(observe::n_plus_one(
+        NPlusOne::warn(10),
+        User::objects()
+            .collect()
+            .order_by(User::id.asc())
+            .all(&conn),
+    ))
+    .await;
+    let collected = collected?;
+    let collect_time = started.elapsed();
+    println!(
+        "  collect(): {} query in {:.2?} (N+1 detector: {})",
+        collect_queries.len(),
+        collect_time,
+        if repeated.is_empty() {
+            "nothing repeated"
+        } else {
+            "repeated queries!"
+        }
+    );
+    println!("  {}", collect_queries[0].sql);
+    let mut collected_totals = Vec::with_capacity(collected.len());
+    for user in &collected {
+        collected_totals.push(user.total_length(&conn).await?);
+    }
+    println!(
+        "  totals agree: {} ({} users, first {:?}, grand total {} s); collect() is {:.0}x faster",
+        loop_totals == collected_totals,
+        collected_totals.len(),
+        collected_totals.first(),
+        collected_totals.iter().sum::<i64>(),
+        loop_time.as_secs_f64() / collect_time.as_secs_f64().max(1e-9)
     );
     Ok(())
 }

@@ -84,6 +84,15 @@ pub enum Error {
     /// acquire timeout, I/O).
     #[error("connection error: {0}")]
     Connection(#[source] sqlx::Error),
+    /// Strict N+1 detection refused a statement shape run too many times
+    /// in the scope (see `observe::n_plus_one`).
+    #[error("N+1 queries: this statement ran {count} times in one scope: {sql}")]
+    NPlusOne {
+        /// How many times it ran, counting this one.
+        count: usize,
+        /// Its SQL.
+        sql: String,
+    },
     /// The API was used in a way the types could not rule out.
     #[error("invalid use: {0}")]
     Usage(String),

@@ -7,6 +7,7 @@
 
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
+use crate::observe;
 use crate::render::Statement;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use futures::stream::BoxStream;
@@ -16,6 +17,7 @@ use orm_core::row::{DecodeError, RowReader};
 use orm_core::value::{Kind, Value};
 use rust_decimal::Decimal;
 use sqlx::{Arguments, AssertSqlSafe, Row, TypeInfo, ValueRef};
+use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -367,6 +369,31 @@ where
             .map_err(|e| e.to_string())
     }
 
+    /// The next column of any type as text.
+    fn text<'a>(&'a mut self) -> Result<Option<String>, String>
+    where
+        Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        Option<f64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        Option<serde_json::Value>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    {
+        let i = self.idx;
+        self.idx += 1;
+        if let Ok(v) = self.row.try_get::<Option<String>, _>(i) {
+            return Ok(v);
+        }
+        if let Ok(v) = self.row.try_get::<Option<i64>, _>(i) {
+            return Ok(v.map(|x| x.to_string()));
+        }
+        if let Ok(v) = self.row.try_get::<Option<f64>, _>(i) {
+            return Ok(v.map(|x| x.to_string()));
+        }
+        match self.row.try_get::<Option<serde_json::Value>, _>(i) {
+            Ok(v) => Ok(v.map(|x| x.to_string())),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
     /// The type name the driver reports for the next column.
     fn next_type(&self) -> String {
         self.row
@@ -449,6 +476,12 @@ fn decimal_to_i64(d: Option<Decimal>) -> Result<Option<i64>, String> {
 }
 
 impl RowReader for Reader<'_, sqlx::sqlite::SqliteRow> {
+    fn read_text(&mut self) -> Result<Option<String>, String> {
+        self.text()
+    }
+    fn remaining(&self) -> usize {
+        self.row.len().saturating_sub(self.idx)
+    }
     fn read_bool(&mut self) -> Result<Option<bool>, String> {
         self.get::<bool>()
     }
@@ -520,6 +553,12 @@ impl RowReader for Reader<'_, sqlx::sqlite::SqliteRow> {
 }
 
 impl RowReader for Reader<'_, sqlx::postgres::PgRow> {
+    fn read_text(&mut self) -> Result<Option<String>, String> {
+        self.text()
+    }
+    fn remaining(&self) -> usize {
+        self.row.len().saturating_sub(self.idx)
+    }
     fn read_bool(&mut self) -> Result<Option<bool>, String> {
         self.get::<bool>()
     }
@@ -583,6 +622,12 @@ impl RowReader for Reader<'_, sqlx::postgres::PgRow> {
 }
 
 impl RowReader for Reader<'_, sqlx::mysql::MySqlRow> {
+    fn read_text(&mut self) -> Result<Option<String>, String> {
+        self.text()
+    }
+    fn remaining(&self) -> usize {
+        self.row.len().saturating_sub(self.idx)
+    }
     fn read_bool(&mut self) -> Result<Option<bool>, String> {
         self.get::<bool>()
     }
@@ -654,28 +699,22 @@ impl RowReader for Reader<'_, sqlx::mysql::MySqlRow> {
 
 // ---------------------------------------------------------------- running
 
-fn log(stmt: &Statement, started: Instant, outcome: &Result<u64>) {
-    let micros = started.elapsed().as_micros() as u64;
-    match outcome {
-        Ok(rows) => tracing::debug!(
-            target: "orm::query",
-            backend = stmt.dialect.name(),
-            sql = %stmt.sql,
-            binds = stmt.binds.len(),
-            rows,
-            micros,
-            "query"
-        ),
-        Err(e) => tracing::debug!(
-            target: "orm::query",
-            backend = stmt.dialect.name(),
-            sql = %stmt.sql,
-            binds = stmt.binds.len(),
-            micros,
-            error = %e,
-            "query failed"
-        ),
+/// Runs one statement through the observers: N+1 check before, log and
+/// captures after, whatever the outcome.
+async fn observed<T>(
+    stmt: &Statement,
+    kind: observe::Kind,
+    rows: impl Fn(&T) -> u64,
+    run: impl Future<Output = Result<T>>,
+) -> Result<T> {
+    let started = Instant::now();
+    if let Err(e) = observe::start(stmt, kind) {
+        observe::finish(stmt, started, Err(&e));
+        return Err(e);
     }
+    let out = run.await;
+    observe::finish(stmt, started, out.as_ref().map(rows));
+    out
 }
 
 async fn fetch_on<'c, DB, E, D>(e: E, stmt: &Statement, d: &D) -> Result<Vec<D::Output>>
@@ -766,26 +805,26 @@ pub async fn fetch<E: Executor + ?Sized, D: RowDecoder>(
     stmt: &Statement,
     d: &D,
 ) -> Result<Vec<D::Output>> {
-    let started = Instant::now();
-    let out = dispatch!(ex.target(), |e| fetch_on(e, stmt, d).await);
-    log(
+    let run = async { dispatch!(ex.target(), |e| fetch_on(e, stmt, d).await) };
+    observed(
         stmt,
-        started,
-        &out.as_ref().map(|v| v.len() as u64).map_err(clone_for_log),
-    );
-    out
+        observe::Kind::Query,
+        |v: &Vec<D::Output>| v.len() as u64,
+        run,
+    )
+    .await
 }
 
 /// Runs a statement that returns no rows.
 pub async fn execute<E: Executor + ?Sized>(ex: &E, stmt: &Statement) -> Result<ExecResult> {
-    let started = Instant::now();
-    let out = dispatch!(ex.target(), |e| execute_on(e, stmt).await);
-    log(
+    let run = async { dispatch!(ex.target(), |e| execute_on(e, stmt).await) };
+    observed(
         stmt,
-        started,
-        &out.as_ref().map(|r| r.rows_affected).map_err(clone_for_log),
-    );
-    out
+        observe::Kind::Query,
+        |r: &ExecResult| r.rows_affected,
+        run,
+    )
+    .await
 }
 
 /// Runs SQL text without parameters through the simple (unprepared)
@@ -796,14 +835,14 @@ pub async fn execute_raw<E: Executor + ?Sized>(ex: &E, sql: &str) -> Result<Exec
         sql: sql.to_owned(),
         binds: Vec::new(),
     };
-    let started = Instant::now();
-    let out = dispatch!(ex.target(), |e| raw_on(e, sql).await);
-    log(
+    let run = async { dispatch!(ex.target(), |e| raw_on(e, sql).await) };
+    observed(
         &stmt,
-        started,
-        &out.as_ref().map(|r| r.rows_affected).map_err(clone_for_log),
-    );
-    out
+        observe::Kind::Unprepared,
+        |r: &ExecResult| r.rows_affected,
+        run,
+    )
+    .await
 }
 
 /// Runs SQL text without parameters on a pinned connection.
@@ -818,10 +857,6 @@ pub(crate) async fn execute_raw_pinned(pin: &Pinned, sql: &str) -> Result<ExecRe
         }
     }
     execute_raw(&P(pin), sql).await
-}
-
-fn clone_for_log(e: &Error) -> Error {
-    Error::Usage(e.to_string())
 }
 
 fn decoded<'e, 'c: 'e, DB, E, D>(
@@ -854,6 +889,10 @@ pub fn stream<'a, E: Executor + ?Sized, D: RowDecoder + 'a>(
     let target = ex.target();
     Box::pin(async_stream::try_stream! {
         let started = Instant::now();
+        if let Err(e) = observe::start(&stmt, observe::Kind::Query) {
+            observe::finish(&stmt, started, Err(&e));
+            Err(e)?;
+        }
         let d = d;
         let mut guard;
         let mut rows: BoxStream<'_, Result<D::Output>> = match target {
@@ -872,10 +911,30 @@ pub fn stream<'a, E: Executor + ?Sized, D: RowDecoder + 'a>(
         };
         let mut count = 0u64;
         while let Some(item) = rows.next().await {
-            let item = item.inspect_err(|e| log(&stmt, started, &Err(clone_for_log(e))))?;
+            let item = item.inspect_err(|e| observe::finish(&stmt, started, Err(e)))?;
             count += 1;
             yield item;
         }
-        log(&stmt, started, &Ok(count));
+        observe::finish(&stmt, started, Ok(count));
     })
+}
+
+/// Decodes every remaining column of a row as text (EXPLAIN output).
+pub struct TextRowDecoder;
+
+impl RowDecoder for TextRowDecoder {
+    type Output = Vec<Option<String>>;
+    fn decode<R: RowReader>(&self, r: &mut R) -> Result<Self::Output, DecodeError> {
+        let n = r.remaining();
+        (0..n)
+            .map(|_| {
+                r.read_text().map_err(|message| DecodeError {
+                    model: "EXPLAIN",
+                    column: "?",
+                    expected: "text",
+                    message,
+                })
+            })
+            .collect()
+    }
 }

@@ -35,6 +35,7 @@ mod dialect;
 mod error;
 pub mod exec;
 mod model_ext;
+pub mod observe;
 mod related;
 pub mod render;
 mod terminal;
@@ -52,13 +53,14 @@ pub use orm_core::{
 pub use orm_macros::{DbEnum, Model};
 pub use related::RelatedSetExt;
 pub use render::Statement;
+pub use render::select::ExplainOptions;
 pub use terminal::QuerySetExt;
 
 /// Everything needed to declare models and query them.
 pub mod prelude {
     pub use crate::{
-        Conn, ConstraintKind, Db, DbEnum, Dialect, Error, Executor, Model, ModelExt, PoolConfig,
-        QuerySetExt, RelatedSetExt, Statement, Tx,
+        Conn, ConstraintKind, Db, DbEnum, Dialect, Error, Executor, ExplainOptions, Model,
+        ModelExt, PoolConfig, QuerySetExt, RelatedSetExt, Statement, Tx,
     };
     pub use orm_core::aggregate::{Agg, Avg, Count, CountAll, Max, Min, StdDev, Sum, Variance};
     pub use orm_core::ast::FrameBound;

@@ -3,10 +3,10 @@
 
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
-use crate::exec::{self, CountDecoder, Executor, RowDecoder};
+use crate::exec::{self, CountDecoder, Executor, RowDecoder, TextRowDecoder};
 use crate::model_ext::ModelExt;
 use crate::render::Statement;
-use crate::render::select::{Projection, render};
+use crate::render::select::{ExplainOptions, Projection, explain, render};
 use futures::stream::BoxStream;
 use orm_core::model::Model;
 use orm_core::queryset::{QuerySet, QuerySetBuilder, order_or_pk};
@@ -133,6 +133,23 @@ pub trait QuerySetExt: QuerySetBuilder {
         }
     }
 
+    /// The database's plan for this queryset: `EXPLAIN QUERY PLAN` on
+    /// SQLite (one line per step, indented by nesting), `EXPLAIN` with
+    /// optional ANALYZE and JSON on PostgreSQL, `EXPLAIN FORMAT=JSON` on
+    /// MySQL/MariaDB.
+    fn explain<E: Executor + ?Sized>(
+        self,
+        db: &E,
+        options: ExplainOptions,
+    ) -> impl Future<Output = Result<String>> + Send {
+        let stmt = explain(&self.as_queryset().statement(), options, db.dialect());
+        let dialect = db.dialect();
+        async move {
+            let rows = exec::fetch(db, &stmt?, &TextRowDecoder).await?;
+            Ok(format_plan(dialect, rows))
+        }
+    }
+
     /// Inserts `obj` and returns it with its primary key set (Django's
     /// `objects.create`).
     fn create<E: Executor + ?Sized>(
@@ -148,3 +165,28 @@ pub trait QuerySetExt: QuerySetBuilder {
 }
 
 impl<T: QuerySetBuilder> QuerySetExt for T {}
+
+/// Plan rows as text. SQLite's rows are (id, parent, notused, detail):
+/// each detail is indented under its parent.
+fn format_plan(dialect: Dialect, rows: Vec<Vec<Option<String>>>) -> String {
+    let cell = |row: &[Option<String>], i: usize| row.get(i).cloned().flatten().unwrap_or_default();
+    if dialect != Dialect::Sqlite {
+        return rows
+            .iter()
+            .map(|r| cell(r, 0))
+            .collect::<Vec<_>>()
+            .join("\n");
+    }
+    let mut depth: Vec<(String, usize)> = Vec::new();
+    let mut lines = Vec::new();
+    for r in &rows {
+        let (id, parent) = (cell(r, 0), cell(r, 1));
+        let d = depth
+            .iter()
+            .find(|(pid, _)| *pid == parent)
+            .map_or(0, |(_, d)| d + 1);
+        depth.push((id, d));
+        lines.push(format!("{}{}", "  ".repeat(d), cell(r, 3)));
+    }
+    lines.join("\n")
+}

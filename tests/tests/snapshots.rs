@@ -796,33 +796,59 @@ fn date_parts_and_truncation() {
 
 #[test]
 fn nested_correlated_subqueries_of_collect() {
-    insta::assert_snapshot!("collect_nested_subqueries", sql_of(Listener::objects().collect()));
+    insta::assert_snapshot!(
+        "collect_nested_subqueries",
+        sql_of(Listener::objects().collect())
+    );
 }
 
 #[test]
 fn exists_and_not_exists() {
     let has = || Exists(Playlist::objects().filter(Playlist::user.eq(OuterRef(Listener::id))));
-    insta::assert_snapshot!("exists_filter", sql_of(Listener::objects().filter(has()).exclude(has())));
-    insta::assert_snapshot!("exists_annotate", sql_of(Listener::objects().annotate(has())));
+    insta::assert_snapshot!(
+        "exists_filter",
+        sql_of(Listener::objects().filter(has()).exclude(has()))
+    );
+    insta::assert_snapshot!(
+        "exists_annotate",
+        sql_of(Listener::objects().annotate(has()))
+    );
 }
 
 #[test]
 fn in_subquery_with_and_without_limit() {
-    let ids = Playlist::objects().filter(Playlist::name.startswith("a")).values(Playlist::id);
-    insta::assert_snapshot!("in_subquery", sql_of(Song::objects().filter(Song::playlist.in_query(ids.clone()))));
+    let ids = Playlist::objects()
+        .filter(Playlist::name.startswith("a"))
+        .values(Playlist::id);
+    insta::assert_snapshot!(
+        "in_subquery",
+        sql_of(Song::objects().filter(Song::playlist.in_query(ids.clone())))
+    );
     let first = ids.order_by(Playlist::id.asc()).limit(1).offset(1);
-    insta::assert_snapshot!("in_subquery_limited", sql_of(Song::objects().filter(Song::playlist.in_query(first))));
+    insta::assert_snapshot!(
+        "in_subquery_limited",
+        sql_of(Song::objects().filter(Song::playlist.in_query(first)))
+    );
 }
 
 #[test]
 fn scalar_subquery_guard_and_helpers() {
-    let ids: Subquery<Listener, Option<i64>> =
-        Playlist::objects().filter(Playlist::user.eq(OuterRef(Listener::id))).values(Playlist::id).subquery();
-    insta::assert_snapshot!("scalar_subquery_multi_row_guard", sql_of(Listener::objects().values((Listener::name, ids))));
+    let ids: Subquery<Listener, Option<i64>> = Playlist::objects()
+        .filter(Playlist::user.eq(OuterRef(Listener::id)))
+        .values(Playlist::id)
+        .subquery();
+    insta::assert_snapshot!(
+        "scalar_subquery_multi_row_guard",
+        sql_of(Listener::objects().values((Listener::name, ids)))
+    );
     let qs = Listener::objects().annotate((
         subquery_count(Playlist::objects().filter(Playlist::user.eq(OuterRef(Listener::id)))),
         subquery_aggregate(
-            Song::objects().filter(Song::playlist.then(Playlist::user).eq(OuterRef(Listener::id))),
+            Song::objects().filter(
+                Song::playlist
+                    .then(Playlist::user)
+                    .eq(OuterRef(Listener::id)),
+            ),
             Sum(Song::length),
         ),
     ));
@@ -831,7 +857,11 @@ fn scalar_subquery_guard_and_helpers() {
 
 #[test]
 fn window_functions_and_frames() {
-    let w = || Window::new().partition_by(Task::user).order_by(Task::hours.asc());
+    let w = || {
+        Window::new()
+            .partition_by(Task::user)
+            .order_by(Task::hours.asc())
+    };
     let qs = Task::objects().values((
         RowNumber().over(w()),
         Rank().over(w()),
@@ -841,17 +871,35 @@ fn window_functions_and_frames() {
         Lag(Task::hours, 1).over(w()),
         Lead(Task::hours, 2).over(w()),
         FirstValue(Task::hours).over(w()),
-        LastValue(Task::hours).over(w().rows(FrameBound::UnboundedPreceding, FrameBound::UnboundedFollowing)),
+        LastValue(Task::hours).over(w().rows(
+            FrameBound::UnboundedPreceding,
+            FrameBound::UnboundedFollowing,
+        )),
     ));
     insta::assert_snapshot!("window_functions", sql_of(qs));
-    let running = Task::objects().values(Sum(Task::hours).over(w().range(FrameBound::UnboundedPreceding, FrameBound::CurrentRow)));
+    let running = Task::objects().values(
+        Sum(Task::hours).over(w().range(FrameBound::UnboundedPreceding, FrameBound::CurrentRow)),
+    );
     insta::assert_snapshot!("window_running_sum", sql_of(running));
 }
 
 #[test]
 fn filter_on_window_wraps_the_query() {
-    let rank = || Rank().over(Window::new().partition_by(Book::publisher).order_by(Book::rating.desc()));
-    let qs = Book::objects().filter(Book::pages.gt(100)).filter(rank().lte(3)).order_by(Book::title.asc()).limit(10);
+    let rank = || {
+        Rank().over(
+            Window::new()
+                .partition_by(Book::publisher)
+                .order_by(Book::rating.desc()),
+        )
+    };
+    let qs = Book::objects()
+        .filter(Book::pages.gt(100))
+        .filter(rank().lte(3))
+        .order_by(Book::title.asc())
+        .limit(10);
     insta::assert_snapshot!("window_filter_wrapped", sql_of(qs.clone()));
-    insta::assert_snapshot!("window_filter_count", projected(&qs.as_queryset().statement(), Projection::Count));
+    insta::assert_snapshot!(
+        "window_filter_count",
+        projected(&qs.as_queryset().statement(), Projection::Count)
+    );
 }

@@ -1414,3 +1414,42 @@ fn single_row(s: &Select) -> bool {
     };
     s.group_by.iter().all(fixed)
 }
+
+/// What `explain()` asks the database for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExplainOptions {
+    /// Run the query and report actual times (PostgreSQL only).
+    pub analyze: bool,
+    /// JSON output (PostgreSQL; MySQL/MariaDB always answer in JSON).
+    pub json: bool,
+}
+
+/// The EXPLAIN statement of a select: `EXPLAIN QUERY PLAN` on SQLite,
+/// `EXPLAIN [(ANALYZE, FORMAT JSON)]` on PostgreSQL, `EXPLAIN FORMAT=JSON` on
+/// MySQL/MariaDB.
+pub fn explain(
+    select: &Select,
+    options: ExplainOptions,
+    dialect: Dialect,
+) -> Result<Statement, Error> {
+    let mut w = Writer::new(dialect);
+    match dialect {
+        Dialect::Sqlite if options.analyze || options.json => {
+            return Err(unsupported(&w, "EXPLAIN with ANALYZE or JSON output"));
+        }
+        Dialect::Sqlite => w.raw("EXPLAIN QUERY PLAN "),
+        Dialect::Postgres => {
+            w.raw("EXPLAIN ");
+            match (options.analyze, options.json) {
+                (true, true) => w.raw("(ANALYZE, FORMAT JSON) "),
+                (true, false) => w.raw("(ANALYZE) "),
+                (false, true) => w.raw("(FORMAT JSON) "),
+                (false, false) => {}
+            }
+        }
+        Dialect::MySql if options.analyze => return Err(unsupported(&w, "EXPLAIN ANALYZE")),
+        Dialect::MySql => w.raw("EXPLAIN FORMAT=JSON "),
+    }
+    select_into(&mut w, select, Projection::Columns, true)?;
+    Ok(w.finish())
+}
