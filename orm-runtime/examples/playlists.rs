@@ -155,6 +155,7 @@ async fn main() -> Result<(), Error> {
         Ok::<_, Error>(())
     })
     .await?;
+    db.analyze(&models).await?;
     println!(
         "loaded {} users, {} playlists, {} songs in {:.2?} (one transaction)",
         User::objects().count(&db).await?,

@@ -230,6 +230,22 @@ impl Db {
         Ok(())
     }
 
+    /// Refreshes the planner statistics of the tables of `models`, as after
+    /// a bulk load (PostgreSQL plans badly without them until autovacuum
+    /// runs).
+    pub async fn analyze(&self, models: &[&ModelMeta]) -> Result<()> {
+        for sql in render::ddl::analyze(models, self.dialect()) {
+            if self.dialect() == Dialect::MySql {
+                // ANALYZE TABLE answers with a result set of status rows.
+                let stmt = render::Statement { dialect: Dialect::MySql, sql, binds: Vec::new() };
+                exec::fetch(self, &stmt, &exec::TextRowDecoder).await?;
+            } else {
+                exec::execute_raw(self, &sql).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Runs SQL text with no parameters (administration, DDL). Never pass
     /// text containing user input: values belong in bound parameters.
     pub async fn execute_raw(&self, sql: &str) -> Result<u64> {

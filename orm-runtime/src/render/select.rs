@@ -661,6 +661,16 @@ pub(crate) fn expr(w: &mut Writer, e: &ExprNode) -> Result<(), Error> {
             select_into(w, s, Projection::Columns, false)?;
             w.raw(") END");
         }
+                ExprNode::Subquery(s) if redundant_group(s) => {
+            // Grouped only by keys the filter fixes: one group or none, and
+            // without COUNT an empty group and no group both give NULL, so
+            // the GROUP BY (Django's correlated values(fk) pattern) is dropped.
+            let mut plain = (**s).clone();
+            plain.group_by.clear();
+            w.raw("(");
+            select_into(w, &plain, Projection::Columns, false)?;
+            w.raw(")");
+        }
         ExprNode::Subquery(s) => {
             w.raw("(");
             select_into(w, s, Projection::Columns, false)?;
@@ -1394,6 +1404,11 @@ fn single_row(s: &Select) -> bool {
     if !s.columns.iter().any(ExprNode::has_aggregate) {
         return false;
     }
+        group_fixed(s)
+}
+
+/// Whether every GROUP BY key is fixed to one value by the filter.
+fn group_fixed(s: &Select) -> bool {
     let fixed = |key: &ExprNode| {
         s.filter.iter().any(|c| match c {
             Cond::Cmp {
@@ -1452,4 +1467,15 @@ pub fn explain(
     }
     select_into(&mut w, select, Projection::Columns, true)?;
     Ok(w.finish())
+}
+
+/// A scalar subquery whose GROUP BY changes nothing: keys fixed by the
+/// filter, no HAVING, and no COUNT (which gives 0 rather than NULL without
+/// a group).
+fn redundant_group(s: &Select) -> bool {
+    let counts = |e: &ExprNode| matches!(e, ExprNode::Aggregate(a) if a.func == AggFunc::Count);
+    !s.group_by.is_empty()
+        && s.having.is_empty()
+        && s.columns.iter().all(|c| c.has_aggregate() && !counts(c))
+        && group_fixed(s)
 }
