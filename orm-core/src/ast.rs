@@ -398,6 +398,35 @@ impl ExprNode {
 }
 
 impl Cond {
+    /// Whether the condition reaches another table through a foreign-key
+    /// path (so it needs joins).
+    pub fn has_path(&self) -> bool {
+        fn expr(e: &ExprNode) -> bool {
+            match e {
+                ExprNode::Column(c) => !c.path.is_empty(),
+                ExprNode::Binary { lhs, rhs, .. } => expr(lhs) || expr(rhs),
+                ExprNode::Func { args, .. } => args.iter().any(expr),
+                ExprNode::Cast { expr: e, .. } => expr(e),
+                ExprNode::Case { whens, default, .. } => {
+                    whens.iter().any(|(c, v)| c.has_path() || expr(v))
+                        || default.as_deref().is_some_and(expr)
+                }
+                _ => false,
+            }
+        }
+        match self {
+            Cond::All(v) | Cond::Any(v) => v.iter().any(Cond::has_path),
+            Cond::Not(c) => c.has_path(),
+            Cond::Cmp { lhs, rhs, .. } => expr(lhs) || expr(rhs),
+            Cond::Like { lhs, .. } | Cond::IsNull { lhs, .. } | Cond::InSelect { lhs, .. } => {
+                expr(lhs)
+            }
+            Cond::In { lhs, items } => expr(lhs) || items.iter().any(expr),
+            Cond::Between { lhs, low, high } => expr(lhs) || expr(low) || expr(high),
+            Cond::Exists(_) => false,
+        }
+    }
+
     /// Whether the condition tests a window function of the current query.
     pub fn has_window(&self) -> bool {
         match self {
@@ -615,8 +644,25 @@ pub struct Insert {
     pub columns: Vec<&'static str>,
     /// Rows of values, each as long as `columns`.
     pub rows: Vec<Vec<Value>>,
-    /// Column to return (the primary key) where the dialect supports RETURNING.
+    /// Column to return (the primary key), with `RETURNING`.
     pub returning: Option<&'static str>,
+    /// What to do when a row conflicts with a unique constraint.
+    pub on_conflict: Option<OnConflict>,
+}
+
+/// Conflict handling of a bulk insert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OnConflict {
+    /// Skip rows that conflict (`ON CONFLICT DO NOTHING`).
+    Ignore,
+    /// Update the given columns of the existing row from the new one
+    /// (an upsert), on a conflict of the `target` unique columns.
+    Update {
+        /// The unique columns that identify the existing row.
+        target: Vec<&'static str>,
+        /// The columns to overwrite.
+        update: Vec<&'static str>,
+    },
 }
 
 /// An UPDATE of the rows of one table matching a filter.

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod aggregate;
+pub mod assign;
 pub mod ast;
 pub mod column;
 pub mod expr;

@@ -178,6 +178,12 @@ pub trait QuerySetBuilder: Sized + Clone + Send + Sync + 'static {
         self.map_select(|s| place_condition(s, cond))
     }
 
+    /// Says that an `update` or `delete` of this queryset is meant to touch
+    /// every row (`WHERE 1 = 1`); without a filter they refuse to run.
+    fn all_rows(self) -> Self {
+        self.map_select(|s| s.filter.push(Cond::All(Vec::new())))
+    }
+
     /// Replaces the ordering.
     fn order_by(self, order: impl IntoOrder<Self::Model>) -> Self {
         self.map_select(|s| s.order = order.into_items())

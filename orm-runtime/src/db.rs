@@ -3,10 +3,11 @@
 
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
-use crate::exec::{self, Executor, Pinned, PooledConn, Pools, Target};
+use crate::exec::{self, Executor, Handle, Pinned, PooledConn, Pools, Target};
 use crate::render;
 use futures::FutureExt;
 use orm_core::model::ModelMeta;
+use sqlx::AssertSqlSafe;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::str::FromStr;
@@ -47,6 +48,8 @@ impl Default for PoolConfig {
 struct DbInner {
     pools: Pools,
     dialect: Dialect,
+    /// `INSERT .. RETURNING` is available (all but MySQL proper).
+    returning: bool,
 }
 
 /// A database: a connection pool of one backend. Cheap to clone.
@@ -72,15 +75,12 @@ impl std::fmt::Debug for Db {
 
 /// Opens one connection directly, so an unreachable server reports the
 /// driver's own error at once instead of a pool timeout.
-async fn probe<O>(opts: &O) -> Result<()>
+async fn probe<O>(opts: &O) -> Result<O::Connection>
 where
     O: sqlx::ConnectOptions,
     O::Connection: Sized,
 {
-    use sqlx::Connection;
-    let conn = opts.connect().await.map_err(Error::Connection)?;
-    let _ = conn.close().await;
-    Ok(())
+    opts.connect().await.map_err(Error::Connection)
 }
 
 fn apply<DB: sqlx::Database>(cfg: &PoolConfig) -> sqlx::pool::PoolOptions<DB> {
@@ -103,6 +103,7 @@ impl Db {
 
     /// Connects with the given pool settings.
     pub async fn connect_with(url: &str, cfg: PoolConfig) -> Result<Db> {
+        let mut returning = true;
         let (pools, dialect) = if url.starts_with("sqlite:") {
             let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)
                 .map_err(Error::Connection)?
@@ -127,7 +128,9 @@ impl Db {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts =
                 sqlx::postgres::PgConnectOptions::from_str(url).map_err(Error::Connection)?;
-            probe(&opts).await?;
+            sqlx::Connection::close(probe(&opts).await?)
+                .await
+                .map_err(Error::Connection)?;
             let pool = apply::<sqlx::Postgres>(&cfg)
                 .connect_with(opts)
                 .await
@@ -137,7 +140,16 @@ impl Db {
             let url = url.replacen("mariadb://", "mysql://", 1);
             let opts =
                 sqlx::mysql::MySqlConnectOptions::from_str(&url).map_err(Error::Connection)?;
-            probe(&opts).await?;
+            let mut conn = probe(&opts).await?;
+            // MariaDB (10.5+) has INSERT .. RETURNING; MySQL does not.
+            let version: String = sqlx::query_scalar(AssertSqlSafe("SELECT VERSION()"))
+                .fetch_one(&mut conn)
+                .await
+                .map_err(Error::from_sqlx)?;
+            returning = version.to_lowercase().contains("mariadb");
+            sqlx::Connection::close(conn)
+                .await
+                .map_err(Error::Connection)?;
             let pool = apply::<sqlx::MySql>(&cfg)
                 .connect_with(opts)
                 .await
@@ -149,7 +161,11 @@ impl Db {
             )));
         };
         Ok(Db {
-            inner: Arc::new(DbInner { pools, dialect }),
+            inner: Arc::new(DbInner {
+                pools,
+                dialect,
+                returning,
+            }),
         })
     }
 
@@ -174,7 +190,7 @@ impl Db {
     pub async fn acquire(&self) -> Result<Conn> {
         let conn = self.acquire_pooled().await?;
         Ok(Conn {
-            pinned: Arc::new(Pinned::new(conn, self.dialect())),
+            pinned: Arc::new(Pinned::new(conn, self.dialect(), self.inner.returning)),
         })
     }
 
@@ -206,7 +222,7 @@ impl Db {
         E: From<Error>,
     {
         let conn = self.acquire_pooled().await?;
-        let pinned = Arc::new(Pinned::new(conn, self.dialect()));
+        let pinned = Arc::new(Pinned::new(conn, self.dialect(), self.inner.returning));
         let out = run_transaction(&pinned, 0, f).await;
         // Give the connection back to the pool, even if `Tx` clones leaked.
         pinned.conn.lock().await.take();
@@ -237,7 +253,11 @@ impl Db {
         for sql in render::ddl::analyze(models, self.dialect()) {
             if self.dialect() == Dialect::MySql {
                 // ANALYZE TABLE answers with a result set of status rows.
-                let stmt = render::Statement { dialect: Dialect::MySql, sql, binds: Vec::new() };
+                let stmt = render::Statement {
+                    dialect: Dialect::MySql,
+                    sql,
+                    binds: Vec::new(),
+                };
                 exec::fetch(self, &stmt, &exec::TextRowDecoder).await?;
             } else {
                 exec::execute_raw(self, &sql).await?;
@@ -254,6 +274,12 @@ impl Db {
 }
 
 impl Executor for Db {
+    fn handle(&self) -> Handle<'_> {
+        Handle::Db(self)
+    }
+    fn supports_returning(&self) -> bool {
+        self.inner.returning
+    }
     fn dialect(&self) -> Dialect {
         self.inner.dialect
     }
@@ -353,6 +379,9 @@ impl Tx {
 }
 
 impl Executor for Tx {
+    fn handle(&self) -> Handle<'_> {
+        Handle::Tx(self)
+    }
     fn dialect(&self) -> Dialect {
         self.pinned.dialect
     }
@@ -386,10 +415,31 @@ impl Conn {
 }
 
 impl Executor for Conn {
+    fn handle(&self) -> Handle<'_> {
+        Handle::Conn(self)
+    }
     fn dialect(&self) -> Dialect {
         self.pinned.dialect
     }
     fn target(&self) -> Target<'_> {
         Target::Pinned(&self.pinned)
+    }
+}
+
+/// Runs `f` atomically on the executor's connection: in a new transaction
+/// on a pool or an acquired connection, in a savepoint inside a transaction.
+pub(crate) async fn atomic<E, T, F, Fut>(ex: &E, f: F) -> Result<T>
+where
+    E: Executor + ?Sized,
+    F: FnOnce(Tx) -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    match ex.handle() {
+        Handle::Db(db) => db.transaction(f).await,
+        Handle::Tx(tx) => tx.transaction(f).await,
+        Handle::Conn(c) => c.transaction(f).await,
+        Handle::Pinned => Err(Error::Usage(
+            "no transaction can be opened on this executor".into(),
+        )),
     }
 }

@@ -45,6 +45,8 @@ pub enum PooledConn {
 pub struct Pinned {
     pub(crate) conn: tokio::sync::Mutex<Option<PooledConn>>,
     pub(crate) dialect: Dialect,
+    /// `INSERT .. RETURNING` is available.
+    pub(crate) returning: bool,
     /// A transaction is open; if the holder is dropped mid-way (cancelled),
     /// the connection is closed instead of going back to the pool in a
     /// transaction.
@@ -52,10 +54,11 @@ pub struct Pinned {
 }
 
 impl Pinned {
-    pub(crate) fn new(conn: PooledConn, dialect: Dialect) -> Self {
+    pub(crate) fn new(conn: PooledConn, dialect: Dialect, returning: bool) -> Self {
         Pinned {
             conn: tokio::sync::Mutex::new(Some(conn)),
             dialect,
+            returning,
             open_tx: AtomicBool::new(false),
         }
     }
@@ -88,9 +91,37 @@ pub trait Executor: Send + Sync {
     fn dialect(&self) -> Dialect;
     #[doc(hidden)]
     fn target(&self) -> Target<'_>;
+    #[doc(hidden)]
+    fn handle(&self) -> Handle<'_>;
+    /// Whether `INSERT .. RETURNING` is available (SQLite, PostgreSQL,
+    /// MariaDB; not MySQL).
+    fn supports_returning(&self) -> bool {
+        match self.target() {
+            Target::Pool(Pools::MySql(_)) => false,
+            Target::Pinned(p) => p.returning,
+            Target::Pool(_) => true,
+        }
+    }
+}
+
+/// The connection handle behind an executor, to open a transaction or a
+/// savepoint on it.
+#[doc(hidden)]
+pub enum Handle<'a> {
+    Db(&'a crate::Db),
+    Tx(&'a crate::Tx),
+    Conn(&'a crate::Conn),
+    /// An internal executor of one pinned connection.
+    Pinned,
 }
 
 impl<E: Executor + ?Sized> Executor for &E {
+    fn handle(&self) -> Handle<'_> {
+        (**self).handle()
+    }
+    fn supports_returning(&self) -> bool {
+        (**self).supports_returning()
+    }
     fn dialect(&self) -> Dialect {
         (**self).dialect()
     }
@@ -854,6 +885,9 @@ pub(crate) async fn execute_raw_pinned(pin: &Pinned, sql: &str) -> Result<ExecRe
         }
         fn target(&self) -> Target<'_> {
             Target::Pinned(self.0)
+        }
+        fn handle(&self) -> Handle<'_> {
+            Handle::Pinned
         }
     }
     execute_raw(&P(pin), sql).await

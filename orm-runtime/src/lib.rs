@@ -30,16 +30,19 @@
 
 extern crate self as orm_runtime;
 
+mod bulk;
 mod db;
 mod dialect;
 mod error;
 pub mod exec;
 mod model_ext;
 pub mod observe;
+mod raw;
 mod related;
 pub mod render;
 mod terminal;
 
+pub use bulk::{BulkCreate, conflict_update, max_binds};
 pub use db::{Conn, Db, PoolConfig, Tx};
 pub use dialect::Dialect;
 pub use error::{ConstraintKind, DecodeError, Error, Result};
@@ -47,10 +50,11 @@ pub use exec::Executor;
 pub use model_ext::ModelExt;
 pub use orm_core::model::Model;
 pub use orm_core::{
-    aggregate, ast, column, expr, field, function, lookup, model, order, q, queryset, relation,
-    row, select_list, sql_function, subquery, value, values, window,
+    aggregate, assign, ast, column, expr, field, function, lookup, model, order, q, queryset,
+    relation, row, select_list, sql_function, subquery, value, values, window,
 };
 pub use orm_macros::{DbEnum, Model};
+pub use raw::{Raw, RawRow, raw};
 pub use related::RelatedSetExt;
 pub use render::Statement;
 pub use render::select::ExplainOptions;
@@ -58,12 +62,15 @@ pub use terminal::QuerySetExt;
 
 /// Everything needed to declare models and query them.
 pub mod prelude {
+    pub use crate::{BulkCreate, conflict_update, raw};
     pub use crate::{
         Conn, ConstraintKind, Db, DbEnum, Dialect, Error, Executor, ExplainOptions, Model,
         ModelExt, PoolConfig, QuerySetExt, RelatedSetExt, Statement, Tx,
     };
     pub use orm_core::aggregate::{Agg, Avg, Count, CountAll, Max, Min, StdDev, Sum, Variance};
+    pub use orm_core::assign::Assign;
     pub use orm_core::ast::FrameBound;
+    pub use orm_core::ast::OnConflict;
     pub use orm_core::column::Column;
     pub use orm_core::expr::{Expr, F, IntoExpr, Typed, Value};
     pub use orm_core::field::{FieldType, ForeignKey, ManyToMany};

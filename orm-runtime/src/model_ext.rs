@@ -27,7 +27,7 @@ pub(crate) fn pk_cond<M: Model>(pk: &M::Pk) -> Cond {
 }
 
 /// Decodes a primary key from a value returned by the database.
-fn pk_from_value<M: Model>(v: Value) -> Result<M::Pk> {
+pub(crate) fn pk_from_value<M: Model>(v: Value) -> Result<M::Pk> {
     M::Pk::decode(&mut ValueReader(Some(v))).map_err(|message| {
         Error::Decode(orm_core::row::DecodeError {
             model: M::META.name,
@@ -100,6 +100,7 @@ pub trait ModelExt: Model {
                 columns: Vec::new(),
                 rows: Vec::new(),
                 returning: None,
+                on_conflict: None,
             };
             let mut row = Vec::with_capacity(meta.fields.len());
             for (f, v) in meta.fields.iter().zip(self.values()) {
@@ -110,7 +111,8 @@ pub trait ModelExt: Model {
                 row.push(v);
             }
             ins.rows.push(row);
-            if pk.auto_increment {
+            // MySQL reports the key as the last insert id instead.
+            if pk.auto_increment && db.dialect() != Dialect::MySql {
                 ins.returning = Some(pk.column);
             }
             let dialect = db.dialect();

@@ -145,6 +145,7 @@ async fn add_keys<M, T: Model, E: Executor + ?Sized>(
                 .map(|(a, b)| vec![a.clone(), b.clone()])
                 .collect(),
             returning: None,
+            on_conflict: None,
         };
         inserted += exec::execute(db, &render::write::insert(&ins, db.dialect())?)
             .await?

@@ -1,6 +1,7 @@
 //! Terminal queryset methods: the only ones that touch the database.
 //! Implemented for every queryset type through a blanket impl.
 
+use crate::bulk::BulkCreate;
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::exec::{self, CountDecoder, Executor, RowDecoder, TextRowDecoder};
@@ -8,9 +9,12 @@ use crate::model_ext::ModelExt;
 use crate::render::Statement;
 use crate::render::select::{ExplainOptions, Projection, explain, render};
 use futures::stream::BoxStream;
+use orm_core::assign::Assignments;
 use orm_core::model::Model;
+use orm_core::q::Condition;
 use orm_core::queryset::{QuerySet, QuerySetBuilder, order_or_pk};
 use orm_core::row::{DecodeError, RowReader};
+use orm_core::select_list::SelectList;
 use std::future::Future;
 use std::marker::PhantomData;
 
@@ -148,6 +152,87 @@ pub trait QuerySetExt: QuerySetBuilder {
             let rows = exec::fetch(db, &stmt?, &TextRowDecoder).await?;
             Ok(format_plan(dialect, rows))
         }
+    }
+
+    /// Inserts many rows atomically, in as few statements as the
+    /// backend's bind limit allows, and returns them with their primary
+    /// keys set (where the backend returns them: SQLite, PostgreSQL,
+    /// MariaDB; not MySQL, and not with `on_conflict`).
+    fn bulk_create<E: Executor + ?Sized>(
+        self,
+        db: &E,
+        objs: Vec<Self::Model>,
+        options: BulkCreate,
+    ) -> impl Future<Output = Result<Vec<Self::Model>>> + Send {
+        crate::bulk::bulk_create(db, objs, options)
+    }
+
+    /// Writes the chosen columns of many rows, one UPDATE per batch
+    /// (`SET col = CASE WHEN pk = .. THEN .. END .. WHERE pk IN (..)`),
+    /// atomically. Returns the number of rows updated.
+    fn bulk_update<'a, E: Executor + ?Sized, L: SelectList<Self::Model>>(
+        self,
+        db: &'a E,
+        objs: &'a [Self::Model],
+        fields: L,
+        batch_size: Option<usize>,
+    ) -> impl Future<Output = Result<u64>> + Send + 'a {
+        let fields = crate::bulk::column_names(fields);
+        async move { crate::bulk::bulk_update(db, objs, fields?, batch_size).await }
+    }
+
+    /// Updates every row of the queryset in one statement and returns how
+    /// many matched: `.update(&db, Post::views.set(Post::views + 1))`.
+    /// An unfiltered queryset must say so with `.all_rows()`.
+    fn update<E: Executor + ?Sized>(
+        self,
+        db: &E,
+        set: impl Assignments<Self::Model>,
+    ) -> impl Future<Output = Result<u64>> + Send {
+        let set = set.into_assignments();
+        let qs = self.into_queryset();
+        async move { crate::bulk::update(db, &qs, set).await }
+    }
+
+    /// Deletes every row of the queryset in one statement and returns how
+    /// many were deleted from its table; referencing rows follow their
+    /// `on_delete` rules in the database. An unfiltered queryset must say so
+    /// with `.all_rows()`.
+    fn delete<E: Executor + ?Sized>(self, db: &E) -> impl Future<Output = Result<u64>> + Send {
+        let qs = self.into_queryset();
+        async move { crate::bulk::delete(db, &qs).await }
+    }
+
+    /// The row matching `lookup`, or a new one from `make` (inserted in a
+    /// savepoint); `true` if it was created. With a unique constraint on
+    /// the looked-up columns it is safe when tasks race: the loser gets the
+    /// winner's row.
+    fn get_or_create<E: Executor + ?Sized>(
+        self,
+        db: &E,
+        lookup: impl Condition<Self::Model>,
+        make: impl FnOnce() -> Self::Model + Send,
+    ) -> impl Future<Output = Result<(Self::Model, bool)>> + Send
+    where
+        Self: QuerySetBuilder<Row = <Self as QuerySetBuilder>::Model>,
+    {
+        crate::bulk::get_or_create(db, self.filter(lookup), make)
+    }
+
+    /// Saves `obj` over the row matching `lookup`, or inserts it; `true`
+    /// if it was created. Atomic, and safe when tasks race given a unique
+    /// constraint on the looked-up columns.
+    fn update_or_create<E: Executor + ?Sized>(
+        self,
+        db: &E,
+        lookup: impl Condition<Self::Model>,
+        obj: Self::Model,
+    ) -> impl Future<Output = Result<(Self::Model, bool)>> + Send
+    where
+        Self: QuerySetBuilder<Row = <Self as QuerySetBuilder>::Model>,
+        Self::Model: Clone,
+    {
+        crate::bulk::update_or_create(db, self.filter(lookup), obj)
     }
 
     /// Inserts `obj` and returns it with its primary key set (Django's

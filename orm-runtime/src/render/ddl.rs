@@ -344,13 +344,22 @@ pub fn create_join_table(rel: &ManyToManyMeta, dialect: Dialect) -> Vec<String> 
 pub fn analyze(models: &[&ModelMeta], dialect: Dialect) -> Vec<String> {
     let mut tables: Vec<&str> = models.iter().map(|m| m.table).collect();
     for m in models {
-        tables.extend(m.many_to_many.iter().filter(|r| r.auto_created).map(|r| r.through));
+        tables.extend(
+            m.many_to_many
+                .iter()
+                .filter(|r| r.auto_created)
+                .map(|r| r.through),
+        );
     }
     tables
         .into_iter()
         .map(|t| {
             let mut w = Writer::new(dialect);
-            w.raw(if dialect == Dialect::MySql { "ANALYZE TABLE " } else { "ANALYZE " });
+            w.raw(if dialect == Dialect::MySql {
+                "ANALYZE TABLE "
+            } else {
+                "ANALYZE "
+            });
             w.ident(t);
             w.sql
         })

@@ -661,7 +661,7 @@ pub(crate) fn expr(w: &mut Writer, e: &ExprNode) -> Result<(), Error> {
             select_into(w, s, Projection::Columns, false)?;
             w.raw(") END");
         }
-                ExprNode::Subquery(s) if redundant_group(s) => {
+        ExprNode::Subquery(s) if redundant_group(s) => {
             // Grouped only by keys the filter fixes: one group or none, and
             // without COUNT an empty group and no group both give NULL, so
             // the GROUP BY (Django's correlated values(fk) pattern) is dropped.
@@ -1203,8 +1203,10 @@ fn leaf_cond(w: &mut Writer, c: &Cond) -> Result<(), Error> {
         Cond::InSelect { lhs, select } => {
             expr(w, lhs)?;
             w.raw(" IN (");
-            if w.dialect == Dialect::MySql && (select.limit.is_some() || select.offset.is_some()) {
-                // MySQL refuses LIMIT inside IN; a derived table has the same rows.
+            let limited = select.limit.is_some() || select.offset.is_some();
+            if w.dialect == Dialect::MySql && (limited || w.writing == Some(select.table)) {
+                // MySQL refuses LIMIT inside IN, and reading the table an
+                // UPDATE/DELETE writes; a derived table has the same rows.
                 w.raw("SELECT * FROM (");
                 select_into(w, select, Projection::Columns, false)?;
                 w.raw(") AS ");
@@ -1404,7 +1406,7 @@ fn single_row(s: &Select) -> bool {
     if !s.columns.iter().any(ExprNode::has_aggregate) {
         return false;
     }
-        group_fixed(s)
+    group_fixed(s)
 }
 
 /// Whether every GROUP BY key is fixed to one value by the filter.

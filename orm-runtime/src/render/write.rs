@@ -4,7 +4,7 @@ use super::select::{expr, where_clause, with_bare_scope};
 use super::{Statement, Writer};
 use crate::dialect::Dialect;
 use crate::error::Error;
-use orm_core::ast::{Delete, Insert, Update};
+use orm_core::ast::{Delete, Insert, OnConflict, Update};
 
 /// `INSERT INTO t (..) VALUES (..), (..) [RETURNING pk]`. RETURNING is used
 /// on PostgreSQL and SQLite; MySQL reports the key as the last insert id.
@@ -12,6 +12,7 @@ pub fn insert(ins: &Insert, dialect: Dialect) -> Result<Statement, Error> {
     let mut w = Writer::new(dialect);
     w.raw("INSERT INTO ");
     w.ident(ins.table);
+    let pk_for_ignore = ins.columns.first().copied().unwrap_or("id");
     if ins.columns.is_empty() {
         w.raw(if dialect == Dialect::MySql {
             " () VALUES ()"
@@ -41,7 +42,50 @@ pub fn insert(ins: &Insert, dialect: Dialect) -> Result<Statement, Error> {
             w.raw(")");
         }
     }
-    if let (Some(pk), Dialect::Postgres | Dialect::Sqlite) = (ins.returning, dialect) {
+    match (&ins.on_conflict, dialect) {
+        (None, _) => {}
+        (Some(OnConflict::Ignore), Dialect::MySql) => {
+            // A no-op update skips the row; INSERT IGNORE would also hide
+            // foreign key and NOT NULL errors.
+            w.raw(" ON DUPLICATE KEY UPDATE ");
+            w.ident(pk_for_ignore);
+            w.raw(" = ");
+            w.ident(pk_for_ignore);
+        }
+        (Some(OnConflict::Ignore), _) => w.raw(" ON CONFLICT DO NOTHING"),
+        (Some(OnConflict::Update { update, .. }), Dialect::MySql) => {
+            w.raw(" ON DUPLICATE KEY UPDATE ");
+            for (i, c) in update.iter().enumerate() {
+                if i > 0 {
+                    w.raw(", ");
+                }
+                w.ident(c);
+                w.raw(" = VALUES(");
+                w.ident(c);
+                w.raw(")");
+            }
+        }
+        (Some(OnConflict::Update { target, update }), _) => {
+            w.raw(" ON CONFLICT (");
+            for (i, c) in target.iter().enumerate() {
+                if i > 0 {
+                    w.raw(", ");
+                }
+                w.ident(c);
+            }
+            w.raw(") DO UPDATE SET ");
+            for (i, c) in update.iter().enumerate() {
+                if i > 0 {
+                    w.raw(", ");
+                }
+                w.ident(c);
+                w.raw(" = excluded.");
+                w.ident(c);
+            }
+        }
+    }
+    // The caller asks for RETURNING only where the backend has it.
+    if let Some(pk) = ins.returning {
         w.raw(" RETURNING ");
         w.ident(pk);
     }
@@ -51,6 +95,7 @@ pub fn insert(ins: &Insert, dialect: Dialect) -> Result<Statement, Error> {
 /// `UPDATE t SET c = .. WHERE ..`.
 pub fn update(up: &Update, dialect: Dialect) -> Result<Statement, Error> {
     let mut w = Writer::new(dialect);
+    w.writing = Some(up.table);
     w.raw("UPDATE ");
     w.ident(up.table);
     w.raw(" SET ");
@@ -71,6 +116,7 @@ pub fn update(up: &Update, dialect: Dialect) -> Result<Statement, Error> {
 /// `DELETE FROM t WHERE ..`.
 pub fn delete(del: &Delete, dialect: Dialect) -> Result<Statement, Error> {
     let mut w = Writer::new(dialect);
+    w.writing = Some(del.table);
     w.raw("DELETE FROM ");
     w.ident(del.table);
     with_bare_scope(&mut w, |w| where_clause(w, &del.filter))?;
