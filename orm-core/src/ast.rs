@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 /// One hop of a forward foreign-key path: from the current table through
 /// `fk_column` to `table`.`pk_column`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy)]
 pub struct JoinStep {
     /// The foreign key column on the table the hop starts from.
     pub fk_column: &'static str,
@@ -18,6 +18,18 @@ pub struct JoinStep {
     pub pk_column: &'static str,
     /// Whether the foreign key admits NULL (rendered as LEFT JOIN).
     pub nullable: bool,
+    /// The model of `table`, when it is one (not a join table).
+    pub meta: Option<&'static ModelMeta>,
+}
+
+impl PartialEq for JoinStep {
+    /// Two hops are the same join whatever metadata they carry.
+    fn eq(&self, other: &Self) -> bool {
+        self.fk_column == other.fk_column
+            && self.table == other.table
+            && self.pk_column == other.pk_column
+            && self.nullable == other.nullable
+    }
 }
 
 /// A column reached from the statement's base table through a (possibly

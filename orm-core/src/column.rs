@@ -69,6 +69,7 @@ impl<M, T: FieldType> Column<M, T> {
             table: target.table,
             pk_column: target.pk().column,
             nullable,
+            meta: Some(target),
         });
         path.extend_from_slice(&next.path);
         Column {
@@ -97,5 +98,44 @@ impl<M, P: Model> Column<M, Option<ForeignKey<P>>> {
             path: c.path,
             _t: PhantomData,
         }
+    }
+}
+
+/// A foreign key (possibly reached through others) whose referenced rows
+/// `select_related` loads.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a foreign key of `{M}`",
+    label = "select_related takes a ForeignKey column of `{M}`, possibly a path like `Comment::post.then(Post::author)`"
+)]
+pub trait RelatedPath<M> {
+    /// The joins to the referenced table, and its model.
+    fn related_path(self) -> (Vec<JoinStep>, &'static crate::model::ModelMeta);
+}
+
+impl<M, P: Model> RelatedPath<M> for Column<M, ForeignKey<P>> {
+    fn related_path(self) -> (Vec<JoinStep>, &'static crate::model::ModelMeta) {
+        let mut path = self.path.into_owned();
+        path.push(JoinStep {
+            fk_column: self.column,
+            table: P::META.table,
+            pk_column: P::META.pk().column,
+            nullable: false,
+            meta: Some(P::META),
+        });
+        (path, P::META)
+    }
+}
+
+impl<M, P: Model> RelatedPath<M> for Column<M, Option<ForeignKey<P>>> {
+    fn related_path(self) -> (Vec<JoinStep>, &'static crate::model::ModelMeta) {
+        let mut path = self.path.into_owned();
+        path.push(JoinStep {
+            fk_column: self.column,
+            table: P::META.table,
+            pk_column: P::META.pk().column,
+            nullable: true,
+            meta: Some(P::META),
+        });
+        (path, P::META)
     }
 }

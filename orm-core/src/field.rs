@@ -44,9 +44,9 @@ pub trait FieldType: Sized + Send + Sync + 'static {
     /// The value to bind for this field.
     fn to_value(&self) -> Value;
     /// Decodes the next column, NULL giving `None`.
-    fn decode_nullable<R: RowReader>(r: &mut R) -> Result<Option<Self>, String>;
+    fn decode_nullable<R: RowReader + ?Sized>(r: &mut R) -> Result<Option<Self>, String>;
     /// Decodes the next column, NULL being an error.
-    fn decode<R: RowReader>(r: &mut R) -> Result<Self, String> {
+    fn decode<R: RowReader + ?Sized>(r: &mut R) -> Result<Self, String> {
         Self::decode_nullable(r)?.ok_or_else(|| "unexpected NULL".to_owned())
     }
 }
@@ -61,7 +61,7 @@ macro_rules! primitive {
             fn to_value(&self) -> Value {
                 Value::$v(self.clone())
             }
-            fn decode_nullable<R: RowReader>(r: &mut R) -> Result<Option<Self>, String> {
+            fn decode_nullable<R: RowReader + ?Sized>(r: &mut R) -> Result<Option<Self>, String> {
                 r.$read()
             }
         }
@@ -98,7 +98,7 @@ impl<T: FieldType> FieldType for Option<T> {
             None => Value::Null(T::COLUMN_TYPE.kind),
         }
     }
-    fn decode_nullable<R: RowReader>(r: &mut R) -> Result<Option<Self>, String> {
+    fn decode_nullable<R: RowReader + ?Sized>(r: &mut R) -> Result<Option<Self>, String> {
         Ok(Some(T::decode_nullable(r)?))
     }
 }
@@ -147,7 +147,42 @@ impl<T: Model> ForeignKey<T> {
     pub fn set_loaded(&mut self, obj: T) {
         self.loaded = Some(Box::new(obj));
     }
+
+    /// The loaded row, mutably.
+    pub fn loaded_mut(&mut self) -> Option<&mut T> {
+        self.loaded.as_deref_mut()
+    }
+
+    /// The referenced row if it was loaded (`select_related`, `fetch`);
+    /// otherwise an error saying so. Reading never queries.
+    pub fn get(&self) -> Result<&T, NotLoaded> {
+        self.loaded.as_deref().ok_or_else(|| NotLoaded {
+            model: T::META.name,
+            key: format!("{:?}", self.id),
+        })
+    }
 }
+
+/// A relation that was read without being loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotLoaded {
+    /// The referenced model.
+    pub model: &'static str,
+    /// The referenced key.
+    pub key: String,
+}
+
+impl std::fmt::Display for NotLoaded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} was not loaded: use select_related() on the query, or fetch(&db) (one more query)",
+            self.model, self.key
+        )
+    }
+}
+
+impl std::error::Error for NotLoaded {}
 
 impl<T: Model> Clone for ForeignKey<T>
 where
@@ -193,7 +228,7 @@ impl<T: Model> FieldType for ForeignKey<T> {
     fn to_value(&self) -> Value {
         self.id.to_value()
     }
-    fn decode_nullable<R: RowReader>(r: &mut R) -> Result<Option<Self>, String> {
+    fn decode_nullable<R: RowReader + ?Sized>(r: &mut R) -> Result<Option<Self>, String> {
         Ok(<T::Pk as FieldType>::decode_nullable(r)?.map(ForeignKey::new))
     }
 }

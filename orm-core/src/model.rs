@@ -140,7 +140,7 @@ impl ModelMeta {
     message = "`{Self}` is not a model",
     label = "add #[derive(Model)] to this type"
 )]
-pub trait Model: Sized + Send + Sync + 'static {
+pub trait Model: Related + Sized + Send + Sync + 'static {
     /// The primary key type.
     type Pk: FieldType + Clone + PartialEq + std::fmt::Debug;
     /// The generated queryset type (`<Model>QuerySet`).
@@ -156,11 +156,11 @@ pub trait Model: Sized + Send + Sync + 'static {
     fn values(&self) -> Vec<Value>;
     /// Decodes a row whose next columns are this model's stored columns in
     /// `META.fields` order.
-    fn decode_row<R: RowReader>(r: &mut R) -> Result<Self, DecodeError>;
+    fn decode_row<R: RowReader + ?Sized>(r: &mut R) -> Result<Self, DecodeError>;
 
     /// Decodes the next column into the `#[orm(annotation)]` field number
     /// `index` (in declaration order).
-    fn decode_annotation<R: RowReader>(
+    fn decode_annotation<R: RowReader + ?Sized>(
         &mut self,
         index: u16,
         r: &mut R,
@@ -199,7 +199,7 @@ impl<M, T> Annotation<M, T> {
 
 /// Decodes one field, naming the model, column and type on failure. Used by
 /// generated decoders.
-pub fn decode_field<T: FieldType, R: RowReader>(
+pub fn decode_field<T: FieldType, R: RowReader + ?Sized>(
     r: &mut R,
     model: &'static str,
     column: &'static str,
@@ -210,4 +210,42 @@ pub fn decode_field<T: FieldType, R: RowReader>(
         expected: std::any::type_name::<T>(),
         message,
     })
+}
+
+/// Loading rows referenced by foreign keys into a model (`select_related`),
+/// through any chain of models. Implemented by `#[derive(Model)]`;
+/// object-safe so a chain can be walked without knowing its types.
+pub trait Related {
+    /// Decodes the row referenced by the foreign key column `fk_column` from
+    /// the reader's next columns, stores it as loaded and returns it. A NULL
+    /// key skips the columns and gives `None`.
+    fn load_fk(
+        &mut self,
+        fk_column: &str,
+        r: &mut dyn RowReader,
+    ) -> Result<Option<&mut dyn Related>, DecodeError>;
+
+    /// The already loaded row behind `fk_column`.
+    fn loaded_fk(&mut self, fk_column: &str) -> Option<&mut dyn Related>;
+}
+
+/// Decodes the referenced model into a foreign key, or skips its columns
+/// when the key is NULL. Used by generated `Related` impls.
+pub fn load_into<'a, T: Model>(
+    fk: Option<&'a mut crate::field::ForeignKey<T>>,
+    r: &mut dyn RowReader,
+) -> Result<Option<&'a mut dyn Related>, DecodeError> {
+    match fk {
+        Some(fk) => {
+            let row = T::decode_row(r)?;
+            fk.set_loaded(row);
+            Ok(fk.loaded_mut().map(|t| t as &mut dyn Related))
+        }
+        None => {
+            for _ in 0..T::META.fields.len() {
+                r.skip();
+            }
+            Ok(None)
+        }
+    }
 }

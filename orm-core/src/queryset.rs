@@ -24,6 +24,8 @@ pub struct QuerySet<M> {
     extra: Vec<ExprNode>,
     /// `values()` columns: the GROUP BY keys once an aggregate is selected.
     group: Option<Vec<ExprNode>>,
+    /// Foreign-key paths whose rows are loaded with each row, parents first.
+    related: Vec<(Vec<crate::ast::JoinStep>, &'static crate::model::ModelMeta)>,
     _m: PhantomData<fn() -> M>,
 }
 
@@ -34,6 +36,7 @@ impl<M> Clone for QuerySet<M> {
             annotations: self.annotations.clone(),
             extra: self.extra.clone(),
             group: self.group.clone(),
+            related: self.related.clone(),
             _m: PhantomData,
         }
     }
@@ -59,6 +62,7 @@ impl<M: Model> QuerySet<M> {
             annotations: Vec::new(),
             extra: Vec::new(),
             group: None,
+            related: Vec::new(),
             _m: PhantomData,
         }
     }
@@ -70,6 +74,16 @@ impl<M> QuerySet<M> {
     /// when an aggregate is selected.
     pub fn statement(&self) -> Select {
         let mut s = self.select.clone();
+        for (path, meta) in &self.related {
+            s.columns.extend(meta.fields.iter().map(|f| {
+                ExprNode::Column(crate::ast::ColumnRef {
+                    path: std::borrow::Cow::Owned(path.clone()),
+                    column: f.column,
+                    nullable: true,
+                    kind: f.ty.kind,
+                })
+            }));
+        }
         s.columns
             .extend(self.annotations.iter().map(|(_, e)| e.clone()));
         s.columns.extend(self.extra.iter().cloned());
@@ -102,6 +116,7 @@ impl<M> QuerySet<M> {
             annotations: self.annotations,
             extra: self.extra,
             group: self.group,
+            related: self.related,
             _m: PhantomData,
         }
     }
@@ -112,6 +127,7 @@ impl<M> QuerySet<M> {
         group: Option<Vec<ExprNode>>,
     ) -> Self {
         self.select.columns = nodes;
+        self.related.clear();
         self.annotations.clear();
         self.extra.clear();
         self.group = group;
@@ -129,8 +145,38 @@ impl<M> QuerySet<M> {
 }
 
 /// Decodes a model row and the declared annotations the queryset fills.
-pub fn decode_model<M: Model, R: RowReader>(qs: &QuerySet<M>, r: &mut R) -> Result<M, DecodeError> {
+pub fn decode_model<M: Model, R: RowReader + ?Sized>(
+    qs: &QuerySet<M>,
+    r: &mut R,
+) -> Result<M, DecodeError> {
     let mut m = M::decode_row(r)?;
+    if !qs.related.is_empty() {
+        let r: &mut dyn RowReader = &mut Reborrow(r);
+        'paths: for (path, meta) in &qs.related {
+            let mut cur: &mut dyn crate::model::Related = &mut m;
+            for step in &path[..path.len() - 1] {
+                match cur.loaded_fk(step.fk_column) {
+                    Some(next) => cur = next,
+                    None => {
+                        // The parent is NULL: its child's columns are NULL too.
+                        for _ in 0..meta.fields.len() {
+                            r.skip();
+                        }
+                        continue 'paths;
+                    }
+                }
+            }
+            let last = path[path.len() - 1];
+            if cur.load_fk(last.fk_column, r)?.is_none() && !last.nullable {
+                return Err(DecodeError {
+                    model: M::META.name,
+                    column: last.fk_column,
+                    expected: "a related row",
+                    message: "select_related found no row".into(),
+                });
+            }
+        }
+    }
     for i in qs.annotation_indices() {
         m.decode_annotation(i, r)?;
     }
@@ -154,7 +200,7 @@ pub trait QuerySetBuilder: Sized + Clone + Send + Sync + 'static {
     /// The plain queryset, consuming `self`.
     fn into_queryset(self) -> QuerySet<Self::Model>;
     /// Decodes one result row.
-    fn decode_row<R: RowReader>(
+    fn decode_row<R: RowReader + ?Sized>(
         qs: &QuerySet<Self::Model>,
         r: &mut R,
     ) -> Result<Self::Row, DecodeError>;
@@ -182,6 +228,31 @@ pub trait QuerySetBuilder: Sized + Clone + Send + Sync + 'static {
     /// every row (`WHERE 1 = 1`); without a filter they refuse to run.
     fn all_rows(self) -> Self {
         self.map_select(|s| s.filter.push(Cond::All(Vec::new())))
+    }
+
+    /// Loads the rows referenced by a foreign key with each row, in the
+    /// same query (Django `select_related`): `select_related(Comment::post)`,
+    /// or a chain `select_related(Comment::post.then(Post::author))`, which
+    /// loads the posts too. Nullable keys are LEFT JOINs. The loaded row is
+    /// read with `comment.post.get()`, which never queries.
+    fn select_related(self, rel: impl crate::column::RelatedPath<Self::Model>) -> Self {
+        let (path, meta) = rel.related_path();
+        let mut qs = self.into_queryset();
+        for n in 1..=path.len() {
+            let prefix = &path[..n];
+            if !qs.related.iter().any(|(p, _)| p.as_slice() == prefix) {
+                let m = if n == path.len() {
+                    Some(meta)
+                } else {
+                    prefix[n - 1].meta
+                };
+                match m {
+                    Some(m) => qs.related.push((prefix.to_vec(), m)),
+                    None => return Self::from_queryset(qs),
+                }
+            }
+        }
+        Self::from_queryset(qs)
     }
 
     /// Replaces the ordering.
@@ -331,7 +402,45 @@ impl<M: Model> QuerySetBuilder for QuerySet<M> {
     fn into_queryset(self) -> QuerySet<M> {
         self
     }
-    fn decode_row<R: RowReader>(qs: &QuerySet<M>, r: &mut R) -> Result<M, DecodeError> {
+    fn decode_row<R: RowReader + ?Sized>(qs: &QuerySet<M>, r: &mut R) -> Result<M, DecodeError> {
         decode_model(qs, r)
     }
+}
+
+/// Passes a reader on as `dyn RowReader` (which a generic, possibly unsized
+/// reader cannot be coerced to directly).
+struct Reborrow<'a, R: RowReader + ?Sized>(&'a mut R);
+
+macro_rules! forward {
+    ($($m:ident -> $t:ty;)*) => {
+        impl<R: RowReader + ?Sized> RowReader for Reborrow<'_, R> {
+            $(fn $m(&mut self) -> Result<Option<$t>, String> {
+                self.0.$m()
+            })*
+            fn skip(&mut self) {
+                self.0.skip()
+            }
+            fn remaining(&self) -> usize {
+                self.0.remaining()
+            }
+        }
+    };
+}
+
+forward! {
+    read_bool -> bool;
+    read_i16 -> i16;
+    read_i32 -> i32;
+    read_i64 -> i64;
+    read_f32 -> f32;
+    read_f64 -> f64;
+    read_string -> String;
+    read_bytes -> Vec<u8>;
+    read_decimal -> rust_decimal::Decimal;
+    read_date -> chrono::NaiveDate;
+    read_datetime -> chrono::NaiveDateTime;
+    read_datetime_utc -> chrono::DateTime<chrono::Utc>;
+    read_uuid -> uuid::Uuid;
+    read_json -> serde_json::Value;
+    read_text -> String;
 }

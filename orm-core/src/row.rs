@@ -63,5 +63,5 @@ impl std::error::Error for DecodeError {}
 /// field value, or a tuple of them.
 pub trait FromRow: Sized {
     /// Decodes `Self` from the reader's next columns.
-    fn from_row<R: RowReader>(r: &mut R) -> Result<Self, DecodeError>;
+    fn from_row<R: RowReader + ?Sized>(r: &mut R) -> Result<Self, DecodeError>;
 }

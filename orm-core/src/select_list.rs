@@ -50,7 +50,10 @@ impl<M, T: FieldType, R> SelectItem<M> for Agg<M, T, R> {
     }
 }
 
-fn decode_item<T: FieldType, R: RowReader>(r: &mut R, index: usize) -> Result<T, DecodeError> {
+fn decode_item<T: FieldType, R: RowReader + ?Sized>(
+    r: &mut R,
+    index: usize,
+) -> Result<T, DecodeError> {
     const COLUMNS: [&str; 12] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"];
     T::decode(r).map_err(|message| DecodeError {
         model: "selected values",
@@ -71,7 +74,7 @@ pub trait SelectList<M> {
     /// Appends the expressions, in decoding order.
     fn push_nodes(self, out: &mut Vec<ExprNode>);
     /// Decodes a row from the reader's next columns.
-    fn decode<R: RowReader>(r: &mut R) -> Result<Self::Row, DecodeError>;
+    fn decode<R: RowReader + ?Sized>(r: &mut R) -> Result<Self::Row, DecodeError>;
 }
 
 /// A selection that one more item can be appended to (`values(..).annotate(x)`).
@@ -91,7 +94,7 @@ macro_rules! single {
             fn push_nodes(self, out: &mut Vec<ExprNode>) {
                 out.push(self.item_node());
             }
-            fn decode<Rd: RowReader>(r: &mut Rd) -> Result<Self::Row, DecodeError> {
+            fn decode<Rd: RowReader + ?Sized>(r: &mut Rd) -> Result<Self::Row, DecodeError> {
                 decode_item(r, 0)
             }
         }
@@ -118,7 +121,7 @@ macro_rules! tuples {
             fn push_nodes(self, out: &mut Vec<ExprNode>) {
                 $(out.push(self.$n.item_node());)+
             }
-            fn decode<Rd: RowReader>(r: &mut Rd) -> Result<Self::Row, DecodeError> {
+            fn decode<Rd: RowReader + ?Sized>(r: &mut Rd) -> Result<Self::Row, DecodeError> {
                 Ok(($(decode_item::<$t::Out, Rd>(r, $n)?,)+))
             }
         }

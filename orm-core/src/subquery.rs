@@ -156,7 +156,9 @@ impl<M> crate::select_list::SelectList<M> for Q<M> {
     fn push_nodes(self, out: &mut Vec<ExprNode>) {
         out.push(self.item_node());
     }
-    fn decode<R: crate::row::RowReader>(r: &mut R) -> Result<bool, crate::row::DecodeError> {
+    fn decode<R: crate::row::RowReader + ?Sized>(
+        r: &mut R,
+    ) -> Result<bool, crate::row::DecodeError> {
         bool::decode(r).map_err(|message| crate::row::DecodeError {
             model: "selected values",
             column: "0",

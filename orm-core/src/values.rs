@@ -75,7 +75,10 @@ impl<M: crate::model::Model, L: SelectList<M> + 'static> QuerySetBuilder for Val
     fn into_queryset(self) -> QuerySet<M> {
         self.qs
     }
-    fn decode_row<R: RowReader>(_qs: &QuerySet<M>, r: &mut R) -> Result<L::Row, DecodeError> {
+    fn decode_row<R: RowReader + ?Sized>(
+        _qs: &QuerySet<M>,
+        r: &mut R,
+    ) -> Result<L::Row, DecodeError> {
         L::decode(r)
     }
 }
@@ -117,7 +120,10 @@ impl<M: crate::model::Model, L: SelectList<M> + 'static> QuerySetBuilder for Ann
     fn into_queryset(self) -> QuerySet<M> {
         self.qs
     }
-    fn decode_row<R: RowReader>(qs: &QuerySet<M>, r: &mut R) -> Result<(M, L::Row), DecodeError> {
+    fn decode_row<R: RowReader + ?Sized>(
+        qs: &QuerySet<M>,
+        r: &mut R,
+    ) -> Result<(M, L::Row), DecodeError> {
         let m = decode_model(qs, r)?;
         Ok((m, L::decode(r)?))
     }

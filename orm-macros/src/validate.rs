@@ -128,6 +128,11 @@ fn is_named(ty: &Type, name: &str) -> bool {
     last_segment(ty).is_some_and(|s| s.ident == name)
 }
 
+/// Whether a type is written `Option<..>`.
+pub fn is_option(ty: &Type) -> bool {
+    strip_option(ty).0
+}
+
 /// Splits `Option<T>` into (true, T).
 fn strip_option(ty: &Type) -> (bool, &Type) {
     if is_named(ty, "Option")

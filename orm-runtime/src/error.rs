@@ -93,6 +93,9 @@ pub enum Error {
         /// Its SQL.
         sql: String,
     },
+    /// A relation was read without being loaded.
+    #[error(transparent)]
+    NotLoaded(#[from] orm_core::field::NotLoaded),
     /// The API was used in a way the types could not rule out.
     #[error("invalid use: {0}")]
     Usage(String),

@@ -135,7 +135,7 @@ pub trait RowDecoder: Send + Sync {
     /// The decoded value.
     type Output: Send + 'static;
     /// Decodes from the reader's next columns.
-    fn decode<R: RowReader>(&self, r: &mut R) -> Result<Self::Output, DecodeError>;
+    fn decode<R: RowReader + ?Sized>(&self, r: &mut R) -> Result<Self::Output, DecodeError>;
 }
 
 /// Decodes a model from its stored columns.
@@ -156,7 +156,7 @@ impl<M> Default for ModelDecoder<M> {
 
 impl<M: Model> RowDecoder for ModelDecoder<M> {
     type Output = M;
-    fn decode<R: RowReader>(&self, r: &mut R) -> Result<M, DecodeError> {
+    fn decode<R: RowReader + ?Sized>(&self, r: &mut R) -> Result<M, DecodeError> {
         M::decode_row(r)
     }
 }
@@ -167,7 +167,7 @@ pub struct ValuesDecoder(pub Vec<Kind>);
 
 impl RowDecoder for ValuesDecoder {
     type Output = Vec<Value>;
-    fn decode<R: RowReader>(&self, r: &mut R) -> Result<Vec<Value>, DecodeError> {
+    fn decode<R: RowReader + ?Sized>(&self, r: &mut R) -> Result<Vec<Value>, DecodeError> {
         self.0.iter().map(|k| read_value(r, *k)).collect()
     }
 }
@@ -177,7 +177,7 @@ pub struct CountDecoder;
 
 impl RowDecoder for CountDecoder {
     type Output = i64;
-    fn decode<R: RowReader>(&self, r: &mut R) -> Result<i64, DecodeError> {
+    fn decode<R: RowReader + ?Sized>(&self, r: &mut R) -> Result<i64, DecodeError> {
         r.read_i64()
             .and_then(|v| v.ok_or_else(|| "unexpected NULL".to_owned()))
             .map_err(|message| DecodeError {
@@ -190,7 +190,7 @@ impl RowDecoder for CountDecoder {
 }
 
 /// Reads the next column as a value of `kind`.
-pub fn read_value<R: RowReader>(r: &mut R, kind: Kind) -> Result<Value, DecodeError> {
+pub fn read_value<R: RowReader + ?Sized>(r: &mut R, kind: Kind) -> Result<Value, DecodeError> {
     let err = |message| DecodeError {
         model: "value",
         column: "?",
@@ -958,7 +958,7 @@ pub struct TextRowDecoder;
 
 impl RowDecoder for TextRowDecoder {
     type Output = Vec<Option<String>>;
-    fn decode<R: RowReader>(&self, r: &mut R) -> Result<Self::Output, DecodeError> {
+    fn decode<R: RowReader + ?Sized>(&self, r: &mut R) -> Result<Self::Output, DecodeError> {
         let n = r.remaining();
         (0..n)
             .map(|_| {

@@ -37,6 +37,7 @@ mod error;
 pub mod exec;
 mod model_ext;
 pub mod observe;
+mod prefetch;
 mod raw;
 mod related;
 pub mod render;
@@ -47,13 +48,16 @@ pub use db::{Conn, Db, PoolConfig, Tx};
 pub use dialect::Dialect;
 pub use error::{ConstraintKind, DecodeError, Error, Result};
 pub use exec::Executor;
-pub use model_ext::ModelExt;
+pub use model_ext::{ForeignKeyExt, ModelExt};
 pub use orm_core::model::Model;
 pub use orm_core::{
     aggregate, assign, ast, column, expr, field, function, lookup, model, order, q, queryset,
     relation, row, select_list, sql_function, subquery, value, values, window,
 };
 pub use orm_macros::{DbEnum, Model};
+pub use prefetch::{
+    Nested, Plain, Prefetch, PrefetchExt, PrefetchQuerySet, PrefetchRelation, Prefetching, Then,
+};
 pub use raw::{Raw, RawRow, raw};
 pub use related::RelatedSetExt;
 pub use render::Statement;
@@ -62,7 +66,9 @@ pub use terminal::QuerySetExt;
 
 /// Everything needed to declare models and query them.
 pub mod prelude {
-    pub use crate::{BulkCreate, conflict_update, raw};
+    pub use crate::{
+        BulkCreate, ForeignKeyExt, PrefetchExt, PrefetchQuerySet, conflict_update, raw,
+    };
     pub use crate::{
         Conn, ConstraintKind, Db, DbEnum, Dialect, Error, Executor, ExplainOptions, Model,
         ModelExt, PoolConfig, QuerySetExt, RelatedSetExt, Statement, Tx,
@@ -101,7 +107,7 @@ pub mod __private {
     pub use orm_core::field::{Choices, FieldType, ForeignKey};
     pub use orm_core::model::{
         Annotation, DefaultValue, FieldMeta, ForeignKeyMeta, IndexMeta, ManyToManyMeta, Model,
-        ModelMeta, OnDelete, decode_field,
+        ModelMeta, OnDelete, Related, decode_field, load_into,
     };
     pub use orm_core::queryset::{QuerySet, QuerySetBuilder, decode_model};
     pub use orm_core::relation::{ManyToManyRel, Reverse};

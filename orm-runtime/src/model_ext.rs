@@ -210,3 +210,38 @@ pub trait ModelExt: Model {
 }
 
 impl<M: Model> ModelExt for M {}
+
+/// Loading a foreign key's row on demand.
+pub trait ForeignKeyExt<T: Model> {
+    /// Loads the referenced row with one query (counted like any other),
+    /// stores it and returns it; a row already loaded is returned without
+    /// querying.
+    fn fetch<'a, E: Executor + ?Sized>(
+        &'a mut self,
+        db: &'a E,
+    ) -> impl Future<Output = Result<&'a T>> + Send + 'a;
+}
+
+impl<T: Model> ForeignKeyExt<T> for orm_core::field::ForeignKey<T> {
+    #[allow(clippy::manual_async_fn)] // the trait promises a Send future
+    fn fetch<'a, E: Executor + ?Sized>(
+        &'a mut self,
+        db: &'a E,
+    ) -> impl Future<Output = Result<&'a T>> + Send + 'a {
+        async move {
+            if self.loaded().is_none() {
+                let mut select = Select::for_model(T::META);
+                select.filter.push(pk_cond::<T>(self.id()));
+                let stmt = render::select::render(&select, Projection::Columns, db.dialect())?;
+                let row = exec::fetch(db, &stmt, &ModelDecoder::<T>::new())
+                    .await?
+                    .pop()
+                    .ok_or(Error::NotFound {
+                        model: T::META.name,
+                    })?;
+                self.set_loaded(row);
+            }
+            Ok(self.get()?)
+        }
+    }
+}

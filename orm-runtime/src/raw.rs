@@ -37,10 +37,10 @@ pub fn raw(sql: impl Into<String>) -> Raw {
 /// Row types a raw query decodes into: tuples of field types.
 pub trait RawRow: Sized + Send + 'static {
     /// Decodes one row.
-    fn decode_raw<R: RowReader>(r: &mut R) -> Result<Self, DecodeError>;
+    fn decode_raw<R: RowReader + ?Sized>(r: &mut R) -> Result<Self, DecodeError>;
 }
 
-fn item<T: FieldType, R: RowReader>(r: &mut R, i: &'static str) -> Result<T, DecodeError> {
+fn item<T: FieldType, R: RowReader + ?Sized>(r: &mut R, i: &'static str) -> Result<T, DecodeError> {
     T::decode(r).map_err(|message| DecodeError {
         model: "raw row",
         column: i,
@@ -52,7 +52,7 @@ fn item<T: FieldType, R: RowReader>(r: &mut R, i: &'static str) -> Result<T, Dec
 macro_rules! raw_tuples {
     ($( ($($t:ident $i:literal),+) )*) => {$(
         impl<$($t: FieldType),+> RawRow for ($($t,)+) {
-            fn decode_raw<R: RowReader>(r: &mut R) -> Result<Self, DecodeError> {
+            fn decode_raw<R: RowReader + ?Sized>(r: &mut R) -> Result<Self, DecodeError> {
                 Ok(($(item::<$t, R>(r, $i)?,)+))
             }
         }
@@ -72,7 +72,7 @@ struct RawDecoder<T>(PhantomData<fn() -> T>);
 
 impl<T: RawRow> RowDecoder for RawDecoder<T> {
     type Output = T;
-    fn decode<R: RowReader>(&self, r: &mut R) -> Result<T, DecodeError> {
+    fn decode<R: RowReader + ?Sized>(&self, r: &mut R) -> Result<T, DecodeError> {
         T::decode_raw(r)
     }
 }

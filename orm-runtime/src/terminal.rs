@@ -37,7 +37,7 @@ impl<Q: QuerySetBuilder> QueryDecoder<Q> {
 
 impl<Q: QuerySetBuilder> RowDecoder for QueryDecoder<Q> {
     type Output = Q::Row;
-    fn decode<R: RowReader>(&self, r: &mut R) -> Result<Q::Row, DecodeError> {
+    fn decode<R: RowReader + ?Sized>(&self, r: &mut R) -> Result<Q::Row, DecodeError> {
         Q::decode_row(&self.qs, r)
     }
 }

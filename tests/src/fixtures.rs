@@ -210,3 +210,64 @@ pub async fn playlists(db: &Db) -> Result<Vec<Listener>, Error> {
     }
     Ok(listeners)
 }
+
+/// `writers` writers; writer i has 3 posts (created 1..=3, the newest a
+/// draft), each with 2 comments; posts of even writers are in category
+/// "rust", the others have none.
+pub async fn blog(db: &Db, writers: usize) -> Result<(), Error> {
+    crate::create_schema(db).await?;
+    let rust = Category::objects()
+        .create(
+            db,
+            Category {
+                id: 0,
+                name: "rust".into(),
+            },
+        )
+        .await?;
+    let ws: Vec<Writer> = (0..writers)
+        .map(|i| Writer {
+            id: 0,
+            name: format!("w{i:04}"),
+        })
+        .collect();
+    let ws = Writer::objects()
+        .bulk_create(db, ws, Default::default())
+        .await?;
+    let ws = if ws.iter().all(|w| w.id > 0) {
+        ws
+    } else {
+        Writer::objects().order_by(Writer::id.asc()).all(db).await?
+    };
+    let mut posts = Vec::new();
+    for (i, w) in ws.iter().enumerate() {
+        for created in 1..=3 {
+            posts.push(Post {
+                id: 0,
+                author: ForeignKey::new(w.id),
+                category: (i % 2 == 0).then(|| ForeignKey::new(rust.id)),
+                title: format!("{}-p{created}", w.name),
+                published: created < 3,
+                created,
+            });
+        }
+    }
+    Post::objects()
+        .bulk_create(db, posts, Default::default())
+        .await?;
+    let posts = Post::objects().order_by(Post::id.asc()).all(db).await?;
+    let comments: Vec<Comment> = posts
+        .iter()
+        .flat_map(|p| {
+            (0..2).map(move |c| Comment {
+                id: 0,
+                post: ForeignKey::new(p.id),
+                body: format!("{}-c{c}", p.title),
+            })
+        })
+        .collect();
+    Comment::objects()
+        .bulk_create(db, comments, Default::default())
+        .await?;
+    Ok(())
+}

@@ -24,6 +24,10 @@ pub const ALL: &[&ModelMeta] = &[
     Listener::META,
     Playlist::META,
     Song::META,
+    Writer::META,
+    Category::META,
+    Post::META,
+    Comment::META,
 ];
 
 /// A publisher.
@@ -389,4 +393,61 @@ impl Listener {
         }
         Ok(total)
     }
+}
+
+/// A blog author.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Writer {
+    /// Key.
+    #[orm(primary_key)]
+    pub id: i64,
+    /// Name.
+    #[orm(max_length = 50)]
+    pub name: String,
+}
+
+/// A post category.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Category {
+    /// Key.
+    #[orm(primary_key)]
+    pub id: i64,
+    /// Name.
+    #[orm(max_length = 50)]
+    pub name: String,
+}
+
+/// A blog post.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Post {
+    /// Key.
+    #[orm(primary_key)]
+    pub id: i64,
+    /// Author.
+    #[orm(related_name = "posts")]
+    pub author: ForeignKey<Writer>,
+    /// Category, if any.
+    #[orm(on_delete = "set_null", related_name = "posts")]
+    pub category: Option<ForeignKey<Category>>,
+    /// Title.
+    #[orm(max_length = 100)]
+    pub title: String,
+    /// Published or draft.
+    pub published: bool,
+    /// Publication order (higher is newer).
+    pub created: i32,
+}
+
+/// A comment on a post.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Comment {
+    /// Key.
+    #[orm(primary_key)]
+    pub id: i64,
+    /// The post.
+    #[orm(related_name = "comments")]
+    pub post: ForeignKey<Post>,
+    /// Text.
+    #[orm(max_length = 200)]
+    pub body: String,
 }

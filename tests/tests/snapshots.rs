@@ -5,7 +5,7 @@
 //! and review the diff of `tests/snapshots/`.
 
 use chrono::NaiveDate;
-use orm_runtime::ast::{Delete, ExprNode, Insert, Select, Update};
+use orm_runtime::ast::{Delete, ExprNode, Insert, OnConflict, Select, Update};
 use orm_runtime::prelude::*;
 use orm_runtime::render::select::{Projection, render};
 use orm_runtime::render::{ddl, transaction, write};
@@ -512,6 +512,7 @@ fn insert_returning() {
             Value::Null(Kind::String),
         ]],
         returning: Some("id"),
+        on_conflict: None,
     };
     insta::assert_snapshot!(
         "insert_returning",
@@ -530,6 +531,7 @@ fn insert_multi_row() {
             vec![Value::I64(1), Value::I64(4)],
         ],
         returning: None,
+        on_conflict: None,
     };
     insta::assert_snapshot!(
         "insert_multi_row",
@@ -544,6 +546,7 @@ fn insert_no_columns() {
         columns: vec![],
         rows: vec![vec![]],
         returning: Some("id"),
+        on_conflict: None,
     };
     insta::assert_snapshot!(
         "insert_no_columns",
@@ -901,5 +904,69 @@ fn filter_on_window_wraps_the_query() {
     insta::assert_snapshot!(
         "window_filter_count",
         projected(&qs.as_queryset().statement(), Projection::Count)
+    );
+}
+
+#[test]
+fn insert_on_conflict_ignore_and_update() {
+    let ins = |on_conflict| Insert {
+        table: "publisher",
+        columns: vec!["name", "country"],
+        rows: vec![vec![Value::String("a".into()), Value::Null(Kind::String)]],
+        returning: None,
+        on_conflict: Some(on_conflict),
+    };
+    let ignore = ins(OnConflict::Ignore);
+    insta::assert_snapshot!(
+        "insert_on_conflict_ignore",
+        all_dialects(|d| write::insert(&ignore, d).expect("renders"))
+    );
+    let upsert = ins(OnConflict::Update {
+        target: vec!["name"],
+        update: vec!["country"],
+    });
+    insta::assert_snapshot!(
+        "insert_on_conflict_update",
+        all_dialects(|d| write::insert(&upsert, d).expect("renders"))
+    );
+}
+
+#[test]
+fn queryset_update_across_a_join_and_bulk_update() {
+    let set = vec![(
+        "chapters",
+        ExprNode::Binary {
+            op: orm_runtime::ast::BinOp::Add,
+            lhs: Box::new(ExprNode::Column(orm_runtime::ast::ColumnRef::local(
+                "chapters",
+                false,
+                Kind::I32,
+            ))),
+            rhs: Box::new(ExprNode::Value(Value::I32(1))),
+            kind: Kind::I32,
+        },
+    )];
+    let mut ids = Select::from_table("books");
+    ids.columns = vec![ExprNode::Column(orm_runtime::ast::ColumnRef::local(
+        "id",
+        false,
+        Kind::I64,
+    ))];
+    ids.filter = Book::objects()
+        .filter(Book::publisher.then(Publisher::name).eq("O'Reilly"))
+        .as_queryset()
+        .statement()
+        .filter;
+    let up = Update {
+        table: "books",
+        set,
+        filter: vec![orm_runtime::ast::Cond::InSelect {
+            lhs: ExprNode::Column(orm_runtime::ast::ColumnRef::local("id", false, Kind::I64)),
+            select: Box::new(ids),
+        }],
+    };
+    insta::assert_snapshot!(
+        "update_across_join",
+        all_dialects(|d| write::update(&up, d).expect("renders"))
     );
 }

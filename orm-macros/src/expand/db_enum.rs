@@ -144,7 +144,7 @@ pub fn expand(input: EnumInput) -> Result<TokenStream> {
                 fn to_value(&self) -> #p::Value {
                     #to_value
                 }
-                fn decode_nullable<R: #p::RowReader>(
+                fn decode_nullable<R: #p::RowReader + ?Sized>(
                     r: &mut R,
                 ) -> ::core::result::Result<::core::option::Option<Self>, ::std::string::String> {
                     #decode

@@ -23,6 +23,8 @@ pub fn expand(def: &ModelDef) -> TokenStream {
     let mut pk_index = 0usize;
     let mut column_index = 0usize;
     let mut annotation_arms = Vec::new();
+    let mut load_arms = Vec::new();
+    let mut loaded_arms = Vec::new();
 
     for f in &def.fields {
         let ident = &f.ident;
@@ -104,6 +106,22 @@ pub fn expand(def: &ModelDef) -> TokenStream {
                     }
                 });
                 values.push(quote!(#p::FieldType::to_value(&self.#ident)));
+                if c.foreign_key.is_some() {
+                    let (opt, opt_mut) = if crate::validate::is_option(ty) {
+                        (
+                            quote!(self.#ident.as_mut()),
+                            quote!(self.#ident.as_mut().and_then(|fk| fk.loaded_mut())),
+                        )
+                    } else {
+                        (
+                            quote!(::core::option::Option::Some(&mut self.#ident)),
+                            quote!(self.#ident.loaded_mut()),
+                        )
+                    };
+                    load_arms.push(quote!(#column => #p::load_into(#opt, r),));
+                    loaded_arms
+                        .push(quote!(#column => #opt_mut.map(|m| m as &mut dyn #p::Related),));
+                }
                 decode.push(quote!(#ident: #p::decode_field::<#ty, R>(r, #name, #column)?));
             }
             Role::ManyToMany(m) => {
@@ -170,7 +188,7 @@ pub fn expand(def: &ModelDef) -> TokenStream {
 
     let decode_annotation = (!annotation_arms.is_empty()).then(|| {
         quote! {
-            fn decode_annotation<R: #p::RowReader>(
+            fn decode_annotation<R: #p::RowReader + ?Sized>(
                 &mut self,
                 index: u16,
                 r: &mut R,
@@ -222,13 +240,34 @@ pub fn expand(def: &ModelDef) -> TokenStream {
                     ::std::vec![#(#values),*]
                 }
 
-                fn decode_row<R: #p::RowReader>(
+                fn decode_row<R: #p::RowReader + ?Sized>(
                     r: &mut R,
                 ) -> ::core::result::Result<Self, #p::DecodeError> {
                     ::core::result::Result::Ok(#model { #(#decode),* })
                 }
 
                 #decode_annotation
+            }
+
+                        #[automatically_derived]
+            impl #p::Related for #model {
+                fn load_fk(
+                    &mut self,
+                    fk_column: &str,
+                    r: &mut dyn #p::RowReader,
+                ) -> ::core::result::Result<::core::option::Option<&mut dyn #p::Related>, #p::DecodeError> {
+                    let _ = &r;
+                    match fk_column {
+                        #(#load_arms)*
+                        _ => ::core::result::Result::Ok(::core::option::Option::None),
+                    }
+                }
+                fn loaded_fk(&mut self, fk_column: &str) -> ::core::option::Option<&mut dyn #p::Related> {
+                    match fk_column {
+                        #(#loaded_arms)*
+                        _ => ::core::option::Option::None,
+                    }
+                }
             }
 
             #[automatically_derived]

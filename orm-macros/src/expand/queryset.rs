@@ -26,7 +26,7 @@ pub fn expand(def: &ModelDef) -> TokenStream {
                 type Model = #model;
                 type Row = #model;
                 #[inline]
-                fn decode_row<R: #p::RowReader>(
+                fn decode_row<R: #p::RowReader + ?Sized>(
                     qs: &#p::QuerySet<#model>,
                     r: &mut R,
                 ) -> ::core::result::Result<#model, #p::DecodeError> {

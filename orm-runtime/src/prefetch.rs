@@ -1,0 +1,367 @@
+//! `prefetch`: loading the rows of a multi-valued relation (reverse foreign
+//! key or many-to-many) for many parents with one extra query per level,
+//! whatever the number of parents (Django's `prefetch_related`).
+//!
+//! The prefetched rows come back typed, beside each parent:
+//! `Author::objects().prefetch(Author::posts.prefetch()).all(&db)` gives
+//! `Vec<(Author, Vec<Post>)>`; nested, `(Author, Vec<(Post, Vec<Comment>)>)`.
+//! A prefetch takes a custom queryset (filter, order: Django's
+//! `Prefetch(queryset=..)`, the tuple position playing `to_attr`) and a
+//! per-parent limit (a window function).
+
+use crate::bulk::max_binds;
+use crate::error::Result;
+use crate::exec::{self, Executor, RowDecoder, read_value};
+use crate::render::select::{Projection, render};
+use crate::terminal::QuerySetExt;
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use orm_core::ast::{CmpOp, ColumnRef, Cond, ExprNode, JoinStep, Relation, Window, WindowFunc};
+use orm_core::field::FieldType;
+use orm_core::model::Model;
+use orm_core::queryset::{QuerySet, QuerySetBuilder, order_or_pk};
+use orm_core::relation::{ManyToManyRel, Reverse};
+use orm_core::row::{DecodeError, RowReader};
+use orm_core::value::{Kind, Value};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::marker::PhantomData;
+
+/// A relation to load for the parents of type `M`, one output per parent.
+pub trait Prefetch<M: Model>: Send + Sync + 'static {
+    /// What each parent gets.
+    type Out: Send + 'static;
+    /// Loads the outputs for the parents with these primary keys, in order.
+    fn load<'a, E: Executor + ?Sized>(
+        &'a self,
+        db: &'a E,
+        keys: &'a [Value],
+    ) -> BoxFuture<'a, Result<Vec<Self::Out>>>;
+}
+
+/// What each prefetched row carries: the row itself, or the row with its
+/// own prefetched relation.
+pub trait Nested<R: Model>: Send + Sync + 'static {
+    /// The item per prefetched row.
+    type Item: Send + 'static;
+    /// Attaches the nested relation to the rows.
+    fn attach<'a, E: Executor + ?Sized>(
+        &'a self,
+        db: &'a E,
+        rows: Vec<R>,
+    ) -> BoxFuture<'a, Result<Vec<Self::Item>>>;
+}
+
+/// No nested prefetch: each item is the row.
+pub struct Plain;
+
+impl<R: Model> Nested<R> for Plain {
+    type Item = R;
+    fn attach<'a, E: Executor + ?Sized>(
+        &'a self,
+        _db: &'a E,
+        rows: Vec<R>,
+    ) -> BoxFuture<'a, Result<Vec<R>>> {
+        async move { Ok(rows) }.boxed()
+    }
+}
+
+/// A nested prefetch: each item is `(row, its prefetched relation)`.
+pub struct Then<P>(P);
+
+impl<R: Model, P: Prefetch<R>> Nested<R> for Then<P> {
+    type Item = (R, P::Out);
+    fn attach<'a, E: Executor + ?Sized>(
+        &'a self,
+        db: &'a E,
+        rows: Vec<R>,
+    ) -> BoxFuture<'a, Result<Vec<(R, P::Out)>>> {
+        async move {
+            let keys: Vec<Value> = rows.iter().map(|r| r.pk().to_value()).collect();
+            let outs = self.0.load(db, &keys).await?;
+            Ok(rows.into_iter().zip(outs).collect())
+        }
+        .boxed()
+    }
+}
+
+/// The rows of a relation of `M` to prefetch, from queryset `Q` of `R`.
+pub struct PrefetchRelation<M, R, Q, N> {
+    relation: Relation,
+    queryset: Q,
+    per_parent: Option<u64>,
+    nested: N,
+    _t: PhantomData<fn() -> (M, R)>,
+}
+
+/// `.prefetch()` on a relation handle.
+pub trait PrefetchExt<M: Model, R: Model> {
+    /// Prefetches all related rows, in the related model's queryset order.
+    fn prefetch(self) -> PrefetchRelation<M, R, R::QuerySet, Plain>;
+}
+
+impl<M: Model, R: Model> PrefetchExt<M, R> for Reverse<M, R> {
+    fn prefetch(self) -> PrefetchRelation<M, R, R::QuerySet, Plain> {
+        PrefetchRelation {
+            relation: self.relation(),
+            queryset: R::objects_qs(),
+            per_parent: None,
+            nested: Plain,
+            _t: PhantomData,
+        }
+    }
+}
+
+impl<M: Model, R: Model> PrefetchExt<M, R> for ManyToManyRel<M, R> {
+    fn prefetch(self) -> PrefetchRelation<M, R, R::QuerySet, Plain> {
+        PrefetchRelation {
+            relation: self.relation(),
+            queryset: R::objects_qs(),
+            per_parent: None,
+            nested: Plain,
+            _t: PhantomData,
+        }
+    }
+}
+
+trait ObjectsQs: Model {
+    fn objects_qs() -> Self::QuerySet;
+}
+
+impl<R: Model> ObjectsQs for R {
+    fn objects_qs() -> R::QuerySet {
+        R::QuerySet::from_queryset(QuerySet::new())
+    }
+}
+
+impl<M: Model, R: Model, Q, N> PrefetchRelation<M, R, Q, N>
+where
+    Q: QuerySetBuilder<Model = R, Row = R>,
+{
+    /// Prefetches the rows of this queryset instead (filtered, ordered):
+    /// Django's `Prefetch(queryset=..)`.
+    pub fn queryset<Q2: QuerySetBuilder<Model = R, Row = R>>(
+        self,
+        queryset: Q2,
+    ) -> PrefetchRelation<M, R, Q2, N> {
+        PrefetchRelation {
+            relation: self.relation,
+            queryset,
+            per_parent: self.per_parent,
+            nested: self.nested,
+            _t: PhantomData,
+        }
+    }
+
+    /// At most `n` rows per parent, in the queryset's order (a window
+    /// function, still one query).
+    pub fn limit_per_parent(mut self, n: u64) -> Self {
+        self.per_parent = Some(n);
+        self
+    }
+
+    /// Prefetches a relation of the prefetched rows too (one more query).
+    pub fn nested<P: Prefetch<R>>(self, next: P) -> PrefetchRelation<M, R, Q, Then<P>> {
+        PrefetchRelation {
+            relation: self.relation,
+            queryset: self.queryset,
+            per_parent: self.per_parent,
+            nested: Then(next),
+            _t: PhantomData,
+        }
+    }
+}
+
+/// A hashable form of a key value.
+#[derive(Hash, PartialEq, Eq)]
+enum Key {
+    Int(i64),
+    Text(String),
+    Bytes(Vec<u8>),
+    Other(String),
+}
+
+fn key(v: &Value) -> Key {
+    match v {
+        Value::I16(i) => Key::Int(i64::from(*i)),
+        Value::I32(i) => Key::Int(i64::from(*i)),
+        Value::I64(i) => Key::Int(*i),
+        Value::String(s) => Key::Text(s.clone()),
+        Value::Bytes(b) => Key::Bytes(b.clone()),
+        Value::Uuid(u) => Key::Bytes(u.as_bytes().to_vec()),
+        other => Key::Other(format!("{other:?}")),
+    }
+}
+
+/// Decodes a prefetched row and the parent key selected after it.
+struct Keyed<Q: QuerySetBuilder> {
+    qs: QuerySet<Q::Model>,
+    kind: Kind,
+}
+
+impl<Q: QuerySetBuilder> RowDecoder for Keyed<Q> {
+    type Output = (Q::Row, Value);
+    fn decode<Rd: RowReader + ?Sized>(&self, r: &mut Rd) -> Result<(Q::Row, Value), DecodeError> {
+        let row = Q::decode_row(&self.qs, r)?;
+        Ok((row, read_value(r, self.kind)?))
+    }
+}
+
+impl<M, R, Q, N> Prefetch<M> for PrefetchRelation<M, R, Q, N>
+where
+    M: Model,
+    R: Model,
+    Q: QuerySetBuilder<Model = R, Row = R>,
+    N: Nested<R>,
+{
+    type Out = Vec<N::Item>;
+
+    fn load<'a, E: Executor + ?Sized>(
+        &'a self,
+        db: &'a E,
+        keys: &'a [Value],
+    ) -> BoxFuture<'a, Result<Vec<Self::Out>>> {
+        async move {
+            let mut per_parent: Vec<Vec<N::Item>> = (0..keys.len()).map(|_| Vec::new()).collect();
+            if keys.is_empty() {
+                return Ok(per_parent);
+            }
+            let (key_expr, kind) = parent_key(&self.relation);
+            let mut base = self.queryset.as_queryset().statement();
+            order_or_pk::<R>(&mut base);
+            // Headroom for the queryset's own parameters.
+            let chunk = max_binds(db.dialect()).saturating_sub(1024).max(1);
+            let decoder = Keyed::<Q> {
+                qs: self.queryset.as_queryset().clone(),
+                kind,
+            };
+            let mut children: Vec<(usize, R)> = Vec::new();
+            let index: HashMap<Key, usize> =
+                keys.iter().enumerate().map(|(i, k)| (key(k), i)).collect();
+            for part in keys.chunks(chunk) {
+                let mut s = base.clone();
+                s.filter.push(Cond::In {
+                    lhs: key_expr.clone(),
+                    items: part.iter().cloned().map(ExprNode::Value).collect(),
+                });
+                s.columns.push(key_expr.clone());
+                if let Some(n) = self.per_parent {
+                    let row_number = ExprNode::Window(Box::new(Window {
+                        func: WindowFunc::RowNumber,
+                        arg: None,
+                        partition_by: vec![key_expr.clone()],
+                        order_by: base.order.clone(),
+                        frame: None,
+                        kind: Kind::I64,
+                    }));
+                    s.qualify.push(Cond::Cmp {
+                        lhs: row_number,
+                        op: CmpOp::Lte,
+                        rhs: ExprNode::Value(Value::I64(i64::try_from(n).unwrap_or(i64::MAX))),
+                    });
+                }
+                let stmt = render(&s, Projection::Columns, db.dialect())?;
+                for (row, parent) in exec::fetch(db, &stmt, &decoder).await? {
+                    if let Some(&i) = index.get(&key(&parent)) {
+                        children.push((i, row));
+                    }
+                }
+            }
+            let (owners, rows): (Vec<usize>, Vec<R>) = children.into_iter().unzip();
+            let items = self.nested.attach(db, rows).await?;
+            for (i, item) in owners.into_iter().zip(items) {
+                per_parent[i].push(item);
+            }
+            Ok(per_parent)
+        }
+        .boxed()
+    }
+}
+
+/// The expression giving, for each prefetched row, its parent's key.
+fn parent_key(relation: &Relation) -> (ExprNode, Kind) {
+    match *relation {
+        Relation::Reverse {
+            fk_column, pk_kind, ..
+        } => (
+            ExprNode::Column(ColumnRef::local(fk_column, false, pk_kind)),
+            pk_kind,
+        ),
+        Relation::ManyToMany {
+            through,
+            source_column,
+            target_column,
+            target_pk,
+            pk_kind,
+            ..
+        } => {
+            // Join the link table from the related rows: one row per (parent, related) link.
+            let step = JoinStep {
+                fk_column: target_pk,
+                table: through,
+                pk_column: target_column,
+                nullable: false,
+                meta: None,
+            };
+            let col = ColumnRef {
+                path: Cow::Owned(vec![step]),
+                column: source_column,
+                nullable: false,
+                kind: pk_kind,
+            };
+            (ExprNode::Column(col), pk_kind)
+        }
+    }
+}
+
+impl<M: Model, A: Prefetch<M>, B: Prefetch<M>> Prefetch<M> for (A, B) {
+    type Out = (A::Out, B::Out);
+    fn load<'a, E: Executor + ?Sized>(
+        &'a self,
+        db: &'a E,
+        keys: &'a [Value],
+    ) -> BoxFuture<'a, Result<Vec<Self::Out>>> {
+        async move {
+            let a = self.0.load(db, keys).await?;
+            let b = self.1.load(db, keys).await?;
+            Ok(a.into_iter().zip(b).collect())
+        }
+        .boxed()
+    }
+}
+
+/// A queryset with relations to prefetch; `all` returns each row with its
+/// prefetched rows.
+pub struct Prefetching<Q, P> {
+    queryset: Q,
+    prefetch: P,
+}
+
+impl<Q, P> Prefetching<Q, P>
+where
+    Q: QuerySetBuilder<Row = <Q as QuerySetBuilder>::Model>,
+    P: Prefetch<Q::Model>,
+{
+    /// The rows, each with its prefetched relation: one query for the rows
+    /// and one per prefetched level.
+    pub async fn all<E: Executor + ?Sized>(self, db: &E) -> Result<Vec<(Q::Model, P::Out)>> {
+        let rows = self.queryset.all(db).await?;
+        let keys: Vec<Value> = rows.iter().map(|r| r.pk().to_value()).collect();
+        let outs = self.prefetch.load(db, &keys).await?;
+        Ok(rows.into_iter().zip(outs).collect())
+    }
+}
+
+/// `.prefetch(..)` on model querysets.
+pub trait PrefetchQuerySet: QuerySetBuilder<Row = <Self as QuerySetBuilder>::Model> {
+    /// Loads a relation (or a tuple of two) of every row with one query per
+    /// level (Django `prefetch_related`).
+    fn prefetch<P: Prefetch<Self::Model>>(self, prefetch: P) -> Prefetching<Self, P> {
+        Prefetching {
+            queryset: self,
+            prefetch,
+        }
+    }
+}
+
+impl<Q: QuerySetBuilder<Row = <Q as QuerySetBuilder>::Model>> PrefetchQuerySet for Q {}

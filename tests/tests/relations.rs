@@ -1,0 +1,198 @@
+//! select_related, prefetch and loading relations on demand, on every
+//! backend, with query counts asserted.
+
+use orm_runtime::observe::{assert_num_queries, capture};
+use orm_runtime::prelude::*;
+use orm_tests::fixtures::{blog, bookshop};
+use orm_tests::models::*;
+use orm_tests::on_all_backends;
+
+#[tokio::test]
+async fn select_related_loads_chains_in_one_query() {
+    on_all_backends(|db| async move {
+        blog(&db, 4).await?;
+        let comments = assert_num_queries(
+            1,
+            Comment::objects()
+                .select_related(Comment::post.then(Post::author))
+                .select_related(Comment::post.then(Post::category))
+                .order_by(Comment::id.asc())
+                .all(&db),
+        )
+        .await?;
+        assert_eq!(comments.len(), 24);
+        // Read without a query: the post, its author and its (nullable) category.
+        let ((), queries) = capture(async {
+            for c in &comments {
+                let post = c.post.get().expect("post loaded");
+                let author = post.author.get().expect("author loaded");
+                assert!(post.title.starts_with(&author.name));
+                let category = post
+                    .category
+                    .as_ref()
+                    .map(|k| k.get().map(|c| c.name.clone()));
+                let writer_index: usize = author.name[1..].parse().unwrap_or(0);
+                if writer_index.is_multiple_of(2) {
+                    assert_eq!(category.expect("has a category").expect("loaded"), "rust");
+                } else {
+                    assert!(category.is_none());
+                }
+            }
+        })
+        .await;
+        assert!(queries.is_empty());
+
+        // Not selected: a typed error, never a silent query; fetch() loads it (one query).
+        let mut plain = Comment::objects()
+            .order_by(Comment::id.asc())
+            .first(&db)
+            .await?
+            .expect("a comment");
+        let err = plain.post.get().expect_err("not loaded");
+        assert!(err.to_string().contains("Post 1 was not loaded"), "{err}");
+        let (title, queries) =
+            capture(async { plain.post.fetch(&db).await.map(|p| p.title.clone()) }).await;
+        assert_eq!((title?, queries.len()), ("w0000-p1".to_owned(), 1));
+        assert!(plain.post.get().is_ok());
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn prefetching_posts_and_comments_for_1000_writers_runs_3_queries() {
+    on_all_backends(|db| async move {
+        blog(&db, 1000).await?;
+        let writers = assert_num_queries(
+            3,
+            Writer::objects()
+                .order_by(Writer::id.asc())
+                .prefetch(
+                    Writer::posts.prefetch().nested(
+                        Post::comments
+                            .prefetch()
+                            .queryset(Comment::objects().order_by(Comment::id.asc())),
+                    ),
+                )
+                .all(&db),
+        )
+        .await?;
+        assert_eq!(writers.len(), 1000);
+        for (w, posts) in &writers {
+            assert_eq!(posts.len(), 3, "{}", w.name);
+            for (p, comments) in posts {
+                assert_eq!(p.author.id(), &w.id);
+                let bodies: Vec<&str> = comments.iter().map(|c| c.body.as_str()).collect();
+                assert_eq!(
+                    bodies,
+                    [format!("{}-c0", p.title), format!("{}-c1", p.title)]
+                );
+            }
+        }
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn prefetch_with_a_custom_queryset_and_a_per_parent_limit() {
+    on_all_backends(|db| async move {
+        blog(&db, 3).await?;
+        // Only published posts, newest first (Django's Prefetch(queryset=..)).
+        let published = Writer::posts.prefetch().queryset(
+            Post::objects()
+                .filter(Post::published.eq(true))
+                .order_by(Post::created.desc()),
+        );
+        let rows = Writer::objects()
+            .order_by(Writer::id.asc())
+            .prefetch(published)
+            .all(&db)
+            .await?;
+        let titles: Vec<Vec<&str>> = rows
+            .iter()
+            .map(|(_, ps)| ps.iter().map(|p| p.title.as_str()).collect())
+            .collect();
+        assert_eq!(titles[0], ["w0000-p2", "w0000-p1"]);
+        assert!(titles.iter().all(|t| t.len() == 2));
+
+        // The newest post of each writer, and two relations at once.
+        let newest = Writer::posts
+            .prefetch()
+            .queryset(Post::objects().order_by(Post::created.desc()))
+            .limit_per_parent(1);
+        let (rows, queries) = capture(
+            Writer::objects()
+                .order_by(Writer::id.asc())
+                .prefetch((newest, Writer::posts.prefetch()))
+                .all(&db),
+        )
+        .await;
+        let rows = rows?;
+        assert_eq!(queries.len(), 3);
+        for (w, (newest, all)) in &rows {
+            assert_eq!(
+                newest.iter().map(|p| p.created).collect::<Vec<_>>(),
+                [3],
+                "{}",
+                w.name
+            );
+            assert_eq!(all.len(), 3);
+        }
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn prefetch_many_to_many() {
+    on_all_backends(|db| async move {
+        let shop = bookshop(&db).await?;
+        let [alice, bob, carol, _] = [0, 1, 2, 3].map(|i| shop.authors[i].clone());
+        Book::authors
+            .of(&shop.books[0])
+            .add(&db, [&alice, &bob])
+            .await?;
+        Book::authors
+            .of(&shop.books[1])
+            .add(&db, [&bob, &carol])
+            .await?;
+        let books = assert_num_queries(
+            2,
+            Book::objects()
+                .order_by(Book::id.asc())
+                .prefetch(
+                    Book::authors
+                        .prefetch()
+                        .queryset(Author::objects().order_by(Author::name.asc())),
+                )
+                .all(&db),
+        )
+        .await?;
+        let names: Vec<Vec<&str>> = books
+            .iter()
+            .map(|(_, a)| a.iter().map(|x| x.name.as_str()).collect())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                vec!["Alice", "Bob"],
+                vec!["Bob", "Carol"],
+                vec![],
+                vec![],
+                vec![]
+            ]
+        );
+        // Symmetrical friendships prefetch both ways.
+        Author::friends.of(&alice).add(&db, [&carol]).await?;
+        let friends = Author::objects()
+            .order_by(Author::name.asc())
+            .prefetch(Author::friends.prefetch())
+            .all(&db)
+            .await?;
+        let counts: Vec<usize> = friends.iter().map(|(_, f)| f.len()).collect();
+        assert_eq!(counts, [1, 0, 1, 0]);
+        Ok(())
+    })
+    .await;
+}
