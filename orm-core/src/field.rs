@@ -41,6 +41,12 @@ pub trait FieldType: Sized + Send + Sync + 'static {
     const NULLABLE: bool = false;
     /// The allowed values, for enums.
     const CHOICES: Choices = Choices::Any;
+    /// Whether `defer()`/`only()` may leave the column out (`Deferred<T>`).
+    const DEFERRABLE: bool = false;
+    /// Whether the value was loaded (false for a deferred field left out).
+    fn is_loaded(&self) -> bool {
+        true
+    }
     /// The value to bind for this field.
     fn to_value(&self) -> Value;
     /// Decodes the next column, NULL giving `None`.
@@ -279,5 +285,62 @@ impl<T> PartialEq for ManyToMany<T> {
     /// Relation handles carry no column data, so they never make two rows differ.
     fn eq(&self, _other: &Self) -> bool {
         true
+    }
+}
+
+/// A field that `defer()`/`only()` may leave out of a query. Reading it when
+/// it was left out is an error (`NotLoaded`), never a silent default;
+/// `save()` leaves such a column unchanged.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Deferred<T> {
+    /// The value.
+    Loaded(T),
+    /// Left out of the query that loaded the row.
+    NotLoaded,
+}
+
+impl<T> Deferred<T> {
+    /// The value, or an error if it was left out.
+    pub fn get(&self) -> Result<&T, NotLoaded> {
+        match self {
+            Deferred::Loaded(v) => Ok(v),
+            Deferred::NotLoaded => Err(NotLoaded {
+                model: "deferred field",
+                key: "not selected".into(),
+            }),
+        }
+    }
+}
+
+impl<T> From<T> for Deferred<T> {
+    fn from(v: T) -> Self {
+        Deferred::Loaded(v)
+    }
+}
+
+impl<T: FieldType> FieldType for Deferred<T> {
+    type Compare = T::Compare;
+    type Nullable = T::Nullable;
+    type Selected = T::Selected;
+    const COLUMN_TYPE: ColumnType = T::COLUMN_TYPE;
+    const NULLABLE: bool = T::NULLABLE;
+    const CHOICES: Choices = T::CHOICES;
+    const DEFERRABLE: bool = true;
+    fn to_value(&self) -> Value {
+        match self {
+            Deferred::Loaded(v) => v.to_value(),
+            Deferred::NotLoaded => Value::Null(T::COLUMN_TYPE.kind),
+        }
+    }
+    fn is_loaded(&self) -> bool {
+        matches!(self, Deferred::Loaded(_))
+    }
+    /// A deferred column is selected as NULL: for a non-nullable `T` that
+    /// means "left out".
+    fn decode_nullable<R: RowReader + ?Sized>(r: &mut R) -> Result<Option<Self>, String> {
+        Ok(Some(match T::decode_nullable(r)? {
+            Some(v) => Deferred::Loaded(v),
+            None => Deferred::NotLoaded,
+        }))
     }
 }

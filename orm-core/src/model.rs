@@ -66,6 +66,8 @@ pub struct FieldMeta {
     pub foreign_key: Option<ForeignKeyMeta>,
     /// Allowed values (enums).
     pub choices: Choices,
+    /// Whether `defer()`/`only()` may leave it out (`Deferred<T>`).
+    pub deferrable: bool,
     /// Inclusive lower bound enforced by a CHECK constraint.
     pub min_value: Option<i64>,
     /// Inclusive upper bound enforced by a CHECK constraint.
@@ -154,6 +156,11 @@ pub trait Model: Related + Sized + Send + Sync + 'static {
     fn set_pk(&mut self, pk: Self::Pk);
     /// The values of all stored columns, in `META.fields` order.
     fn values(&self) -> Vec<Value>;
+    /// Whether each stored column's value was loaded (a deferred field left
+    /// out is not), in `META.fields` order.
+    fn loaded(&self) -> Vec<bool> {
+        vec![true; Self::META.fields.len()]
+    }
     /// Decodes a row whose next columns are this model's stored columns in
     /// `META.fields` order.
     fn decode_row<R: RowReader + ?Sized>(r: &mut R) -> Result<Self, DecodeError>;

@@ -255,6 +255,31 @@ pub trait QuerySetBuilder: Sized + Clone + Send + Sync + 'static {
         Self::from_queryset(qs)
     }
 
+    /// Leaves a `Deferred<T>` column out of the query (Django `defer`): the
+    /// rows still decode into the model, with that field `NotLoaded`.
+    fn defer<T: FieldType>(
+        self,
+        column: crate::column::Column<Self::Model, crate::field::Deferred<T>>,
+    ) -> Self {
+        let name = column.name();
+        self.map_select(|s| defer_column::<Self::Model>(s, |c| c == name))
+    }
+
+    /// Loads only the given columns (Django `only`): every `Deferred<T>`
+    /// field not listed is left out. Other fields are always loaded.
+    fn only<L: SelectList<Self::Model>>(self, columns: L) -> Self {
+        let mut nodes = Vec::new();
+        columns.push_nodes(&mut nodes);
+        let keep: Vec<&'static str> = nodes
+            .iter()
+            .filter_map(|n| match n {
+                ExprNode::Column(c) if c.path.is_empty() => Some(c.column),
+                _ => None,
+            })
+            .collect();
+        self.map_select(|s| defer_column::<Self::Model>(s, |c| !keep.contains(&c)))
+    }
+
     /// Replaces the ordering.
     fn order_by(self, order: impl IntoOrder<Self::Model>) -> Self {
         self.map_select(|s| s.order = order.into_items())
@@ -350,6 +375,16 @@ pub trait QuerySetBuilder: Sized + Clone + Send + Sync + 'static {
         let mut qs = self.into_queryset();
         f(qs.select_mut());
         Self::from_queryset(qs)
+    }
+}
+
+/// Replaces the deferrable model columns chosen by `leave_out` with NULL
+/// (which a `Deferred<T>` decodes as not loaded).
+fn defer_column<M: Model>(s: &mut Select, leave_out: impl Fn(&str) -> bool) {
+    for (i, f) in M::META.fields.iter().enumerate() {
+        if f.deferrable && leave_out(f.column) && i < s.columns.len() {
+            s.columns[i] = ExprNode::Value(crate::value::Value::Null(f.ty.kind));
+        }
     }
 }
 

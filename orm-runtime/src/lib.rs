@@ -79,7 +79,7 @@ pub mod prelude {
     pub use orm_core::ast::OnConflict;
     pub use orm_core::column::Column;
     pub use orm_core::expr::{Expr, F, IntoExpr, Typed, Value};
-    pub use orm_core::field::{FieldType, ForeignKey, ManyToMany};
+    pub use orm_core::field::{Deferred, FieldType, ForeignKey, ManyToMany};
     pub use orm_core::function::{
         Case, Coalesce, Concat, ExtractDay, ExtractMonth, ExtractYear, Greatest, Least, Length,
         Lower, NullIf, Substr, TruncDay, TruncMonth, TruncYear, Upper,

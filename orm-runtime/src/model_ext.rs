@@ -95,6 +95,12 @@ pub trait ModelExt: Model {
         async move {
             let meta = Self::META;
             let pk = meta.pk();
+            if let Some(i) = self.loaded().iter().position(|l| !l) {
+                return Err(Error::Usage(format!(
+                    "cannot insert {} with its deferred field {} not loaded",
+                    meta.name, meta.fields[i].name
+                )));
+            }
             let mut ins = Insert {
                 table: meta.table,
                 columns: Vec::new(),
@@ -148,11 +154,14 @@ pub trait ModelExt: Model {
     ) -> impl Future<Output = Result<()>> + Send + 'a {
         async move {
             let meta = Self::META;
+            // Deferred fields that were not loaded keep their stored value.
             let set = meta
                 .fields
                 .iter()
                 .zip(self.values())
-                .filter(|(f, _)| !f.primary_key)
+                .zip(self.loaded())
+                .filter(|((f, _), loaded)| !f.primary_key && *loaded)
+                .map(|(fv, _)| fv)
                 .map(|(f, v)| (f.column, ExprNode::Value(v)))
                 .collect();
             let up = Update {

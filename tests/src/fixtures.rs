@@ -249,6 +249,7 @@ pub async fn blog(db: &Db, writers: usize) -> Result<(), Error> {
                 title: format!("{}-p{created}", w.name),
                 published: created < 3,
                 created,
+                body: Deferred::from(format!("body of {}-p{created}", w.name)),
             });
         }
     }

@@ -436,6 +436,8 @@ pub struct Post {
     pub published: bool,
     /// Publication order (higher is newer).
     pub created: i32,
+    /// The text, which listings leave out with `defer`/`only`.
+    pub body: Deferred<String>,
 }
 
 /// A comment on a post.

@@ -196,3 +196,59 @@ async fn prefetch_many_to_many() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn defer_and_only_leave_out_deferred_fields_with_a_typed_guard() {
+    on_all_backends(|db| async move {
+        blog(&db, 1).await?;
+        let full = Post::objects()
+            .order_by(Post::id.asc())
+            .first(&db)
+            .await?
+            .expect("a post");
+        assert_eq!(full.body.get().map(String::as_str), Ok("body of w0000-p1"));
+
+        let light = Post::objects()
+            .defer(Post::body)
+            .order_by(Post::id.asc())
+            .all(&db)
+            .await?;
+        assert_eq!(light.len(), 3);
+        assert_eq!(light[0].title, "w0000-p1");
+        let err = light[0].body.get().expect_err("left out");
+        assert!(err.to_string().contains("not loaded"), "{err}");
+        let only = Post::objects()
+            .only((Post::id, Post::title))
+            .order_by(Post::id.asc())
+            .all(&db)
+            .await?;
+        assert!(
+            only.iter()
+                .all(|p| p.body.get().is_err() && !p.title.is_empty())
+        );
+        let sql = Post::objects().defer(Post::body).to_sql(db.dialect())?;
+        assert!(
+            !sql.sql.contains("\"body\"") && !sql.sql.contains("`body`"),
+            "{}",
+            sql.sql
+        );
+
+        // Saving a row loaded without the field keeps the stored value.
+        let mut p = light[0].clone();
+        p.title = "renamed".into();
+        p.save(&db).await?;
+        let again = Post::objects().filter(Post::id.eq(p.id)).get(&db).await?;
+        assert_eq!(
+            (again.title.as_str(), again.body.get().map(String::as_str)),
+            ("renamed", Ok("body of w0000-p1"))
+        );
+        // Inserting it is refused rather than writing NULL.
+        let err = Post::objects()
+            .create(&db, Post { id: 0, ..p })
+            .await
+            .expect_err("body not loaded");
+        assert!(matches!(err, Error::Usage(_)), "{err}");
+        Ok(())
+    })
+    .await;
+}

@@ -970,3 +970,19 @@ fn queryset_update_across_a_join_and_bulk_update() {
         all_dialects(|d| write::update(&up, d).expect("renders"))
     );
 }
+
+// ---------------------------------------------------------------- relation loading
+
+#[test]
+fn select_related_chain_with_nullable_key() {
+    let qs = Comment::objects()
+        .select_related(Comment::post.then(Post::author))
+        .select_related(Comment::post.then(Post::category));
+    insta::assert_snapshot!("select_related_chain", sql_of(qs));
+}
+
+#[test]
+fn defer_and_only() {
+    insta::assert_snapshot!("defer_body", sql_of(Post::objects().defer(Post::body)));
+    insta::assert_snapshot!("only_title", sql_of(Post::objects().only(Post::title)));
+}

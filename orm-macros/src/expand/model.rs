@@ -24,6 +24,7 @@ pub fn expand(def: &ModelDef) -> TokenStream {
     let mut column_index = 0usize;
     let mut annotation_arms = Vec::new();
     let mut load_arms = Vec::new();
+    let mut loaded = Vec::new();
     let mut loaded_arms = Vec::new();
 
     for f in &def.fields {
@@ -100,12 +101,14 @@ pub fn expand(def: &ModelDef) -> TokenStream {
                         index: #index,
                         default: #default,
                         foreign_key: #fk,
-                        choices: <#ty as #p::FieldType>::CHOICES,
+                                                choices: <#ty as #p::FieldType>::CHOICES,
+                        deferrable: <#ty as #p::FieldType>::DEFERRABLE,
                         min_value: #min_value,
                         max_value: #max_value,
                     }
                 });
                 values.push(quote!(#p::FieldType::to_value(&self.#ident)));
+                loaded.push(quote!(#p::FieldType::is_loaded(&self.#ident)));
                 if c.foreign_key.is_some() {
                     let (opt, opt_mut) = if crate::validate::is_option(ty) {
                         (
@@ -236,8 +239,12 @@ pub fn expand(def: &ModelDef) -> TokenStream {
                     self.#pk_ident = pk;
                 }
 
-                fn values(&self) -> ::std::vec::Vec<#p::Value> {
+                                fn values(&self) -> ::std::vec::Vec<#p::Value> {
                     ::std::vec![#(#values),*]
+                }
+
+                fn loaded(&self) -> ::std::vec::Vec<bool> {
+                    ::std::vec![#(#loaded),*]
                 }
 
                 fn decode_row<R: #p::RowReader + ?Sized>(

@@ -301,6 +301,7 @@ pub fn create_join_table(rel: &ManyToManyMeta, dialect: Dialect) -> Vec<String> 
         default: None,
         foreign_key: None,
         choices: Choices::Any,
+        deferrable: false,
         min_value: None,
         max_value: None,
     };
