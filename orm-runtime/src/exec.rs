@@ -10,8 +10,8 @@ use crate::error::{Error, Result};
 use crate::observe;
 use crate::render::Statement;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use futures::StreamExt;
 use futures::stream::BoxStream;
-use futures::{StreamExt, TryStreamExt};
 use orm_core::model::Model;
 use orm_core::row::{DecodeError, RowReader};
 use orm_core::value::{Kind, Value};
@@ -400,6 +400,18 @@ where
             .map_err(|e| e.to_string())
     }
 
+    /// The next column as `T` if the driver's type matches exactly (the
+    /// common case, without looking at type names); `None` leaves it for
+    /// a lenient read.
+    fn exact<T>(&mut self) -> Option<Option<T>>
+    where
+        T: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    {
+        let v = self.row.try_get::<Option<T>, _>(self.idx).ok()?;
+        self.idx += 1;
+        Some(v)
+    }
+
     /// The next column of any type as text.
     fn text<'a>(&'a mut self) -> Result<Option<String>, String>
     where
@@ -594,12 +606,22 @@ impl RowReader for Reader<'_, sqlx::postgres::PgRow> {
         self.get::<bool>()
     }
     fn read_i16(&mut self) -> Result<Option<i16>, String> {
-        int_from(self.read_i64()?)
+        match self.exact::<i16>() {
+            Some(v) => Ok(v),
+            None => int_from(self.read_i64()?),
+        }
     }
     fn read_i32(&mut self) -> Result<Option<i32>, String> {
-        int_from(self.read_i64()?)
+        match self.exact::<i32>() {
+            Some(v) => Ok(v),
+            None => int_from(self.read_i64()?),
+        }
     }
     fn read_i64(&mut self) -> Result<Option<i64>, String> {
+        if let Some(v) = self.exact::<i64>() {
+            return Ok(v);
+        }
+        // Aggregates: SUM of bigint is NUMERIC, of smaller integers BIGINT.
         match self.next_type().as_str() {
             "INT2" => Ok(self.get::<i16>()?.map(i64::from)),
             "INT4" => Ok(self.get::<i32>()?.map(i64::from)),
@@ -611,6 +633,9 @@ impl RowReader for Reader<'_, sqlx::postgres::PgRow> {
         self.get::<f32>()
     }
     fn read_f64(&mut self) -> Result<Option<f64>, String> {
+        if let Some(v) = self.exact::<f64>() {
+            return Ok(v);
+        }
         match self.next_type().as_str() {
             "FLOAT4" => Ok(self.get::<f32>()?.map(f64::from)),
             "NUMERIC" => {
@@ -669,6 +694,9 @@ impl RowReader for Reader<'_, sqlx::mysql::MySqlRow> {
         int_from(self.read_i64()?)
     }
     fn read_i64(&mut self) -> Result<Option<i64>, String> {
+        if let Some(v) = self.exact::<i64>() {
+            return Ok(v);
+        }
         match self.next_type().as_str() {
             "DECIMAL" => decimal_to_i64(self.get::<Decimal>()?),
             // Window functions such as ROW_NUMBER() are unsigned on MySQL/MariaDB.
@@ -683,6 +711,9 @@ impl RowReader for Reader<'_, sqlx::mysql::MySqlRow> {
         self.get::<f32>()
     }
     fn read_f64(&mut self) -> Result<Option<f64>, String> {
+        if let Some(v) = self.exact::<f64>() {
+            return Ok(v);
+        }
         match self.next_type().as_str() {
             "FLOAT" => Ok(self.get::<f32>()?.map(f64::from)),
             "DECIMAL" => {
@@ -756,12 +787,13 @@ where
     DB::Arguments: sqlx::IntoArguments<DB>,
 {
     let args = DB::arguments(&stmt.binds)?;
-    let mut rows = sqlx::query_with::<DB, _>(AssertSqlSafe(stmt.sql.clone()), args).fetch(e);
-    let mut out = Vec::new();
-    while let Some(row) = rows.try_next().await? {
-        out.push(DB::decode_row(&row, d)?);
-    }
-    Ok(out)
+    // Collect the driver rows first, then decode: decoding as rows arrive
+    // makes the consumer slower than SQLite's worker thread and costs a
+    // thread wake-up per row. stream() decodes as rows arrive instead.
+    let rows = sqlx::query_with::<DB, _>(AssertSqlSafe(stmt.sql.clone()), args)
+        .fetch_all(e)
+        .await?;
+    rows.iter().map(|row| DB::decode_row(row, d)).collect()
 }
 
 async fn execute_on<'c, DB, E>(e: E, stmt: &Statement) -> Result<ExecResult>

@@ -154,6 +154,20 @@ pub trait QuerySetExt: QuerySetBuilder {
         }
     }
 
+    /// The matching rows in chunks of `chunk_size` (Django `iterator`):
+    /// memory holds one chunk at a time.
+    fn iterator<'a, E: Executor + ?Sized>(
+        self,
+        db: &'a E,
+        chunk_size: usize,
+    ) -> BoxStream<'a, Result<Vec<Self::Row>>> {
+        use futures::StreamExt;
+        self.stream(db)
+            .chunks(chunk_size.max(1))
+            .map(|chunk| chunk.into_iter().collect())
+            .boxed()
+    }
+
     /// Inserts many rows atomically, in as few statements as the
     /// backend's bind limit allows, and returns them with their primary
     /// keys set (where the backend returns them: SQLite, PostgreSQL,

@@ -229,6 +229,7 @@ pub async fn blog(db: &Db, writers: usize) -> Result<(), Error> {
         .map(|i| Writer {
             id: 0,
             name: format!("w{i:04}"),
+            post_count: 0,
         })
         .collect();
     let ws = Writer::objects()

@@ -404,6 +404,9 @@ pub struct Writer {
     /// Name.
     #[orm(max_length = 50)]
     pub name: String,
+    /// A stored count, refreshed with `update()`.
+    #[orm(default = 0)]
+    pub post_count: i32,
 }
 
 /// A post category.

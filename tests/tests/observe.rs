@@ -361,3 +361,83 @@ async fn explain_shows_the_plan() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn bulk_loading_and_raw_paths_are_observed_too() {
+    on_all_backends(|db| async move {
+        orm_tests::fixtures::blog(&db, 2).await?;
+        let count = |qs: Vec<observe::CapturedQuery>| qs.len();
+        let w = || Writer {
+            id: 0,
+            name: "x".into(),
+            post_count: 0,
+        };
+        let (r, q) =
+            capture(Writer::objects().bulk_create(&db, vec![w(), w()], BulkCreate::default()))
+                .await;
+        let created = r?;
+        assert_eq!(first_words(&q), ["BEGIN", "INSERT INTO", "COMMIT"]);
+        let (r, q) =
+            capture(Writer::objects().bulk_update(&db, &created, Writer::name, None)).await;
+        assert_eq!(
+            (r?, first_words(&q)),
+            (
+                2,
+                vec![
+                    "BEGIN".to_owned(),
+                    "UPDATE \"writer\"".replace('"', quote(&db)),
+                    "COMMIT".into()
+                ]
+            )
+        );
+        let (r, q) = capture(
+            Writer::objects()
+                .filter(Writer::name.eq("x"))
+                .update(&db, Writer::post_count.set(1)),
+        )
+        .await;
+        assert_eq!((r?, count(q)), (2, 1));
+        let (r, q) = capture(
+            Writer::objects().get_or_create(&db, Writer::name.eq("x9"), || Writer {
+                name: "x9".into(),
+                ..w()
+            }),
+        )
+        .await;
+        assert!(r?.1);
+        assert_eq!(
+            first_words(&q)[0],
+            "SELECT \"t0\".\"id\",".replace('"', quote(&db))
+        );
+        let (r, q) = capture(Writer::objects().filter(Writer::name.eq("x")).delete(&db)).await;
+        assert_eq!((r?, count(q)), (2, 1));
+        let (r, q) = capture(Comment::objects().select_related(Comment::post).all(&db)).await;
+        assert_eq!((r?.len(), count(q)), (12, 1));
+        let (r, q) = capture(
+            Writer::objects()
+                .prefetch(Writer::posts.prefetch())
+                .all(&db),
+        )
+        .await;
+        assert_eq!((r?.len(), count(q)), (3, 2));
+        let mut c = Comment::objects().first(&db).await?.expect("comment");
+        let (r, q) = capture(async { c.post.fetch(&db).await.map(|p| p.id) }).await;
+        assert!(r? > 0);
+        assert_eq!(count(q), 1);
+        let (r, q) = capture(orm_runtime::raw("SELECT 1").fetch::<(i64,), _>(&db)).await;
+        assert_eq!((r?, count(q)), (vec![(1,)], 1));
+        let (r, q) = capture(db.analyze(orm_tests::models::ALL)).await;
+        r?;
+        assert!(count(q) >= orm_tests::models::ALL.len());
+        Ok(())
+    })
+    .await;
+}
+
+fn quote(db: &Db) -> &'static str {
+    if db.dialect() == Dialect::MySql {
+        "`"
+    } else {
+        "\""
+    }
+}

@@ -366,3 +366,31 @@ async fn window_functions_and_frames() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_correlated_subquery_in_update() {
+    on_all_backends(|db| async move {
+        orm_tests::fixtures::blog(&db, 3).await?;
+        Post::objects()
+            .filter(Post::title.eq("w0001-p3"))
+            .delete(&db)
+            .await?;
+        let count = subquery_count(Post::objects().filter(Post::author.eq(OuterRef(Writer::id))))
+            .cast::<i32>();
+        assert_eq!(
+            Writer::objects()
+                .all_rows()
+                .update(&db, Writer::post_count.set(count))
+                .await?,
+            3
+        );
+        let counts: Vec<i32> = Writer::objects()
+            .values(Writer::post_count)
+            .order_by(Writer::id.asc())
+            .all(&db)
+            .await?;
+        assert_eq!(counts, [3, 2, 3]);
+        Ok(())
+    })
+    .await;
+}

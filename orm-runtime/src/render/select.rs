@@ -32,14 +32,14 @@ pub(crate) enum Scope {
         table: &'static str,
         joins: Vec<(Vec<JoinStep>, String)>,
     },
-    /// Bare column names (single-table UPDATE and DELETE).
-    Bare,
+    /// Bare column names (single-table UPDATE and DELETE of `table`).
+    Bare { table: &'static str },
 }
 
 impl Scope {
     fn alias_of(&self, path: &[JoinStep]) -> Option<String> {
         match self {
-            Scope::Bare => None,
+            Scope::Bare { .. } => None,
             Scope::Aliased { base, joins, .. } => {
                 if path.is_empty() {
                     Some(base.clone())
@@ -92,9 +92,10 @@ pub fn render(
 /// Renders a statement that runs with bare column names (UPDATE/DELETE).
 pub(crate) fn with_bare_scope<T>(
     w: &mut Writer,
+    table: &'static str,
     f: impl FnOnce(&mut Writer) -> Result<T, Error>,
 ) -> Result<T, Error> {
-    w.scopes.push(Scope::Bare);
+    w.scopes.push(Scope::Bare { table });
     let out = f(w);
     w.scopes.pop();
     out
@@ -595,8 +596,17 @@ pub(crate) fn expr(w: &mut Writer, e: &ExprNode) -> Result<(), Error> {
             let depth = w.scopes.len();
             let found = (0..depth.saturating_sub(1))
                 .rev()
-                .find(|&i| matches!(&w.scopes[i], Scope::Aliased { table: t, .. } if t == table));
+                .find(|&i| match &w.scopes[i] {
+                    Scope::Aliased { table: t, .. } | Scope::Bare { table: t } => t == table,
+                });
             match found {
+                Some(i) if matches!(w.scopes[i], Scope::Bare { .. }) && c.path.is_empty() => {
+                    // The table an UPDATE writes, seen from a subquery: qualify
+                    // with its name, since the subquery's own columns are aliased.
+                    w.ident(table);
+                    w.raw(".");
+                    w.ident(c.column);
+                }
                 Some(i) if c.path.is_empty() => column(w, i, c)?,
                 Some(_) => return Err(unsupported(w, "an OuterRef through a foreign-key path")),
                 None => {

@@ -99,7 +99,7 @@ pub fn update(up: &Update, dialect: Dialect) -> Result<Statement, Error> {
     w.raw("UPDATE ");
     w.ident(up.table);
     w.raw(" SET ");
-    with_bare_scope(&mut w, |w| {
+    with_bare_scope(&mut w, up.table, |w| {
         for (i, (col, e)) in up.set.iter().enumerate() {
             if i > 0 {
                 w.raw(", ");
@@ -119,6 +119,6 @@ pub fn delete(del: &Delete, dialect: Dialect) -> Result<Statement, Error> {
     w.writing = Some(del.table);
     w.raw("DELETE FROM ");
     w.ident(del.table);
-    with_bare_scope(&mut w, |w| where_clause(w, &del.filter))?;
+    with_bare_scope(&mut w, del.table, |w| where_clause(w, &del.filter))?;
     Ok(w.finish())
 }
