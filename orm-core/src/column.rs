@@ -112,30 +112,32 @@ pub trait RelatedPath<M> {
     fn related_path(self) -> (Vec<JoinStep>, &'static crate::model::ModelMeta);
 }
 
-impl<M, P: Model> RelatedPath<M> for Column<M, ForeignKey<P>> {
-    fn related_path(self) -> (Vec<JoinStep>, &'static crate::model::ModelMeta) {
+impl<M, T> Column<M, T> {
+    /// This foreign key's path followed by the hop to model `P`.
+    fn path_to<P: Model>(
+        self,
+        nullable: bool,
+    ) -> (Vec<JoinStep>, &'static crate::model::ModelMeta) {
         let mut path = self.path.into_owned();
         path.push(JoinStep {
             fk_column: self.column,
             table: P::META.table,
             pk_column: P::META.pk().column,
-            nullable: false,
+            nullable,
             meta: Some(P::META),
         });
         (path, P::META)
     }
 }
 
+impl<M, P: Model> RelatedPath<M> for Column<M, ForeignKey<P>> {
+    fn related_path(self) -> (Vec<JoinStep>, &'static crate::model::ModelMeta) {
+        self.path_to::<P>(false)
+    }
+}
+
 impl<M, P: Model> RelatedPath<M> for Column<M, Option<ForeignKey<P>>> {
     fn related_path(self) -> (Vec<JoinStep>, &'static crate::model::ModelMeta) {
-        let mut path = self.path.into_owned();
-        path.push(JoinStep {
-            fk_column: self.column,
-            table: P::META.table,
-            pk_column: P::META.pk().column,
-            nullable: true,
-            meta: Some(P::META),
-        });
-        (path, P::META)
+        self.path_to::<P>(true)
     }
 }

@@ -102,35 +102,27 @@ pub trait PrefetchExt<M: Model, R: Model> {
 
 impl<M: Model, R: Model> PrefetchExt<M, R> for Reverse<M, R> {
     fn prefetch(self) -> PrefetchRelation<M, R, R::QuerySet, Plain> {
-        PrefetchRelation {
-            relation: self.relation(),
-            queryset: R::objects_qs(),
-            per_parent: None,
-            nested: Plain,
-            _t: PhantomData,
-        }
+        PrefetchRelation::all_of(self.relation())
     }
 }
 
 impl<M: Model, R: Model> PrefetchExt<M, R> for ManyToManyRel<M, R> {
     fn prefetch(self) -> PrefetchRelation<M, R, R::QuerySet, Plain> {
+        PrefetchRelation::all_of(self.relation())
+    }
+}
+
+impl<M: Model, R: Model> PrefetchRelation<M, R, R::QuerySet, Plain> {
+    /// Every related row of `relation`, in `R`'s queryset order.
+    fn all_of(relation: Relation) -> Self {
+        let queryset = R::QuerySet::from_queryset(QuerySet::new());
         PrefetchRelation {
-            relation: self.relation(),
-            queryset: R::objects_qs(),
+            relation,
+            queryset,
             per_parent: None,
             nested: Plain,
             _t: PhantomData,
         }
-    }
-}
-
-trait ObjectsQs: Model {
-    fn objects_qs() -> Self::QuerySet;
-}
-
-impl<R: Model> ObjectsQs for R {
-    fn objects_qs() -> R::QuerySet {
-        R::QuerySet::from_queryset(QuerySet::new())
     }
 }
 

@@ -177,12 +177,7 @@ fn foreign_key(w: &mut Writer, column: &str, table: &str, pk: &str, on_delete: O
 
 fn unique(w: &mut Writer, columns: &[&str]) {
     w.raw(",\n  UNIQUE (");
-    for (i, c) in columns.iter().enumerate() {
-        if i > 0 {
-            w.raw(", ");
-        }
-        w.ident(c);
-    }
+    w.ident_list(columns);
     w.raw(")");
 }
 
@@ -215,12 +210,7 @@ fn create_index(dialect: Dialect, table: &str, columns: &[&str]) -> String {
     w.raw(" ON ");
     w.ident(table);
     w.raw(" (");
-    for (i, c) in columns.iter().enumerate() {
-        if i > 0 {
-            w.raw(", ");
-        }
-        w.ident(c);
-    }
+    w.ident_list(columns);
     w.raw(")");
     w.sql
 }

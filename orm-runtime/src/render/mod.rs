@@ -88,6 +88,16 @@ impl Writer {
         self.sql.push(q);
     }
 
+    /// Quoted identifiers separated by commas: `"a", "b"`.
+    pub fn ident_list(&mut self, names: &[&str]) {
+        for (i, n) in names.iter().enumerate() {
+            if i > 0 {
+                self.raw(", ");
+            }
+            self.ident(n);
+        }
+    }
+
     /// A placeholder and its value.
     pub fn bind(&mut self, v: Value) {
         self.binds.push(v);

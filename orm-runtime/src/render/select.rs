@@ -193,14 +193,7 @@ fn qualified(w: &mut Writer, s: &Select, projection: Projection, top: bool) -> R
                     w.raw(", ");
                 }
                 col(w, &format!("o{i}"));
-                w.raw(if o.desc { " DESC" } else { " ASC" });
-                if w.dialect == Dialect::Postgres && o.expr.nullable() {
-                    w.raw(if o.desc {
-                        " NULLS LAST"
-                    } else {
-                        " NULLS FIRST"
-                    });
-                }
+                direction(w, o);
             }
         }
         if projection != Projection::Count {
@@ -434,22 +427,32 @@ fn order_by(w: &mut Writer, order: &[OrderItem]) -> Result<(), Error> {
         return Ok(());
     }
     w.raw(" ORDER BY ");
+    order_keys(w, order)
+}
+
+/// `key ASC|DESC, ..`.
+fn order_keys(w: &mut Writer, order: &[OrderItem]) -> Result<(), Error> {
     for (i, o) in order.iter().enumerate() {
         if i > 0 {
             w.raw(", ");
         }
         numeric_operand(w, &o.expr, decimal_on_sqlite(w, &o.expr))?;
-        w.raw(if o.desc { " DESC" } else { " ASC" });
-        // SQLite and MySQL sort NULL as the smallest value; make PostgreSQL agree.
-        if w.dialect == Dialect::Postgres && o.expr.nullable() {
-            w.raw(if o.desc {
-                " NULLS LAST"
-            } else {
-                " NULLS FIRST"
-            });
-        }
+        direction(w, o);
     }
     Ok(())
+}
+
+/// ` ASC`/` DESC`; SQLite and MySQL sort NULL as the smallest value, and
+/// PostgreSQL is told to agree.
+fn direction(w: &mut Writer, o: &OrderItem) {
+    w.raw(if o.desc { " DESC" } else { " ASC" });
+    if w.dialect == Dialect::Postgres && o.expr.nullable() {
+        w.raw(if o.desc {
+            " NULLS LAST"
+        } else {
+            " NULLS FIRST"
+        });
+    }
 }
 
 fn limit_offset(w: &mut Writer, limit: Option<u64>, offset: Option<u64>) {
@@ -1375,20 +1378,7 @@ fn window(w: &mut Writer, win: &Window) -> Result<(), Error> {
     if !win.order_by.is_empty() {
         w.raw(sep);
         w.raw("ORDER BY ");
-        for (i, o) in win.order_by.iter().enumerate() {
-            if i > 0 {
-                w.raw(", ");
-            }
-            numeric_operand(w, &o.expr, decimal_on_sqlite(w, &o.expr))?;
-            w.raw(if o.desc { " DESC" } else { " ASC" });
-            if w.dialect == Dialect::Postgres && o.expr.nullable() {
-                w.raw(if o.desc {
-                    " NULLS LAST"
-                } else {
-                    " NULLS FIRST"
-                });
-            }
-        }
+        order_keys(w, &win.order_by)?;
         sep = " ";
     }
     if let Some(f) = win.frame {

@@ -21,12 +21,7 @@ pub fn insert(ins: &Insert, dialect: Dialect) -> Result<Statement, Error> {
         });
     } else {
         w.raw(" (");
-        for (i, c) in ins.columns.iter().enumerate() {
-            if i > 0 {
-                w.raw(", ");
-            }
-            w.ident(c);
-        }
+        w.ident_list(&ins.columns);
         w.raw(") VALUES ");
         for (r, row) in ins.rows.iter().enumerate() {
             if r > 0 {
@@ -67,12 +62,7 @@ pub fn insert(ins: &Insert, dialect: Dialect) -> Result<Statement, Error> {
         }
         (Some(OnConflict::Update { target, update }), _) => {
             w.raw(" ON CONFLICT (");
-            for (i, c) in target.iter().enumerate() {
-                if i > 0 {
-                    w.raw(", ");
-                }
-                w.ident(c);
-            }
+            w.ident_list(target);
             w.raw(") DO UPDATE SET ");
             for (i, c) in update.iter().enumerate() {
                 if i > 0 {
