@@ -575,18 +575,30 @@ async fn run_backend(
                 .map(|r| (r.get(0), r.get(1)))
                 .collect()
         });
-        let children: Vec<(i64, i64, String, i64)> = on_conn!(&mut raw, |c| {
-            let mut q = sqlx::query(AssertSqlSafe(child_sql.clone()));
-            for id in &ids {
-                q = q.bind(*id);
-            }
-            q.fetch_all(&mut *c)
+        let children: Vec<(i64, i64, String, i64)> = if let Backend::Postgres(c) = &mut raw {
+            // `= ANY($1)`: one array parameter, as the ORM renders it.
+            let rows = sqlx::query(AssertSqlSafe(child_sql.clone()))
+                .bind(ids.clone())
+                .fetch_all(&mut **c)
                 .await
-                .expect("raw")
-                .iter()
+                .expect("raw");
+            rows.iter()
                 .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
                 .collect()
-        });
+        } else {
+            on_conn!(&mut raw, |c| {
+                let mut q = sqlx::query(AssertSqlSafe(child_sql.clone()));
+                for id in &ids {
+                    q = q.bind(*id);
+                }
+                q.fetch_all(&mut *c)
+                    .await
+                    .expect("raw")
+                    .iter()
+                    .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+                    .collect()
+            })
+        };
         let mut by_parent: std::collections::HashMap<i64, Vec<(i64, i64, String)>> =
             std::collections::HashMap::new();
         for (id, user, name, key) in children {

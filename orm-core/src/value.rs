@@ -85,6 +85,9 @@ pub enum Value {
     Uuid(Uuid),
     /// A JSON document.
     Json(serde_json::Value),
+    /// A list of non-NULL values of one kind, bound as one array parameter
+    /// (PostgreSQL's `= ANY($1)`).
+    List(Kind, Vec<Value>),
 }
 
 impl Value {
@@ -106,6 +109,7 @@ impl Value {
             Value::DateTimeUtc(_) => Kind::DateTimeUtc,
             Value::Uuid(_) => Kind::Uuid,
             Value::Json(_) => Kind::Json,
+            Value::List(k, _) => *k,
         }
     }
 

@@ -266,6 +266,7 @@ impl Backend for sqlx::Sqlite {
                 Value::DateTimeUtc(d) => a.add(d.naive_utc().format(SQLITE_DATETIME).to_string()),
                 Value::Uuid(u) => a.add(u.as_bytes().as_slice()),
                 Value::Json(j) => a.add(j.to_string()),
+                Value::List(..) => Err("lists are bound as arrays on PostgreSQL only".into()),
             };
             r.map_err(|e| bind_err(v, e))?;
         }
@@ -323,6 +324,7 @@ impl Backend for sqlx::Postgres {
                 Value::DateTimeUtc(d) => a.add(*d),
                 Value::Uuid(u) => a.add(*u),
                 Value::Json(j) => a.add(j),
+                Value::List(kind, items) => bind_pg_list(&mut a, *kind, items),
             };
             r.map_err(|e| bind_err(v, e))?;
         }
@@ -336,6 +338,42 @@ impl Backend for sqlx::Postgres {
             rows_affected: r.rows_affected(),
             last_insert_id: None,
         }
+    }
+}
+
+/// A list as one PostgreSQL array parameter of the list's kind.
+fn bind_pg_list(
+    a: &mut sqlx::postgres::PgArguments,
+    kind: Kind,
+    items: &[Value],
+) -> Result<(), sqlx::error::BoxDynError> {
+    macro_rules! array {
+        ($variant:ident, $t:ty) => {{
+            let typed: Vec<$t> = items
+                .iter()
+                .map(|v| match v {
+                    Value::$variant(x) => Ok(x.clone()),
+                    other => Err(format!("{other:?} in a list of {kind:?}")),
+                })
+                .collect::<Result<_, _>>()?;
+            a.add(typed)
+        }};
+    }
+    match kind {
+        Kind::Bool => array!(Bool, bool),
+        Kind::I16 => array!(I16, i16),
+        Kind::I32 => array!(I32, i32),
+        Kind::I64 => array!(I64, i64),
+        Kind::F32 => array!(F32, f32),
+        Kind::F64 => array!(F64, f64),
+        Kind::String => array!(String, String),
+        Kind::Bytes => array!(Bytes, Vec<u8>),
+        Kind::Decimal => array!(Decimal, Decimal),
+        Kind::Date => array!(Date, NaiveDate),
+        Kind::DateTime => array!(DateTime, NaiveDateTime),
+        Kind::DateTimeUtc => array!(DateTimeUtc, DateTime<Utc>),
+        Kind::Uuid => array!(Uuid, Uuid),
+        Kind::Json => array!(Json, serde_json::Value),
     }
 }
 
@@ -361,6 +399,7 @@ impl Backend for sqlx::MySql {
                 Value::DateTimeUtc(d) => a.add(d.naive_utc()),
                 Value::Uuid(u) => a.add(u.as_bytes().as_slice()),
                 Value::Json(j) => a.add(j.to_string()),
+                Value::List(..) => Err("lists are bound as arrays on PostgreSQL only".into()),
             };
             r.map_err(|e| bind_err(v, e))?;
         }

@@ -221,8 +221,12 @@ where
             let (key_expr, kind) = parent_key(&self.relation);
             let mut base = self.queryset.as_queryset().statement();
             order_or_pk::<R>(&mut base);
-            // Headroom for the queryset's own parameters.
-            let chunk = max_binds(db.dialect()).saturating_sub(1024).max(1);
+            // PostgreSQL takes the keys as one array parameter; elsewhere keep
+            // headroom under the bind limit for the queryset's own parameters.
+            let chunk = match db.dialect() {
+                crate::Dialect::Postgres => keys.len(),
+                d => max_binds(d).saturating_sub(1024).max(1),
+            };
             let decoder = Keyed::<Q> {
                 qs: self.queryset.as_queryset().clone(),
                 kind,

@@ -14,7 +14,10 @@ struct Logs(Arc<Mutex<Vec<u8>>>);
 
 impl std::io::Write for Logs {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().map_err(|_| std::io::Error::other("poisoned"))?.extend_from_slice(buf);
+        self.0
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned"))?
+            .extend_from_slice(buf);
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -45,22 +48,43 @@ async fn statements_are_logged_and_slow_ones_warned() {
             create_schema(&db).await?;
             logs.take();
             observe::set_slow_query_threshold(None);
-            Publisher::objects().filter(Publisher::name.eq("x")).count(&db).await?;
+            Publisher::objects()
+                .filter(Publisher::name.eq("x"))
+                .count(&db)
+                .await?;
             let quiet = logs.take();
-            assert!(quiet.contains("DEBUG orm::query") && quiet.contains("SELECT COUNT(*)"), "{quiet}");
-            assert!(quiet.contains("binds=1") && quiet.contains("rows=1") && quiet.contains("micros="), "{quiet}");
-            assert!(quiet.contains(&format!("backend=\"{}\"", db.dialect().name())), "{quiet}");
+            assert!(
+                quiet.contains("DEBUG orm::query") && quiet.contains("SELECT COUNT(*)"),
+                "{quiet}"
+            );
+            assert!(
+                quiet.contains("binds=1") && quiet.contains("rows=1") && quiet.contains("micros="),
+                "{quiet}"
+            );
+            assert!(
+                quiet.contains(&format!("backend=\"{}\"", db.dialect().name())),
+                "{quiet}"
+            );
             assert!(!quiet.contains("WARN"), "{quiet}");
 
             observe::set_slow_query_threshold(Some(Duration::from_nanos(1)));
             Publisher::objects().count(&db).await?;
             observe::set_slow_query_threshold(None);
             let slow = logs.take();
-            assert!(slow.contains("WARN orm::query") && slow.contains("slow query"), "{slow}");
+            assert!(
+                slow.contains("WARN orm::query") && slow.contains("slow query"),
+                "{slow}"
+            );
 
-            let err = db.execute_raw("SELECT * FROM no_such_table").await.expect_err("missing table");
+            let err = db
+                .execute_raw("SELECT * FROM no_such_table")
+                .await
+                .expect_err("missing table");
             let failed = logs.take();
-            assert!(failed.contains("query failed") && failed.contains("no_such_table"), "{failed}\n{err}");
+            assert!(
+                failed.contains("query failed") && failed.contains("no_such_table"),
+                "{failed}\n{err}"
+            );
             Ok(())
         }
     })

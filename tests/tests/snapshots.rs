@@ -986,3 +986,34 @@ fn defer_and_only() {
     insta::assert_snapshot!("defer_body", sql_of(Post::objects().defer(Post::body)));
     insta::assert_snapshot!("only_title", sql_of(Post::objects().only(Post::title)));
 }
+
+#[test]
+fn postgres_binds_a_list_as_one_array_so_the_sql_does_not_change() {
+    let sql = |ids: Vec<i64>| {
+        Book::objects()
+            .filter(Book::id.is_in(ids))
+            .to_sql(Dialect::Postgres)
+            .expect("renders")
+    };
+    let (two, five) = (sql(vec![1, 2]), sql(vec![1, 2, 3, 4, 5]));
+    assert_eq!(two.sql, five.sql);
+    assert!(
+        two.sql.ends_with(r#"WHERE "t0"."id" = ANY($1)"#),
+        "{}",
+        two.sql
+    );
+    assert_eq!(
+        five.binds,
+        [Value::List(Kind::I64, (1..=5).map(Value::I64).collect())]
+    );
+    // The other backends use placeholders; an empty list matches nothing.
+    assert!(
+        Book::objects()
+            .filter(Book::id.is_in([1i64, 2]))
+            .to_sql(Dialect::MySql)
+            .expect("renders")
+            .sql
+            .ends_with("IN (?, ?)")
+    );
+    assert!(sql(Vec::new()).sql.ends_with("WHERE 1 = 0"));
+}

@@ -1209,9 +1209,20 @@ fn leaf_cond(w: &mut Writer, c: &Cond) -> Result<(), Error> {
         } => like(w, lhs, *op, pattern, *case_insensitive)?,
         Cond::In { lhs, items } => {
             expr(w, lhs)?;
-            w.raw(" IN (");
-            args(w, items)?;
-            w.raw(")");
+            match pg_array(w, items) {
+                // One array parameter: the same SQL text whatever the list's
+                // length, so PostgreSQL's prepared statement is reused.
+                Some(list) => {
+                    w.raw(" = ANY(");
+                    w.bind(list);
+                    w.raw(")");
+                }
+                None => {
+                    w.raw(" IN (");
+                    args(w, items)?;
+                    w.raw(")");
+                }
+            }
         }
         Cond::InSelect { lhs, select } => {
             expr(w, lhs)?;
@@ -1480,4 +1491,27 @@ fn redundant_group(s: &Select) -> bool {
         && s.having.is_empty()
         && s.columns.iter().all(|c| c.has_aggregate() && !counts(c))
         && group_fixed(s)
+}
+
+/// On PostgreSQL, a list of non-NULL values of one kind as one array value.
+fn pg_array(w: &Writer, items: &[ExprNode]) -> Option<Value> {
+    if w.dialect != Dialect::Postgres {
+        return None;
+    }
+    let kind = match items.first()? {
+        ExprNode::Value(v) if !v.is_null() => v.kind(),
+        _ => return None,
+    };
+    let values: Option<Vec<Value>> = items
+        .iter()
+        .map(|e| match e {
+            ExprNode::Value(v)
+                if !v.is_null() && v.kind() == kind && !matches!(v, Value::List(..)) =>
+            {
+                Some(v.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    Some(Value::List(kind, values?))
 }
