@@ -51,7 +51,7 @@ pub struct FieldInput {
 
 /// `#[derive(DbEnum)]` input.
 #[derive(FromDeriveInput)]
-#[darling(attributes(orm), supports(enum_unit))]
+#[darling(attributes(orm), supports(enum_any))]
 pub struct EnumInput {
     pub ident: syn::Ident,
     pub generics: syn::Generics,
@@ -65,6 +65,8 @@ pub struct EnumInput {
 #[darling(attributes(orm))]
 pub struct VariantInput {
     pub ident: syn::Ident,
+    /// Must be empty: a DbEnum stores only which variant it is.
+    pub fields: darling::ast::Fields<darling::util::Ignored>,
     pub discriminant: Option<syn::Expr>,
     /// The stored text of a text enum.
     pub rename: Option<String>,

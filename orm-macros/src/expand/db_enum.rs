@@ -45,6 +45,15 @@ pub fn expand(input: EnumInput) -> Result<TokenStream> {
     let mut texts: Vec<String> = Vec::new();
     let mut next = 0i64;
     for v in &variants {
+        if !v.fields.is_empty() {
+            errors.push(
+                Error::custom(format!(
+                    "DbEnum variants cannot hold data: `{}` has fields (a DbEnum column stores which variant it is)",
+                    v.ident
+                ))
+                .with_span(&v.ident),
+            );
+        }
         idents.push(v.ident.clone());
         match repr {
             Repr::Int => {
@@ -73,11 +82,7 @@ pub fn expand(input: EnumInput) -> Result<TokenStream> {
                         Error::custom("discriminant does not fit in i32").with_span(&v.ident),
                     );
                 }
-                if ints.contains(&value) {
-                    errors.push(
-                        Error::custom(format!("value {value} is used twice")).with_span(&v.ident),
-                    );
-                }
+                // A repeated value is rustc's own error (E0081): the values are the discriminants.
                 ints.push(value);
                 next = value.wrapping_add(1);
             }
