@@ -57,10 +57,13 @@ pub fn conflict_update<M, T: SelectList<M>, U: SelectList<M>>(
     target: T,
     update: U,
 ) -> Result<OnConflict> {
-    Ok(OnConflict::Update {
-        target: column_names(target)?,
-        update: column_names(update)?,
-    })
+    let (target, update) = (column_names(target)?, column_names(update)?);
+    if target.is_empty() || update.is_empty() {
+        return Err(Error::Usage(
+            "conflict_update needs target and update columns".into(),
+        ));
+    }
+    Ok(OnConflict::Update { target, update })
 }
 
 fn pk_column<M: Model>() -> ExprNode {
@@ -101,6 +104,9 @@ pub(crate) async fn bulk_create<M: Model, E: Executor + ?Sized>(
             }
             return Ok(objs);
         }
+        // RETURNING hands the keys back in the order of the VALUES rows on
+        // PostgreSQL and MariaDB, and on SQLite as implemented (documented
+        // as unspecified); a count mismatch is reported below.
         for start in (0..objs.len()).step_by(rows_per_batch) {
             let end = (start + rows_per_batch).min(objs.len());
             let rows = objs[start..end]
@@ -240,14 +246,29 @@ fn write_filter<M: Model>(qs: &QuerySet<M>, what: &str) -> Result<Vec<Cond>> {
             "{what}() of a sliced or distinct queryset"
         )));
     }
-    if select.filter.is_empty() {
+    if !select.group_by.is_empty() || !select.having.is_empty() {
+        return Err(Error::Usage(format!(
+            "{what}() of a grouped queryset (values().annotate())"
+        )));
+    }
+    if select.filter.is_empty() && select.qualify.is_empty() {
         return Err(Error::Usage(format!(
             "{what}() without a filter would change every row of {}: call .all_rows() first to say so",
             M::META.name
         )));
     }
-    if !select.filter.iter().any(Cond::has_path) {
+    if select.qualify.is_empty() && !select.filter.iter().any(Cond::has_path) {
         return Ok(select.filter);
+    }
+    // Joins or window filters: the rows are those the full select returns.
+    if !select.qualify.is_empty() {
+        let mut ids = select;
+        ids.columns = vec![pk_column::<M>()];
+        ids.order.clear();
+        return Ok(vec![Cond::InSelect {
+            lhs: pk_column::<M>(),
+            select: Box::new(ids),
+        }]);
     }
     let mut ids = Select::from_table(select.table);
     ids.columns = vec![pk_column::<M>()];

@@ -288,6 +288,27 @@ impl Executor for Db {
     }
 }
 
+/// Marks a transaction level as cancelled if its future is dropped before
+/// the level ends; the connection rolls it back before its next statement.
+struct CancelGuard<'a> {
+    pinned: &'a Pinned,
+    depth: i64,
+    armed: bool,
+}
+
+impl Drop for CancelGuard<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            let depth = self.depth;
+            let _ = self.pinned.pending_rollback.fetch_update(
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+                |p| (p < 0 || depth < p).then_some(depth),
+            );
+        }
+    }
+}
+
 async fn run_transaction<T, E, F, Fut>(pinned: &Arc<Pinned>, depth: u32, f: F) -> Result<T, E>
 where
     F: FnOnce(Tx) -> Fut,
@@ -295,15 +316,33 @@ where
     E: From<Error>,
 {
     let dialect = pinned.dialect;
+    let level = i64::from(depth);
     exec::execute_raw_pinned(pinned, &render::transaction::begin(dialect, depth)).await?;
     if depth == 0 {
         pinned.open_tx.store(true, Ordering::SeqCst);
     }
+    pinned.depth.store(level, Ordering::SeqCst);
+    let mut guard = CancelGuard {
+        pinned,
+        depth: level,
+        armed: true,
+    };
     let tx = Tx {
         pinned: pinned.clone(),
         depth,
     };
     let outcome = AssertUnwindSafe(f(tx)).catch_unwind().await;
+    // This level's statements are over: undo (or commit) it, then the
+    // enclosing level runs again.
+    let leave = || {
+        if pinned.failed_depth.load(Ordering::SeqCst) >= level {
+            pinned.failed_depth.store(-1, Ordering::SeqCst);
+        }
+        pinned.depth.store((level - 1).max(0), Ordering::SeqCst);
+        if depth == 0 {
+            pinned.open_tx.store(false, Ordering::SeqCst);
+        }
+    };
     let rollback = || async {
         if let Err(e) =
             exec::execute_raw_pinned(pinned, &render::transaction::rollback(dialect, depth)).await
@@ -314,19 +353,26 @@ where
             // The savepoint survives ROLLBACK TO; release it to pop it.
             let _ = exec::execute_raw_pinned(pinned, &render::transaction::commit(dialect, depth))
                 .await;
-        } else {
-            pinned.open_tx.store(false, Ordering::SeqCst);
         }
+        leave();
     };
-    match outcome {
+    let result = match outcome {
+        // A statement of this level failed and its error was handled: as in
+        // Django the level is rolled back, not committed (PostgreSQL would
+        // refuse to commit it anyway).
+        Ok(Ok(_)) if pinned.failed_depth.load(Ordering::SeqCst) == level => {
+            rollback().await;
+            Err(Error::RolledBack(
+                "its error was handled but the work cannot be committed; run the failing statement in a nested transaction to go on after it".into(),
+            )
+            .into())
+        }
         Ok(Ok(v)) => {
             match exec::execute_raw_pinned(pinned, &render::transaction::commit(dialect, depth))
                 .await
             {
                 Ok(_) => {
-                    if depth == 0 {
-                        pinned.open_tx.store(false, Ordering::SeqCst);
-                    }
+                    leave();
                     Ok(v)
                 }
                 Err(e) => {
@@ -341,9 +387,12 @@ where
         }
         Err(panic) => {
             rollback().await;
+            guard.armed = false;
             std::panic::resume_unwind(panic)
         }
-    }
+    };
+    guard.armed = false;
+    result
 }
 
 /// A transaction. Cheap to clone; every clone runs on the transaction's

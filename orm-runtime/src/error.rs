@@ -96,6 +96,11 @@ pub enum Error {
     /// A relation was read without being loaded.
     #[error(transparent)]
     NotLoaded(#[from] orm_core::field::NotLoaded),
+    /// A statement failed inside a transaction and its error was handled,
+    /// so the transaction (or savepoint) was rolled back rather than
+    /// committed, as in Django (PostgreSQL aborts such a transaction anyway).
+    #[error("transaction rolled back: a statement failed inside it ({0})")]
+    RolledBack(String),
     /// The API was used in a way the types could not rule out.
     #[error("invalid use: {0}")]
     Usage(String),

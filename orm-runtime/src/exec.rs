@@ -19,7 +19,7 @@ use rust_decimal::Decimal;
 use sqlx::{Arguments, AssertSqlSafe, Row, TypeInfo, ValueRef};
 use std::future::Future;
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Instant;
 use uuid::Uuid;
 
@@ -47,10 +47,18 @@ pub struct Pinned {
     pub(crate) dialect: Dialect,
     /// `INSERT .. RETURNING` is available.
     pub(crate) returning: bool,
-    /// A transaction is open; if the holder is dropped mid-way (cancelled),
-    /// the connection is closed instead of going back to the pool in a
-    /// transaction.
+    /// A transaction is open. If the holder is dropped before it ends
+    /// (cancelled), the connection is rolled back before it goes back to
+    /// the pool.
     pub(crate) open_tx: AtomicBool,
+    /// The nesting depth of the transaction level running now.
+    pub(crate) depth: AtomicI64,
+    /// A level cancelled mid-way (its future dropped): rolled back before
+    /// the next statement on this connection. -1: none.
+    pub(crate) pending_rollback: AtomicI64,
+    /// The shallowest level at which a statement failed inside the
+    /// transaction (Django's `needs_rollback`). -1: none.
+    pub(crate) failed_depth: AtomicI64,
 }
 
 impl Pinned {
@@ -60,19 +68,77 @@ impl Pinned {
             dialect,
             returning,
             open_tx: AtomicBool::new(false),
+            depth: AtomicI64::new(0),
+            pending_rollback: AtomicI64::new(-1),
+            failed_depth: AtomicI64::new(-1),
+        }
+    }
+
+    /// The statements that undo a level cancelled mid-way, if any.
+    fn take_pending(&self) -> Vec<String> {
+        let level = self.pending_rollback.swap(-1, Ordering::SeqCst);
+        if level < 0 {
+            return Vec::new();
+        }
+        let depth = u32::try_from(level).unwrap_or(0);
+        if self.failed_depth.load(Ordering::SeqCst) >= level {
+            self.failed_depth.store(-1, Ordering::SeqCst);
+        }
+        self.depth.store((level - 1).max(0), Ordering::SeqCst);
+        if depth == 0 {
+            self.open_tx.store(false, Ordering::SeqCst);
+            vec![crate::render::transaction::rollback(self.dialect, 0)]
+        } else {
+            vec![
+                crate::render::transaction::rollback(self.dialect, depth),
+                crate::render::transaction::commit(self.dialect, depth),
+            ]
+        }
+    }
+
+    /// Records a database error inside a transaction.
+    fn note<T>(&self, out: &Result<T>) {
+        if let Err(Error::Database { .. } | Error::Constraint { .. }) = out
+            && self.open_tx.load(Ordering::SeqCst)
+        {
+            let depth = self.depth.load(Ordering::SeqCst);
+            let _ = self
+                .failed_depth
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |f| {
+                    (f < 0 || depth < f).then_some(depth)
+                });
         }
     }
 }
 
 impl Drop for Pinned {
+    /// A transaction left open (its future was dropped): roll it back on a
+    /// task before the connection returns to the pool. Without a runtime the
+    /// connection is closed instead (which loses an in-memory SQLite
+    /// database; with a runtime it is kept).
     fn drop(&mut self) {
-        if self.open_tx.load(Ordering::SeqCst) {
-            match self.conn.get_mut() {
-                Some(PooledConn::Sqlite(c)) => c.close_on_drop(),
-                Some(PooledConn::Postgres(c)) => c.close_on_drop(),
-                Some(PooledConn::MySql(c)) => c.close_on_drop(),
-                None => {}
+        if !self.open_tx.load(Ordering::SeqCst) {
+            return;
+        }
+        let Some(conn) = self.conn.get_mut().take() else {
+            return;
+        };
+        let rollback = crate::render::transaction::rollback(self.dialect, 0);
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => {
+                handle.spawn(async move {
+                    let _ = match conn {
+                        PooledConn::Sqlite(mut c) => raw_on(&mut *c, &rollback).await,
+                        PooledConn::Postgres(mut c) => raw_on(&mut *c, &rollback).await,
+                        PooledConn::MySql(mut c) => raw_on(&mut *c, &rollback).await,
+                    };
+                });
             }
+            Err(_) => match conn {
+                PooledConn::Sqlite(mut c) => c.close_on_drop(),
+                PooledConn::Postgres(mut c) => c.close_on_drop(),
+                PooledConn::MySql(mut c) => c.close_on_drop(),
+            },
         }
     }
 }
@@ -884,16 +950,70 @@ macro_rules! dispatch {
                 match guard.as_mut() {
                     None => Err(finished()),
                     Some(PooledConn::Sqlite(c)) => {
+                        for sql in pin.take_pending() {
+                            // Undo a cancelled level first; observed like any statement.
+                            let stmt = Statement {
+                                dialect: pin.dialect,
+                                sql,
+                                binds: Vec::new(),
+                            };
+                            let started = Instant::now();
+                            let undone = raw_on(&mut **c, &stmt.sql).await;
+                            observe::finish(
+                                &stmt,
+                                started,
+                                undone.as_ref().map(|r| r.rows_affected),
+                            );
+                            undone?;
+                        }
                         let $e = &mut **c;
-                        $body
+                        let out = $body;
+                        pin.note(&out);
+                        out
                     }
                     Some(PooledConn::Postgres(c)) => {
+                        for sql in pin.take_pending() {
+                            // Undo a cancelled level first; observed like any statement.
+                            let stmt = Statement {
+                                dialect: pin.dialect,
+                                sql,
+                                binds: Vec::new(),
+                            };
+                            let started = Instant::now();
+                            let undone = raw_on(&mut **c, &stmt.sql).await;
+                            observe::finish(
+                                &stmt,
+                                started,
+                                undone.as_ref().map(|r| r.rows_affected),
+                            );
+                            undone?;
+                        }
                         let $e = &mut **c;
-                        $body
+                        let out = $body;
+                        pin.note(&out);
+                        out
                     }
                     Some(PooledConn::MySql(c)) => {
+                        for sql in pin.take_pending() {
+                            // Undo a cancelled level first; observed like any statement.
+                            let stmt = Statement {
+                                dialect: pin.dialect,
+                                sql,
+                                binds: Vec::new(),
+                            };
+                            let started = Instant::now();
+                            let undone = raw_on(&mut **c, &stmt.sql).await;
+                            observe::finish(
+                                &stmt,
+                                started,
+                                undone.as_ref().map(|r| r.rows_affected),
+                            );
+                            undone?;
+                        }
                         let $e = &mut **c;
-                        $body
+                        let out = $body;
+                        pin.note(&out);
+                        out
                     }
                 }
             }

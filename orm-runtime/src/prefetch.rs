@@ -202,7 +202,7 @@ impl<Q: QuerySetBuilder> RowDecoder for Keyed<Q> {
 impl<M, R, Q, N> Prefetch<M> for PrefetchRelation<M, R, Q, N>
 where
     M: Model,
-    R: Model,
+    R: Model + Clone,
     Q: QuerySetBuilder<Model = R, Row = R>,
     N: Nested<R>,
 {
@@ -232,8 +232,11 @@ where
                 kind,
             };
             let mut children: Vec<(usize, R)> = Vec::new();
-            let index: HashMap<Key, usize> =
-                keys.iter().enumerate().map(|(i, k)| (key(k), i)).collect();
+            // A key can stand for several parents (a row shared by two parents of a nested level).
+            let mut index: HashMap<Key, Vec<usize>> = HashMap::new();
+            for (i, k) in keys.iter().enumerate() {
+                index.entry(key(k)).or_default().push(i);
+            }
             for part in keys.chunks(chunk) {
                 let mut s = base.clone();
                 s.filter.push(Cond::In {
@@ -258,8 +261,10 @@ where
                 }
                 let stmt = render(&s, Projection::Columns, db.dialect())?;
                 for (row, parent) in exec::fetch(db, &stmt, &decoder).await? {
-                    if let Some(&i) = index.get(&key(&parent)) {
-                        children.push((i, row));
+                    if let Some(owners) = index.get(&key(&parent)) {
+                        for &i in owners {
+                            children.push((i, row.clone()));
+                        }
                     }
                 }
             }

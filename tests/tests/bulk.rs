@@ -443,3 +443,45 @@ async fn raw_sql_with_bound_parameters() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn update_and_delete_respect_window_filters() {
+    on_all_backends(|db| async move {
+        bookshop(&db).await?;
+        let rank = || {
+            Rank().over(
+                Window::new()
+                    .partition_by(Book::publisher)
+                    .order_by(Book::rating.desc()),
+            )
+        };
+        let best = || {
+            Book::objects()
+                .filter(Book::pages.gt(0))
+                .filter(rank().lte(1))
+        };
+        assert_eq!(best().count(&db).await?, 3);
+        assert_eq!(best().update(&db, Book::chapters.set(0)).await?, 3);
+        assert_eq!(
+            Book::objects()
+                .filter(Book::chapters.eq(0))
+                .count(&db)
+                .await?,
+            3
+        );
+        assert_eq!(best().delete(&db).await?, 3);
+        assert_eq!(
+            Book::objects().count(&db).await?,
+            2,
+            "only the three best books are gone"
+        );
+        let grouped = Book::objects()
+            .values(Book::publisher)
+            .annotate(CountAll())
+            .delete(&db)
+            .await;
+        assert!(matches!(grouped, Err(Error::Usage(_))), "{grouped:?}");
+        Ok(())
+    })
+    .await;
+}

@@ -252,3 +252,45 @@ async fn defer_and_only_leave_out_deferred_fields_with_a_typed_guard() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn nested_prefetch_gives_every_copy_of_a_shared_row_its_children() {
+    on_all_backends(|db| async move {
+        let shop = bookshop(&db).await?;
+        let [alice, bob] = [shop.authors[0].clone(), shop.authors[1].clone()];
+        Book::authors
+            .of(&shop.books[0])
+            .add(&db, [&alice, &bob])
+            .await?;
+        Book::authors.of(&shop.books[1]).add(&db, [&bob]).await?;
+        let rows = Book::objects()
+            .filter(Book::id.is_in([shop.books[0].id, shop.books[1].id]))
+            .order_by(Book::id.asc())
+            .prefetch(
+                Book::authors
+                    .prefetch()
+                    .queryset(Author::objects().order_by(Author::name.asc()))
+                    .nested(Author::mentees.prefetch()),
+            )
+            .all(&db)
+            .await?;
+        let shape: Vec<Vec<(&str, Vec<&str>)>> = rows
+            .iter()
+            .map(|(_, authors)| {
+                authors
+                    .iter()
+                    .map(|(a, m)| (a.name.as_str(), m.iter().map(|x| x.name.as_str()).collect()))
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                vec![("Alice", vec!["Bob"]), ("Bob", vec!["dave"])],
+                vec![("Bob", vec!["dave"])]
+            ]
+        );
+        Ok(())
+    })
+    .await;
+}

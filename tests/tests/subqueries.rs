@@ -394,3 +394,25 @@ async fn a_correlated_subquery_in_update() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_grouped_count_subquery_keeps_its_group_by() {
+    on_all_backends(|db| async move {
+        playlists(&db).await?;
+        // GROUP BY on the correlated key: no playlist, no group, NULL (not 0).
+        let counted: Subquery<Listener, Option<i64>> = Playlist::objects()
+            .filter(Playlist::user.eq(OuterRef(Listener::id)))
+            .values(Playlist::user)
+            .values_list(Coalesce(Count(Playlist::id), 0))
+            .subquery();
+        let rows: Vec<(String, Option<i64>)> = Listener::objects()
+            .values((Listener::name, counted))
+            .order_by(Listener::name.asc())
+            .all(&db)
+            .await?;
+        let values: Vec<Option<i64>> = rows.iter().map(|r| r.1).collect();
+        assert_eq!(values, [Some(2), Some(1), None]);
+        Ok(())
+    })
+    .await;
+}

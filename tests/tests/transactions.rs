@@ -196,3 +196,85 @@ async fn closed_pools_and_unreachable_servers_return_errors() {
     let err = Db::connect("oracle://x").await.expect_err("unsupported");
     assert!(matches!(err, Error::Usage(_)));
 }
+
+#[tokio::test]
+async fn a_handled_error_rolls_the_transaction_back_on_every_backend() {
+    on_all_backends(|db| async move {
+        create_schema(&db).await?;
+        Publisher::objects().create(&db, publisher("taken")).await?;
+        let out = db
+            .transaction(|tx| async move {
+                Publisher::objects()
+                    .create(&tx, publisher("new one"))
+                    .await?;
+                // The error is handled, but the transaction cannot be committed (Django's rule;
+                // PostgreSQL would silently roll back the COMMIT).
+                let _ = Publisher::objects().create(&tx, publisher("taken")).await;
+                Ok::<_, Error>(())
+            })
+            .await;
+        assert!(matches!(out, Err(Error::RolledBack(_))), "{out:?}");
+        assert_eq!(names(&db).await?, ["taken"]);
+        // In a nested transaction the failure is contained and the outer one commits.
+        db.transaction(|tx| async move {
+            Publisher::objects().create(&tx, publisher("kept")).await?;
+            let inner = tx
+                .transaction(|tx2| async move {
+                    Publisher::objects().create(&tx2, publisher("taken")).await
+                })
+                .await;
+            assert!(inner.is_err());
+            Ok::<_, Error>(())
+        })
+        .await?;
+        assert_eq!(names(&db).await?, ["kept", "taken"]);
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_cancelled_transaction_is_rolled_back_and_loses_nothing_else() {
+    on_all_backends(|db| async move {
+        create_schema(&db).await?;
+        // Cancelled on an acquired connection: the next use rolls it back first.
+        let conn = db.acquire().await?;
+        let c2 = conn.clone();
+        let cancelled = tokio::time::timeout(
+            Duration::from_millis(200),
+            c2.transaction(|tx| async move {
+                Publisher::objects().create(&tx, publisher("ghost")).await?;
+                tokio::time::sleep(Duration::from_secs(10)).await;
+                Ok::<_, Error>(())
+            }),
+        )
+        .await;
+        assert!(cancelled.is_err(), "timed out");
+        conn.transaction(|tx| async move {
+            Publisher::objects().create(&tx, publisher("real")).await?;
+            Ok::<_, Error>(())
+        })
+        .await?;
+        drop((conn, c2));
+        assert_eq!(names(&db).await?, ["real"]);
+
+        // Cancelled on the pool: rolled back before the connection is reused, and an
+        // in-memory SQLite database survives.
+        let cancelled = tokio::time::timeout(
+            Duration::from_millis(200),
+            db.transaction(|tx| async move {
+                Publisher::objects()
+                    .create(&tx, publisher("ghost 2"))
+                    .await?;
+                tokio::time::sleep(Duration::from_secs(10)).await;
+                Ok::<_, Error>(())
+            }),
+        )
+        .await;
+        assert!(cancelled.is_err());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(names(&db).await?, ["real"]);
+        Ok(())
+    })
+    .await;
+}

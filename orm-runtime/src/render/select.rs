@@ -667,7 +667,7 @@ pub(crate) fn expr(w: &mut Writer, e: &ExprNode) -> Result<(), Error> {
             // error; raise one too (SQLite's JSON path error carries the text).
             let mut second = (**s).clone();
             second.limit = Some(1);
-            second.offset = Some(s.offset.unwrap_or(0) + 1);
+            second.offset = Some(s.offset.unwrap_or(0).saturating_add(1));
             w.raw("CASE WHEN EXISTS (");
             select_into(w, &second, Projection::One, false)?;
             w.raw(") THEN json_extract('{}', 'more than one row returned by a subquery used as an expression') ELSE (");
@@ -1486,7 +1486,20 @@ pub fn explain(
 /// filter, no HAVING, and no COUNT (which gives 0 rather than NULL without
 /// a group).
 fn redundant_group(s: &Select) -> bool {
-    let counts = |e: &ExprNode| matches!(e, ExprNode::Aggregate(a) if a.func == AggFunc::Count);
+    fn counts(e: &ExprNode) -> bool {
+        match e {
+            ExprNode::Aggregate(a) => {
+                a.func == AggFunc::Count || a.arg.as_ref().is_some_and(counts)
+            }
+            ExprNode::Binary { lhs, rhs, .. } => counts(lhs) || counts(rhs),
+            ExprNode::Func { args, .. } => args.iter().any(counts),
+            ExprNode::Cast { expr, .. } => counts(expr),
+            ExprNode::Case { whens, default, .. } => {
+                whens.iter().any(|(_, v)| counts(v)) || default.as_deref().is_some_and(counts)
+            }
+            _ => false,
+        }
+    }
     !s.group_by.is_empty()
         && s.having.is_empty()
         && s.columns.iter().all(|c| c.has_aggregate() && !counts(c))

@@ -39,6 +39,16 @@ pub fn insert(ins: &Insert, dialect: Dialect) -> Result<Statement, Error> {
     }
     match (&ins.on_conflict, dialect) {
         (None, _) => {}
+        // An upsert with nothing to update is a plain skip.
+        (Some(OnConflict::Update { update, .. }), Dialect::MySql) if update.is_empty() => {
+            w.raw(" ON DUPLICATE KEY UPDATE ");
+            w.ident(pk_for_ignore);
+            w.raw(" = ");
+            w.ident(pk_for_ignore);
+        }
+        (Some(OnConflict::Update { update, .. }), _) if update.is_empty() => {
+            w.raw(" ON CONFLICT DO NOTHING")
+        }
         (Some(OnConflict::Ignore), Dialect::MySql) => {
             // A no-op update skips the row; INSERT IGNORE would also hide
             // foreign key and NOT NULL errors.
