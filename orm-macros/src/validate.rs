@@ -291,7 +291,17 @@ pub fn model(input: ModelInput, raw_fields: Vec<(Ident, Result<FieldInput>)>) ->
             for p in list.iter() {
                 let found = path_ident(p).and_then(|id| fields.iter().find(|f| &f.ident == id));
                 match found.map(|f| &f.role) {
-                    Some(Role::Column(c)) => cols.push(c.column.clone()),
+                    Some(Role::Column(c)) => {
+                        let text =
+                            found.is_some_and(|f| classify(strip_option(&f.ty).1) == Class::Text);
+                        if text && c.max_length.is_none() {
+                            errors.push(
+                                Error::custom("indexed String fields need #[orm(max_length = N)] (MySQL cannot index unbounded TEXT)")
+                                    .with_span(p),
+                            );
+                        }
+                        cols.push(c.column.clone())
+                    }
                     Some(_) => errors
                         .push(Error::custom("only stored columns can be indexed").with_span(p)),
                     // Already reported where the field is declared.
@@ -560,10 +570,10 @@ fn field(f: FieldInput, model: &Ident, table: &str) -> Result<FieldDef> {
 
     if class == Class::Text
         && f.max_length.is_none()
-        && (f.unique.is_present() || f.index.is_present())
+        && (f.unique.is_present() || f.index.is_present() || f.primary_key.is_present())
     {
         errors.push(
-            Error::custom("unique or indexed String fields need #[orm(max_length = N)] (MySQL cannot index unbounded TEXT)")
+            Error::custom("unique, indexed or primary-key String fields need #[orm(max_length = N)] (MySQL cannot index unbounded TEXT)")
                 .with_span(&f.ty),
         );
     }

@@ -416,3 +416,67 @@ async fn a_grouped_count_subquery_keeps_its_group_by() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn window_filters_mixed_with_columns_functions_distinct_and_decimals() {
+    on_all_backends(|db| async move {
+        bookshop(&db).await?;
+        let rank = || {
+            Rank().over(
+                Window::new()
+                    .partition_by(Book::publisher)
+                    .order_by(Book::rating.desc()),
+            )
+        };
+        // A window condition OR'ed with a plain column, and a window inside a function.
+        let titles = |v: Vec<Book>| v.into_iter().map(|b| b.title).collect::<Vec<_>>();
+        let mixed = Book::objects()
+            .filter(rank().lte(1) | Book::pages.gt(700))
+            .order_by(Book::title.asc())
+            .all(&db)
+            .await?;
+        assert_eq!(
+            titles(mixed),
+            ["100% Pure_Luck", "Programming Rust", "The Hobbit"]
+        );
+        let previous = || Lag(Book::pages, 1).over(Window::new().order_by(Book::id.asc()));
+        let grew = Book::objects()
+            .filter(Coalesce(previous(), 0).lt(Book::pages))
+            .order_by(Book::id.asc())
+            .all(&db)
+            .await?;
+        assert_eq!(
+            titles(grew),
+            ["Rust in Action", "Programming Rust", "the hobbit companion"]
+        );
+        // Decimals keep their numeric order in the wrapped query (SQLite stores them as text).
+        let by_price = Book::objects()
+            .filter(rank().lte(5))
+            .order_by(Book::price.asc())
+            .all(&db)
+            .await?;
+        let prices: Vec<rust_decimal::Decimal> = by_price.iter().map(|b| b.price).collect();
+        let dec = orm_tests::fixtures::dec;
+        assert_eq!(
+            prices,
+            [
+                dec("5.00"),
+                dec("9.99"),
+                dec("15.50"),
+                dec("39.99"),
+                dec("49.99")
+            ]
+        );
+        // DISTINCT with an ORDER BY key (PostgreSQL wants it selected).
+        let publishers: Vec<i64> = Book::objects()
+            .values(Book::publisher)
+            .distinct()
+            .filter(rank().lte(2))
+            .order_by(Book::publisher.asc())
+            .all(&db)
+            .await?;
+        assert_eq!(publishers.len(), 3);
+        Ok(())
+    })
+    .await;
+}

@@ -117,9 +117,10 @@ pub(crate) fn select_into(
 }
 
 /// Names of the window columns of a wrapped query.
-const WINDOW_ALIASES: [&str; 16] = [
+const WINDOW_ALIASES: [&str; 32] = [
     "w0", "w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8", "w9", "w10", "w11", "w12", "w13", "w14",
-    "w15",
+    "w15", "w16", "w17", "w18", "w19", "w20", "w21", "w22", "w23", "w24", "w25", "w26", "w27",
+    "w28", "w29", "w30", "w31",
 ];
 
 /// A query filtered on window functions. SQL computes windows after WHERE,
@@ -141,7 +142,12 @@ fn qualified(w: &mut Writer, s: &Select, projection: Projection, top: bool) -> R
         .iter()
         .map(|c| lift_windows(c, &mut windows))
         .collect::<Result<Vec<Cond>, ()>>()
-        .map_err(|()| unsupported(w, "more than 16 window functions in filters"))?;
+        .map_err(|()| {
+            unsupported(
+                w,
+                "a window filter with EXISTS or more than 32 computed values",
+            )
+        })?;
     inner.columns.extend(windows.iter().cloned());
     inner.columns.extend(s.order.iter().map(|o| o.expr.clone()));
     let mut aliases: Vec<String> = (0..ncols).map(|i| format!("c{i}")).collect();
@@ -170,6 +176,14 @@ fn qualified(w: &mut Writer, s: &Select, projection: Projection, top: bool) -> R
                 }
                 col(w, a);
             }
+            if s.distinct {
+                // DISTINCT needs its ORDER BY keys in the select list; the
+                // positional decoder ignores the extra columns.
+                for i in 0..s.order.len() {
+                    w.raw(", ");
+                    col(w, &format!("o{i}"));
+                }
+            }
         }
         Projection::Count => w.raw("COUNT(*)"),
         Projection::One => w.raw("1"),
@@ -192,7 +206,15 @@ fn qualified(w: &mut Writer, s: &Select, projection: Projection, top: bool) -> R
                 if i > 0 {
                     w.raw(", ");
                 }
+                // SQLite's decimal text orders as numbers, as in an unwrapped query.
+                let numeric = decimal_on_sqlite(w, &o.expr);
+                if numeric {
+                    w.raw("CAST(");
+                }
                 col(w, &format!("o{i}"));
+                if numeric {
+                    w.raw(" AS REAL)");
+                }
                 direction(w, o);
             }
         }
@@ -205,12 +227,16 @@ fn qualified(w: &mut Writer, s: &Select, projection: Projection, top: bool) -> R
     out
 }
 
-/// Replaces window expressions in a condition with the wrapped query's
-/// window columns (`"sub"."w0"`, ..), collecting the expressions.
+/// Replaces the expressions of a window condition that the inner query
+/// must compute (window functions, columns, aggregates, subqueries) with the
+/// wrapped query's columns (`"sub"."w0"`, ..), collecting the expressions.
 fn lift_windows(c: &Cond, windows: &mut Vec<ExprNode>) -> Result<Cond, ()> {
     fn lift(e: &ExprNode, windows: &mut Vec<ExprNode>) -> Result<ExprNode, ()> {
         Ok(match e {
-            ExprNode::Window(_) => {
+            ExprNode::Window(_)
+            | ExprNode::Column(_)
+            | ExprNode::Aggregate(_)
+            | ExprNode::Subquery(_) => {
                 let i = match windows.iter().position(|x| x == e) {
                     Some(i) => i,
                     None => {
@@ -231,12 +257,44 @@ fn lift_windows(c: &Cond, windows: &mut Vec<ExprNode>) -> Result<Cond, ()> {
                 rhs: Box::new(lift(rhs, windows)?),
                 kind: *kind,
             },
+            ExprNode::Func { func, args, kind } => ExprNode::Func {
+                func: *func,
+                args: args
+                    .iter()
+                    .map(|a| lift(a, windows))
+                    .collect::<Result<_, _>>()?,
+                kind: *kind,
+            },
+            ExprNode::Cast { expr, to } => ExprNode::Cast {
+                expr: Box::new(lift(expr, windows)?),
+                to: *to,
+            },
+            ExprNode::Case {
+                whens,
+                default,
+                kind,
+            } => ExprNode::Case {
+                whens: whens
+                    .iter()
+                    .map(|(c, v)| Ok((lift_windows(c, windows)?, lift(v, windows)?)))
+                    .collect::<Result<_, ()>>()?,
+                default: default
+                    .as_ref()
+                    .map(|d| lift(d, windows).map(Box::new))
+                    .transpose()?,
+                kind: *kind,
+            },
             other => other.clone(),
         })
     }
     let all = |v: &[Cond], windows: &mut Vec<ExprNode>| {
         v.iter()
             .map(|c| lift_windows(c, windows))
+            .collect::<Result<Vec<_>, ()>>()
+    };
+    let list = |v: &[ExprNode], windows: &mut Vec<ExprNode>| {
+        v.iter()
+            .map(|e| lift(e, windows))
             .collect::<Result<Vec<_>, ()>>()
     };
     Ok(match c {
@@ -250,18 +308,33 @@ fn lift_windows(c: &Cond, windows: &mut Vec<ExprNode>) -> Result<Cond, ()> {
         },
         Cond::Between { lhs, low, high } => Cond::Between {
             lhs: lift(lhs, windows)?,
-            low: low.clone(),
-            high: high.clone(),
+            low: lift(low, windows)?,
+            high: lift(high, windows)?,
         },
         Cond::In { lhs, items } => Cond::In {
             lhs: lift(lhs, windows)?,
-            items: items.clone(),
+            items: list(items, windows)?,
         },
         Cond::IsNull { lhs, is_null } => Cond::IsNull {
             lhs: lift(lhs, windows)?,
             is_null: *is_null,
         },
-        other => other.clone(),
+        Cond::Like {
+            lhs,
+            op,
+            pattern,
+            case_insensitive,
+        } => Cond::Like {
+            lhs: lift(lhs, windows)?,
+            op: *op,
+            pattern: pattern.clone(),
+            case_insensitive: *case_insensitive,
+        },
+        Cond::InSelect { lhs, select } => Cond::InSelect {
+            lhs: lift(lhs, windows)?,
+            select: select.clone(),
+        },
+        Cond::Exists(_) => return Err(()),
     })
 }
 
@@ -337,7 +410,12 @@ fn select_body(
                 if i > 0 {
                     w.raw(", ");
                 }
-                if top {
+                // In a wrapped query only the selected c* columns are returned
+                // as they are; w*/o* columns are compared and sorted.
+                let returned = aliases
+                    .and_then(|a| a.get(i))
+                    .is_none_or(|a| a.starts_with('c'));
+                if top && returned {
                     expr_top(w, e)?;
                 } else {
                     expr(w, e)?;
