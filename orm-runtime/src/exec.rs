@@ -925,6 +925,26 @@ where
     Ok(DB::exec_result(&r))
 }
 
+/// Rolls back a transaction level that was cancelled mid-way, before the
+/// connection runs anything else; observed like any statement.
+async fn undo_cancelled<DB: Backend>(pin: &Pinned, c: &mut DB::Connection) -> Result<()>
+where
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
+    for sql in pin.take_pending() {
+        let stmt = Statement {
+            dialect: pin.dialect,
+            sql,
+            binds: Vec::new(),
+        };
+        let started = Instant::now();
+        let undone = raw_on(&mut *c, &stmt.sql).await;
+        observe::finish(&stmt, started, undone.as_ref().map(|r| r.rows_affected));
+        undone?;
+    }
+    Ok(())
+}
+
 fn finished() -> Error {
     Error::Usage("the transaction or connection has already finished".into())
 }
@@ -950,66 +970,21 @@ macro_rules! dispatch {
                 match guard.as_mut() {
                     None => Err(finished()),
                     Some(PooledConn::Sqlite(c)) => {
-                        for sql in pin.take_pending() {
-                            // Undo a cancelled level first; observed like any statement.
-                            let stmt = Statement {
-                                dialect: pin.dialect,
-                                sql,
-                                binds: Vec::new(),
-                            };
-                            let started = Instant::now();
-                            let undone = raw_on(&mut **c, &stmt.sql).await;
-                            observe::finish(
-                                &stmt,
-                                started,
-                                undone.as_ref().map(|r| r.rows_affected),
-                            );
-                            undone?;
-                        }
+                        undo_cancelled::<sqlx::Sqlite>(pin, &mut **c).await?;
                         let $e = &mut **c;
                         let out = $body;
                         pin.note(&out);
                         out
                     }
                     Some(PooledConn::Postgres(c)) => {
-                        for sql in pin.take_pending() {
-                            // Undo a cancelled level first; observed like any statement.
-                            let stmt = Statement {
-                                dialect: pin.dialect,
-                                sql,
-                                binds: Vec::new(),
-                            };
-                            let started = Instant::now();
-                            let undone = raw_on(&mut **c, &stmt.sql).await;
-                            observe::finish(
-                                &stmt,
-                                started,
-                                undone.as_ref().map(|r| r.rows_affected),
-                            );
-                            undone?;
-                        }
+                        undo_cancelled::<sqlx::Postgres>(pin, &mut **c).await?;
                         let $e = &mut **c;
                         let out = $body;
                         pin.note(&out);
                         out
                     }
                     Some(PooledConn::MySql(c)) => {
-                        for sql in pin.take_pending() {
-                            // Undo a cancelled level first; observed like any statement.
-                            let stmt = Statement {
-                                dialect: pin.dialect,
-                                sql,
-                                binds: Vec::new(),
-                            };
-                            let started = Instant::now();
-                            let undone = raw_on(&mut **c, &stmt.sql).await;
-                            observe::finish(
-                                &stmt,
-                                started,
-                                undone.as_ref().map(|r| r.rows_affected),
-                            );
-                            undone?;
-                        }
+                        undo_cancelled::<sqlx::MySql>(pin, &mut **c).await?;
                         let $e = &mut **c;
                         let out = $body;
                         pin.note(&out);
