@@ -26,6 +26,19 @@ pub(crate) fn pk_cond<M: Model>(pk: &M::Pk) -> Cond {
     }
 }
 
+/// Loads the row with primary key `pk` (`Error::NotFound` when it is gone).
+async fn get_by_pk<M: Model, E: Executor + ?Sized>(db: &E, pk: &M::Pk) -> Result<M> {
+    let mut select = Select::for_model(M::META);
+    select.filter.push(pk_cond::<M>(pk));
+    let stmt = render::select::render(&select, Projection::Columns, db.dialect())?;
+    exec::fetch(db, &stmt, &ModelDecoder::<M>::new())
+        .await?
+        .pop()
+        .ok_or(Error::NotFound {
+            model: M::META.name,
+        })
+}
+
 /// Decodes a primary key from a value returned by the database.
 pub(crate) fn pk_from_value<M: Model>(v: Value) -> Result<M::Pk> {
     M::Pk::decode(&mut ValueReader(Some(v))).map_err(|message| {
@@ -203,16 +216,7 @@ pub trait ModelExt: Model {
         db: &'a E,
     ) -> impl Future<Output = Result<()>> + Send + 'a {
         async move {
-            let mut select = Select::for_model(Self::META);
-            select.filter.push(pk_cond::<Self>(self.pk()));
-            let stmt = render::select::render(&select, Projection::Columns, db.dialect())?;
-            let row = exec::fetch(db, &stmt, &ModelDecoder::<Self>::new())
-                .await?
-                .pop()
-                .ok_or(Error::NotFound {
-                    model: Self::META.name,
-                })?;
-            *self = row;
+            *self = get_by_pk::<Self, E>(db, self.pk()).await?;
             Ok(())
         }
     }
@@ -239,15 +243,7 @@ impl<T: Model> ForeignKeyExt<T> for orm_core::field::ForeignKey<T> {
     ) -> impl Future<Output = Result<&'a T>> + Send + 'a {
         async move {
             if self.loaded().is_none() {
-                let mut select = Select::for_model(T::META);
-                select.filter.push(pk_cond::<T>(self.id()));
-                let stmt = render::select::render(&select, Projection::Columns, db.dialect())?;
-                let row = exec::fetch(db, &stmt, &ModelDecoder::<T>::new())
-                    .await?
-                    .pop()
-                    .ok_or(Error::NotFound {
-                        model: T::META.name,
-                    })?;
+                let row = get_by_pk::<T, E>(db, self.id()).await?;
                 self.set_loaded(row);
             }
             Ok(self.get()?)

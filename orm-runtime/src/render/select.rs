@@ -199,7 +199,7 @@ fn qualified(w: &mut Writer, s: &Select, projection: Projection, top: bool) -> R
     });
     let out = (|| {
         w.raw(" WHERE ");
-        conds_sep(w, &conds, " AND ")?;
+        conds_sep(w, &conds, " AND ", false)?;
         if projection == Projection::Columns && !s.order.is_empty() {
             w.raw(" ORDER BY ");
             for (i, o) in s.order.iter().enumerate() {
@@ -462,16 +462,11 @@ fn select_body(
     where_clause(w, &s.filter)?;
     if !s.group_by.is_empty() {
         w.raw(" GROUP BY ");
-        for (i, e) in s.group_by.iter().enumerate() {
-            if i > 0 {
-                w.raw(", ");
-            }
-            expr(w, e)?;
-        }
+        args(w, &s.group_by)?;
     }
     if !s.having.is_empty() {
         w.raw(" HAVING ");
-        conds_sep(w, &s.having, " AND ")?;
+        conds_sep(w, &s.having, " AND ", false)?;
     }
     if projection == Projection::Columns {
         order_by(w, &s.order)?;
@@ -482,12 +477,12 @@ fn select_body(
     Ok(())
 }
 
-fn conds_sep(w: &mut Writer, list: &[Cond], sep: &str) -> Result<(), Error> {
+fn conds_sep(w: &mut Writer, list: &[Cond], sep: &str, negated: bool) -> Result<(), Error> {
     for (i, c) in list.iter().enumerate() {
         if i > 0 {
             w.raw(sep);
         }
-        cond(w, c, false)?;
+        cond(w, c, negated)?;
     }
     Ok(())
 }
@@ -497,7 +492,7 @@ pub(crate) fn where_clause(w: &mut Writer, filter: &[Cond]) -> Result<(), Error>
         return Ok(());
     }
     w.raw(" WHERE ");
-    conds_sep(w, filter, " AND ")
+    conds_sep(w, filter, " AND ", false)
 }
 
 fn order_by(w: &mut Writer, order: &[OrderItem]) -> Result<(), Error> {
@@ -1179,12 +1174,7 @@ pub(crate) fn cond(w: &mut Writer, c: &Cond, negated: bool) -> Result<(), Error>
                 " OR "
             };
             w.raw("(");
-            for (i, c) in v.iter().enumerate() {
-                if i > 0 {
-                    w.raw(sep);
-                }
-                cond(w, c, negated)?;
-            }
+            conds_sep(w, v, sep, negated)?;
             w.raw(")");
         }
         Cond::Not(inner) => {
