@@ -372,104 +372,73 @@ impl ExprNode {
     /// (not one over a relation or inside a subquery), which puts a
     /// condition on it into HAVING.
     pub fn has_aggregate(&self) -> bool {
-        match self {
-            ExprNode::Aggregate(a) => a.over.is_none(),
-            ExprNode::Binary { lhs, rhs, .. } => lhs.has_aggregate() || rhs.has_aggregate(),
-            ExprNode::Func { args, .. } => args.iter().any(ExprNode::has_aggregate),
-            ExprNode::Cast { expr, .. } => expr.has_aggregate(),
-            ExprNode::Case { whens, default, .. } => {
-                whens
-                    .iter()
-                    .any(|(c, v)| c.has_aggregate() || v.has_aggregate())
-                    || default.as_ref().is_some_and(|d| d.has_aggregate())
-            }
-            ExprNode::Column(_)
-            | ExprNode::Outer { .. }
-            | ExprNode::OuterRef { .. }
-            | ExprNode::Value(_)
-            | ExprNode::Subquery(_)
-            | ExprNode::Window(_) => false,
-        }
+        self.any_node(&is_local_aggregate)
     }
 
     /// Whether the expression contains a window function of the current
     /// query (conditions on it filter a wrapping query).
     pub fn has_window(&self) -> bool {
-        match self {
-            ExprNode::Window(_) => true,
-            ExprNode::Binary { lhs, rhs, .. } => lhs.has_window() || rhs.has_window(),
-            ExprNode::Func { args, .. } => args.iter().any(ExprNode::has_window),
-            ExprNode::Cast { expr, .. } => expr.has_window(),
-            ExprNode::Case { whens, default, .. } => {
-                whens.iter().any(|(c, v)| c.has_window() || v.has_window())
-                    || default.as_ref().is_some_and(|d| d.has_window())
-            }
-            _ => false,
-        }
+        self.any_node(&is_window)
     }
+
+    /// Whether `hit` holds for this expression or one inside it, within the
+    /// current query: operands, function arguments and CASE branches and
+    /// conditions are entered; aggregates, windows and subqueries are not.
+    pub fn any_node(&self, hit: &dyn Fn(&ExprNode) -> bool) -> bool {
+        hit(self)
+            || match self {
+                ExprNode::Binary { lhs, rhs, .. } => lhs.any_node(hit) || rhs.any_node(hit),
+                ExprNode::Func { args, .. } => args.iter().any(|a| a.any_node(hit)),
+                ExprNode::Cast { expr, .. } => expr.any_node(hit),
+                ExprNode::Case { whens, default, .. } => {
+                    whens
+                        .iter()
+                        .any(|(c, v)| c.any_node(hit) || v.any_node(hit))
+                        || default.as_deref().is_some_and(|d| d.any_node(hit))
+                }
+                _ => false,
+            }
+    }
+}
+
+fn is_local_aggregate(e: &ExprNode) -> bool {
+    matches!(e, ExprNode::Aggregate(a) if a.over.is_none())
+}
+
+fn is_window(e: &ExprNode) -> bool {
+    matches!(e, ExprNode::Window(_))
 }
 
 impl Cond {
     /// Whether the condition reaches another table through a foreign-key
     /// path (so it needs joins).
     pub fn has_path(&self) -> bool {
-        fn expr(e: &ExprNode) -> bool {
-            match e {
-                ExprNode::Column(c) => !c.path.is_empty(),
-                ExprNode::Binary { lhs, rhs, .. } => expr(lhs) || expr(rhs),
-                ExprNode::Func { args, .. } => args.iter().any(expr),
-                ExprNode::Cast { expr: e, .. } => expr(e),
-                ExprNode::Case { whens, default, .. } => {
-                    whens.iter().any(|(c, v)| c.has_path() || expr(v))
-                        || default.as_deref().is_some_and(expr)
-                }
-                _ => false,
-            }
-        }
-        match self {
-            Cond::All(v) | Cond::Any(v) => v.iter().any(Cond::has_path),
-            Cond::Not(c) => c.has_path(),
-            Cond::Cmp { lhs, rhs, .. } => expr(lhs) || expr(rhs),
-            Cond::Like { lhs, .. } | Cond::IsNull { lhs, .. } | Cond::InSelect { lhs, .. } => {
-                expr(lhs)
-            }
-            Cond::In { lhs, items } => expr(lhs) || items.iter().any(expr),
-            Cond::Between { lhs, low, high } => expr(lhs) || expr(low) || expr(high),
-            Cond::Exists(_) => false,
-        }
+        self.any_node(&|e| matches!(e, ExprNode::Column(c) if !c.path.is_empty()))
     }
 
     /// Whether the condition tests a window function of the current query.
     pub fn has_window(&self) -> bool {
-        match self {
-            Cond::All(v) | Cond::Any(v) => v.iter().any(Cond::has_window),
-            Cond::Not(c) => c.has_window(),
-            Cond::Cmp { lhs, rhs, .. } => lhs.has_window() || rhs.has_window(),
-            Cond::Like { lhs, .. } | Cond::IsNull { lhs, .. } | Cond::InSelect { lhs, .. } => {
-                lhs.has_window()
-            }
-            Cond::In { lhs, items } => lhs.has_window() || items.iter().any(ExprNode::has_window),
-            Cond::Between { lhs, low, high } => {
-                lhs.has_window() || low.has_window() || high.has_window()
-            }
-            Cond::Exists(_) => false,
-        }
+        self.any_node(&is_window)
     }
 
     /// Whether the condition tests an aggregate of the current query.
     pub fn has_aggregate(&self) -> bool {
+        self.any_node(&is_local_aggregate)
+    }
+
+    /// Whether `hit` holds for an expression the condition compares (see
+    /// [`ExprNode::any_node`]); EXISTS subqueries are not entered.
+    pub fn any_node(&self, hit: &dyn Fn(&ExprNode) -> bool) -> bool {
         match self {
-            Cond::All(v) | Cond::Any(v) => v.iter().any(Cond::has_aggregate),
-            Cond::Not(c) => c.has_aggregate(),
-            Cond::Cmp { lhs, rhs, .. } => lhs.has_aggregate() || rhs.has_aggregate(),
+            Cond::All(v) | Cond::Any(v) => v.iter().any(|c| c.any_node(hit)),
+            Cond::Not(c) => c.any_node(hit),
+            Cond::Cmp { lhs, rhs, .. } => lhs.any_node(hit) || rhs.any_node(hit),
             Cond::Like { lhs, .. } | Cond::IsNull { lhs, .. } | Cond::InSelect { lhs, .. } => {
-                lhs.has_aggregate()
+                lhs.any_node(hit)
             }
-            Cond::In { lhs, items } => {
-                lhs.has_aggregate() || items.iter().any(ExprNode::has_aggregate)
-            }
+            Cond::In { lhs, items } => lhs.any_node(hit) || items.iter().any(|e| e.any_node(hit)),
             Cond::Between { lhs, low, high } => {
-                lhs.has_aggregate() || low.has_aggregate() || high.has_aggregate()
+                lhs.any_node(hit) || low.any_node(hit) || high.any_node(hit)
             }
             Cond::Exists(_) => false,
         }
