@@ -345,6 +345,18 @@ pub struct Song {
     pub length: i32,
 }
 
+impl BookQuerySet {
+    /// Each book's rank among its publisher's books, best rated first
+    /// (ties share a rank): a window function.
+    pub fn rank_in_publisher() -> Expr<Book, i64> {
+        Rank().over(
+            Window::new()
+                .partition_by(Book::publisher)
+                .order_by(Book::rating.desc()),
+        )
+    }
+}
+
 impl PlaylistQuerySet {
     /// The total length of a playlist's songs, as a correlated subquery of
     /// playlist queries.

@@ -448,13 +448,7 @@ async fn raw_sql_with_bound_parameters() {
 async fn update_and_delete_respect_window_filters() {
     on_all_backends(|db| async move {
         bookshop(&db).await?;
-        let rank = || {
-            Rank().over(
-                Window::new()
-                    .partition_by(Book::publisher)
-                    .order_by(Book::rating.desc()),
-            )
-        };
+        let rank = BookQuerySet::rank_in_publisher;
         let best = || {
             Book::objects()
                 .filter(Book::pages.gt(0))

@@ -888,13 +888,7 @@ fn window_functions_and_frames() {
 
 #[test]
 fn filter_on_window_wraps_the_query() {
-    let rank = || {
-        Rank().over(
-            Window::new()
-                .partition_by(Book::publisher)
-                .order_by(Book::rating.desc()),
-        )
-    };
+    let rank = BookQuerySet::rank_in_publisher;
     let qs = Book::objects()
         .filter(Book::pages.gt(100))
         .filter(rank().lte(3))

@@ -238,13 +238,7 @@ async fn a_subquery_with_several_rows_is_the_databases_error() {
 async fn top_books_per_publisher_by_rating() {
     on_all_backends(|db| async move {
         bookshop(&db).await?;
-        let rank = || {
-            Rank().over(
-                Window::new()
-                    .partition_by(Book::publisher)
-                    .order_by(Book::rating.desc()),
-            )
-        };
+        let rank = BookQuerySet::rank_in_publisher;
         let top: Vec<String> = Book::objects()
             .filter(rank().lte(1))
             .order_by(Book::title.asc())
@@ -421,13 +415,7 @@ async fn a_grouped_count_subquery_keeps_its_group_by() {
 async fn window_filters_mixed_with_columns_functions_distinct_and_decimals() {
     on_all_backends(|db| async move {
         bookshop(&db).await?;
-        let rank = || {
-            Rank().over(
-                Window::new()
-                    .partition_by(Book::publisher)
-                    .order_by(Book::rating.desc()),
-            )
-        };
+        let rank = BookQuerySet::rank_in_publisher;
         // A window condition OR'ed with a plain column, and a window inside a function.
         let titles = |v: Vec<Book>| v.into_iter().map(|b| b.title).collect::<Vec<_>>();
         let mixed = Book::objects()
