@@ -52,6 +52,7 @@ impl<M, T: FieldType, R> Agg<M, T, R> {
                 distinct: false,
                 filter: None,
                 over,
+                exact: false,
             },
             _t: PhantomData,
         }

@@ -6,8 +6,12 @@ use crate::model::ModelMeta;
 use crate::value::{Kind, Value};
 use std::borrow::Cow;
 
-/// One hop of a forward foreign-key path: from the current table through
-/// `fk_column` to `table`.`pk_column`.
+/// One hop of a join path: from the current table's `fk_column` to
+/// `table`.`pk_column` (`ON current.fk_column = table.pk_column`). For a
+/// forward foreign key these are the key and the referenced primary key; for
+/// a hop against a relation's direction (a reverse foreign key, or a
+/// many-to-many join table) they are the current primary key and the
+/// referring column, and the hop is `many`.
 #[derive(Debug, Clone, Copy)]
 pub struct JoinStep {
     /// The foreign key column on the table the hop starts from.
@@ -20,6 +24,9 @@ pub struct JoinStep {
     pub nullable: bool,
     /// The model of `table`, when it is one (not a join table).
     pub meta: Option<&'static ModelMeta>,
+    /// Whether the hop can reach several rows per current row (a reverse
+    /// foreign key or a many-to-many link): joining it multiplies rows.
+    pub many: bool,
 }
 
 impl PartialEq for JoinStep {
@@ -29,6 +36,7 @@ impl PartialEq for JoinStep {
             && self.table == other.table
             && self.pk_column == other.pk_column
             && self.nullable == other.nullable
+            && self.many == other.many
     }
 }
 
@@ -123,6 +131,16 @@ pub enum ExprNode {
     },
     /// A window function call: `f(..) OVER (PARTITION BY .. ORDER BY .. frame)`.
     Window(Box<Window>),
+    /// The select's `position`-th column (1-based), written as its ordinal
+    /// in GROUP BY and ORDER BY so a computed key is written once.
+    Ordinal {
+        /// 1-based position in the select list.
+        position: u32,
+        /// Whether that column can be NULL.
+        nullable: bool,
+        /// That column's kind.
+        kind: Kind,
+    },
 }
 
 /// Window functions.
@@ -275,6 +293,9 @@ pub struct Aggregate {
     /// A multi-valued relation to aggregate over (rendered as a correlated
     /// subquery, so several such aggregates never multiply each other's rows).
     pub over: Option<Relation>,
+    /// Hand the values to the executor, which computes the result exactly
+    /// (decimals on a backend without decimal arithmetic). Set by lowering.
+    pub exact: bool,
 }
 
 /// Date parts for extraction and truncation.
@@ -315,6 +336,9 @@ pub enum Func {
     Trunc(DatePart),
     /// A function the user declared by name (see `sql_function!`).
     Custom(&'static str),
+    /// Fails the statement with this message when evaluated (used by
+    /// lowering to make SQLite raise where the other backends do).
+    Fail(&'static str),
 }
 
 impl ExprNode {
@@ -340,6 +364,7 @@ impl ExprNode {
                     || whens.iter().any(|(_, v)| v.nullable())
             }
             ExprNode::Subquery(_) => true,
+            ExprNode::Ordinal { nullable, .. } => *nullable,
             ExprNode::OuterRef { column, .. } => column.nullable,
             ExprNode::Window(w) => !matches!(
                 w.func,
@@ -362,6 +387,7 @@ impl ExprNode {
             | ExprNode::Case { kind, .. } => Some(*kind),
             ExprNode::Aggregate(a) => Some(a.kind),
             ExprNode::Cast { to, .. } => Some(*to),
+            ExprNode::Ordinal { kind, .. } => Some(*kind),
             ExprNode::Subquery(s) => s.columns.first().and_then(ExprNode::kind),
             ExprNode::OuterRef { column, .. } => Some(column.kind),
             ExprNode::Window(w) => Some(w.kind),
@@ -548,11 +574,26 @@ pub struct OrderItem {
     pub desc: bool,
 }
 
-/// A SELECT over one base table.
+/// A derived table: `FROM (select) AS alias`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Derived {
+    /// The inner query; its columns are named by its `names`.
+    pub select: Box<Select>,
+    /// The alias the outer query refers to it by.
+    pub alias: &'static str,
+}
+
+/// A SELECT over one base table (or a derived table).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Select {
-    /// Base table.
+    /// Base table (the model's table, also for resolving `OuterRef` by
+    /// model when the select reads a derived table).
     pub table: &'static str,
+    /// Read this derived table instead of `table`; columns are then local
+    /// references to its column names. With no columns, `SELECT *`.
+    pub source: Option<Derived>,
+    /// Column aliases (`AS "name"`), one per column when not empty.
+    pub names: Vec<&'static str>,
     /// Selected expressions, in decoding order.
     pub columns: Vec<ExprNode>,
     /// Conditions, all of which must hold.
@@ -591,6 +632,8 @@ impl Select {
     pub fn from_table(table: &'static str) -> Self {
         Select {
             table,
+            source: None,
+            names: Vec::new(),
             columns: Vec::new(),
             filter: Vec::new(),
             order: Vec::new(),

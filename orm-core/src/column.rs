@@ -70,6 +70,7 @@ impl<M, T: FieldType> Column<M, T> {
             pk_column: target.pk().column,
             nullable,
             meta: Some(target),
+            many: false,
         });
         path.extend_from_slice(&next.path);
         Column {
@@ -125,6 +126,7 @@ impl<M, T> Column<M, T> {
             pk_column: P::META.pk().column,
             nullable,
             meta: Some(P::META),
+            many: false,
         });
         (path, P::META)
     }

@@ -11,6 +11,7 @@ pub mod ast;
 pub mod column;
 pub mod expr;
 pub mod field;
+pub mod fold;
 pub mod function;
 pub mod lookup;
 pub mod model;

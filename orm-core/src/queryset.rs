@@ -87,8 +87,9 @@ impl<M> QuerySet<M> {
         s.columns
             .extend(self.annotations.iter().map(|(_, e)| e.clone()));
         s.columns.extend(self.extra.iter().cloned());
+        let aggregated = |e: &ExprNode| e.any_node(&|n| matches!(n, ExprNode::Aggregate(_)));
         if let Some(group) = &self.group
-            && s.columns.iter().any(ExprNode::has_aggregate)
+            && (s.columns.iter().any(aggregated) || !s.having.is_empty())
         {
             s.group_by = group.clone();
         }
@@ -361,12 +362,29 @@ pub trait QuerySetBuilder: Sized + Clone + Send + Sync + 'static {
         Values::from_queryset(qs.cast())
     }
 
-    /// Aggregates over the whole queryset, one row: `.aggregate(Sum(x)).get(&db)`
-    /// gives `Option<i64>`; a tuple gives a tuple.
+    /// Aggregates over exactly the rows the queryset returns, one row:
+    /// `.aggregate(Sum(x)).get(&db)` gives `Option<i64>`; a tuple gives a
+    /// tuple. Over a sliced, distinct or grouped queryset the aggregates
+    /// read it as a subquery (as Django does); its ordering is ignored.
+    ///
+    /// ```ignore
+    /// // SELECT AVG("sub"."c1") FROM (SELECT "t0"."id" AS "c0", "t0"."rating" AS "c1" ..
+    /// //   ORDER BY "t0"."rating" DESC LIMIT $1) AS "sub"
+    /// Book::objects().order_by(Book::rating.desc()).slice(0..3).aggregate(Avg(Book::rating))
+    /// ```
     fn aggregate<L: SelectList<Self::Model> + 'static>(self, list: L) -> Values<Self::Model, L> {
         let mut nodes = Vec::new();
         list.push_nodes(&mut nodes);
-        let qs = self.into_queryset().with_values(nodes, None);
+        let qs = self.into_queryset();
+        let inner = qs.statement();
+        let mut outer = Select::from_table(inner.table);
+        outer.columns = nodes;
+        outer.source = Some(crate::ast::Derived {
+            select: Box::new(inner),
+            alias: "sub",
+        });
+        let mut qs = qs.with_values(Vec::new(), None);
+        qs.select = outer;
         Values::from_queryset(qs.cast())
     }
 

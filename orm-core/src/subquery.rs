@@ -181,6 +181,7 @@ pub fn subquery_count<O, S: QuerySetBuilder>(qs: S) -> Expr<O, i64> {
         distinct: false,
         filter: None,
         over: None,
+        exact: false,
     }))];
     Expr::from_node(ExprNode::Func {
         func: Func::Coalesce,

@@ -34,6 +34,7 @@ mod bulk;
 mod db;
 mod dialect;
 mod error;
+mod lower;
 pub mod exec;
 mod model_ext;
 pub mod observe;

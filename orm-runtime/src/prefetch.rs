@@ -303,6 +303,7 @@ fn parent_key(relation: &Relation) -> (ExprNode, Kind) {
                 pk_column: target_column,
                 nullable: false,
                 meta: None,
+                many: true,
             };
             let col = ColumnRef {
                 path: Cow::Owned(vec![step]),

@@ -42,9 +42,6 @@ pub(crate) struct Writer {
     next_alias: usize,
     /// Column scopes of the selects being written, innermost last.
     pub scopes: Vec<select::Scope>,
-    /// The table an UPDATE or DELETE writes (MySQL cannot read it in a
-    /// subquery of the same statement).
-    pub writing: Option<&'static str>,
 }
 
 impl Writer {
@@ -55,7 +52,6 @@ impl Writer {
             binds: Vec::new(),
             next_alias: 0,
             scopes: Vec::new(),
-            writing: None,
         }
     }
 

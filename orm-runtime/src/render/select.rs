@@ -8,7 +8,7 @@ use crate::dialect::Dialect;
 use crate::error::Error;
 use orm_core::ast::{
     AggFunc, Aggregate, BinOp, CmpOp, ColumnRef, Cond, DatePart, ExprNode, FrameBound, Func,
-    JoinStep, LikeOp, OrderItem, Relation, Select, Window, WindowFunc,
+    JoinStep, LikeOp, OrderItem, Select, Window, WindowFunc,
 };
 use orm_core::value::{Kind, Value};
 
@@ -61,31 +61,15 @@ fn unsupported(w: &Writer, feature: &str) -> Error {
     }
 }
 
-/// Renders a select with the given projection.
+/// Lowers and renders a select with the given projection.
 pub fn render(
     select: &Select,
     projection: Projection,
     dialect: Dialect,
 ) -> Result<Statement, Error> {
+    let (select, projection) = crate::lower::select(select.clone(), projection, dialect)?;
     let mut w = Writer::new(dialect);
-    let wrap = select.distinct
-        || select.limit.is_some()
-        || select.offset.is_some()
-        || !select.group_by.is_empty()
-        || !select.qualify.is_empty();
-    if projection == Projection::Count && wrap {
-        // Count the rows the select returns: distinct, sliced or grouped.
-        let mut inner = select.clone();
-        if inner.limit.is_none() && inner.offset.is_none() {
-            inner.order.clear();
-        }
-        w.raw("SELECT COUNT(*) FROM (");
-        select_into(&mut w, &inner, Projection::Columns, true)?;
-        w.raw(") AS ");
-        w.ident("sub");
-    } else {
-        select_into(&mut w, select, projection, true)?;
-    }
+    select_into(&mut w, &select, projection)?;
     Ok(w.finish())
 }
 
@@ -101,267 +85,33 @@ pub(crate) fn with_bare_scope<T>(
     out
 }
 
-/// Writes a SELECT. `top` is true when its values are returned to the
-/// caller as they are (not used inside an expression), which allows exact
-/// decimal aggregation on SQLite.
-pub(crate) fn select_into(
-    w: &mut Writer,
-    s: &Select,
-    projection: Projection,
-    top: bool,
-) -> Result<(), Error> {
-    if !s.qualify.is_empty() {
-        return qualified(w, s, projection, top);
+/// Writes a lowered SELECT: its table (with aliases and left-deep joins for
+/// the paths it uses) or derived table, then its clauses.
+pub(crate) fn select_into(w: &mut Writer, s: &Select, projection: Projection) -> Result<(), Error> {
+    if let Some(d) = &s.source {
+        // A derived table: its columns are referred to by name, and it is
+        // not a query over the model (no OuterRef resolves to it). The
+        // derived table itself is written outside this scope.
+        let scope = || Scope::Aliased {
+            base: d.alias.to_owned(),
+            table: "",
+            joins: Vec::new(),
+        };
+        w.raw("SELECT ");
+        w.scopes.push(scope());
+        let out = select_list(w, s, projection);
+        w.scopes.pop();
+        out?;
+        w.raw(" FROM (");
+        select_into(w, &d.select, Projection::Columns)?;
+        w.raw(") AS ");
+        w.ident(d.alias);
+        w.scopes.push(scope());
+        let out = clauses(w, s, projection);
+        w.scopes.pop();
+        return out;
     }
-    select_plain(w, s, projection, top, None)
-}
-
-/// Names of the window columns of a wrapped query.
-const WINDOW_ALIASES: [&str; 32] = [
-    "w0", "w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8", "w9", "w10", "w11", "w12", "w13", "w14",
-    "w15", "w16", "w17", "w18", "w19", "w20", "w21", "w22", "w23", "w24", "w25", "w26", "w27",
-    "w28", "w29", "w30", "w31",
-];
-
-/// A query filtered on window functions. SQL computes windows after WHERE,
-/// so the query runs as a derived table whose columns are named `c0..`
-/// (selected), `w0..` (window values the conditions test) and `o0..`
-/// (ordering keys), and the conditions filter it:
-/// `SELECT "sub"."c0", .. FROM (SELECT .., RANK() OVER (..) AS "w0" ..) AS "sub" WHERE "sub"."w0" <= ?`.
-fn qualified(w: &mut Writer, s: &Select, projection: Projection, top: bool) -> Result<(), Error> {
-    let mut inner = s.clone();
-    inner.qualify.clear();
-    inner.order.clear();
-    inner.limit = None;
-    inner.offset = None;
-    inner.distinct = false;
-    let ncols = inner.columns.len();
-    let mut windows: Vec<ExprNode> = Vec::new();
-    let conds = s
-        .qualify
-        .iter()
-        .map(|c| lift_windows(c, &mut windows))
-        .collect::<Result<Vec<Cond>, ()>>()
-        .map_err(|()| {
-            unsupported(
-                w,
-                "a window filter with EXISTS or more than 32 computed values",
-            )
-        })?;
-    inner.columns.extend(windows.iter().cloned());
-    inner.columns.extend(s.order.iter().map(|o| o.expr.clone()));
-    let mut aliases: Vec<String> = (0..ncols).map(|i| format!("c{i}")).collect();
-    aliases.extend(
-        WINDOW_ALIASES
-            .iter()
-            .take(windows.len())
-            .map(|a| (*a).to_owned()),
-    );
-    aliases.extend((0..s.order.len()).map(|i| format!("o{i}")));
-    let sub = "sub";
-    let col = |w: &mut Writer, name: &str| {
-        w.ident(sub);
-        w.raw(".");
-        w.ident(name);
-    };
-    w.raw("SELECT ");
-    if s.distinct && projection == Projection::Columns {
-        w.raw("DISTINCT ");
-    }
-    match projection {
-        Projection::Columns => {
-            for (i, a) in aliases.iter().take(ncols).enumerate() {
-                if i > 0 {
-                    w.raw(", ");
-                }
-                col(w, a);
-            }
-            if s.distinct {
-                // DISTINCT needs its ORDER BY keys in the select list; the
-                // positional decoder ignores the extra columns.
-                for i in 0..s.order.len() {
-                    w.raw(", ");
-                    col(w, &format!("o{i}"));
-                }
-            }
-        }
-        Projection::Count => w.raw("COUNT(*)"),
-        Projection::One => w.raw("1"),
-    }
-    w.raw(" FROM (");
-    select_plain(w, &inner, Projection::Columns, top, Some(&aliases))?;
-    w.raw(") AS ");
-    w.ident(sub);
-    w.scopes.push(Scope::Aliased {
-        base: sub.to_owned(),
-        table: "",
-        joins: Vec::new(),
-    });
-    let out = (|| {
-        w.raw(" WHERE ");
-        conds_sep(w, &conds, " AND ", false)?;
-        if projection == Projection::Columns && !s.order.is_empty() {
-            w.raw(" ORDER BY ");
-            for (i, o) in s.order.iter().enumerate() {
-                if i > 0 {
-                    w.raw(", ");
-                }
-                // SQLite's decimal text orders as numbers, as in an unwrapped query.
-                let numeric = decimal_on_sqlite(w, &o.expr);
-                if numeric {
-                    w.raw("CAST(");
-                }
-                col(w, &format!("o{i}"));
-                if numeric {
-                    w.raw(" AS REAL)");
-                }
-                direction(w, o);
-            }
-        }
-        if projection != Projection::Count {
-            limit_offset(w, s.limit, s.offset);
-        }
-        Ok(())
-    })();
-    w.scopes.pop();
-    out
-}
-
-/// Replaces the expressions of a window condition that the inner query
-/// must compute (window functions, columns, aggregates, subqueries) with the
-/// wrapped query's columns (`"sub"."w0"`, ..), collecting the expressions.
-fn lift_windows(c: &Cond, windows: &mut Vec<ExprNode>) -> Result<Cond, ()> {
-    fn lift(e: &ExprNode, windows: &mut Vec<ExprNode>) -> Result<ExprNode, ()> {
-        Ok(match e {
-            ExprNode::Window(_)
-            | ExprNode::Column(_)
-            | ExprNode::Aggregate(_)
-            | ExprNode::Subquery(_) => {
-                let i = match windows.iter().position(|x| x == e) {
-                    Some(i) => i,
-                    None => {
-                        windows.push(e.clone());
-                        windows.len() - 1
-                    }
-                };
-                let name = WINDOW_ALIASES.get(i).ok_or(())?;
-                ExprNode::Column(ColumnRef::local(
-                    name,
-                    e.nullable(),
-                    e.kind().unwrap_or(Kind::I64),
-                ))
-            }
-            ExprNode::Binary { op, lhs, rhs, kind } => ExprNode::Binary {
-                op: *op,
-                lhs: Box::new(lift(lhs, windows)?),
-                rhs: Box::new(lift(rhs, windows)?),
-                kind: *kind,
-            },
-            ExprNode::Func { func, args, kind } => ExprNode::Func {
-                func: *func,
-                args: args
-                    .iter()
-                    .map(|a| lift(a, windows))
-                    .collect::<Result<_, _>>()?,
-                kind: *kind,
-            },
-            ExprNode::Cast { expr, to } => ExprNode::Cast {
-                expr: Box::new(lift(expr, windows)?),
-                to: *to,
-            },
-            ExprNode::Case {
-                whens,
-                default,
-                kind,
-            } => ExprNode::Case {
-                whens: whens
-                    .iter()
-                    .map(|(c, v)| Ok((lift_windows(c, windows)?, lift(v, windows)?)))
-                    .collect::<Result<_, ()>>()?,
-                default: default
-                    .as_ref()
-                    .map(|d| lift(d, windows).map(Box::new))
-                    .transpose()?,
-                kind: *kind,
-            },
-            other => other.clone(),
-        })
-    }
-    let all = |v: &[Cond], windows: &mut Vec<ExprNode>| {
-        v.iter()
-            .map(|c| lift_windows(c, windows))
-            .collect::<Result<Vec<_>, ()>>()
-    };
-    let list = |v: &[ExprNode], windows: &mut Vec<ExprNode>| {
-        v.iter()
-            .map(|e| lift(e, windows))
-            .collect::<Result<Vec<_>, ()>>()
-    };
-    Ok(match c {
-        Cond::All(v) => Cond::All(all(v, windows)?),
-        Cond::Any(v) => Cond::Any(all(v, windows)?),
-        Cond::Not(c) => Cond::Not(Box::new(lift_windows(c, windows)?)),
-        Cond::Cmp { lhs, op, rhs } => Cond::Cmp {
-            lhs: lift(lhs, windows)?,
-            op: *op,
-            rhs: lift(rhs, windows)?,
-        },
-        Cond::Between { lhs, low, high } => Cond::Between {
-            lhs: lift(lhs, windows)?,
-            low: lift(low, windows)?,
-            high: lift(high, windows)?,
-        },
-        Cond::In { lhs, items } => Cond::In {
-            lhs: lift(lhs, windows)?,
-            items: list(items, windows)?,
-        },
-        Cond::IsNull { lhs, is_null } => Cond::IsNull {
-            lhs: lift(lhs, windows)?,
-            is_null: *is_null,
-        },
-        Cond::Like {
-            lhs,
-            op,
-            pattern,
-            case_insensitive,
-        } => Cond::Like {
-            lhs: lift(lhs, windows)?,
-            op: *op,
-            pattern: pattern.clone(),
-            case_insensitive: *case_insensitive,
-        },
-        Cond::InSelect { lhs, select } => Cond::InSelect {
-            lhs: lift(lhs, windows)?,
-            select: select.clone(),
-        },
-        Cond::Exists(_) => return Err(()),
-    })
-}
-
-/// A SELECT over one table with joins; `aliases` names its columns (for a
-/// wrapped query).
-fn select_plain(
-    w: &mut Writer,
-    s: &Select,
-    projection: Projection,
-    top: bool,
-    aliases: Option<&[String]>,
-) -> Result<(), Error> {
     let base = w.alias();
-    let mut columns: Vec<&ExprNode> = if projection == Projection::Columns {
-        s.columns.iter().collect()
-    } else {
-        Vec::new()
-    };
-    if s.distinct && projection == Projection::Columns {
-        // SELECT DISTINCT needs its ORDER BY keys in the select list; extra
-        // trailing columns are ignored by the positional decoder.
-        for o in &s.order {
-            if !s.columns.contains(&o.expr) {
-                columns.push(&o.expr);
-            }
-        }
-    }
     let mut paths: Vec<Vec<JoinStep>> = Vec::new();
     {
         let mut add = |c: &ColumnRef| {
@@ -372,7 +122,9 @@ fn select_plain(
                 }
             }
         };
-        columns.iter().for_each(|e| visit_expr(e, &mut add));
+        if projection == Projection::Columns {
+            s.columns.iter().for_each(|e| visit_expr(e, &mut add));
+        }
         s.filter.iter().for_each(|c| visit_cond(c, &mut add));
         s.having.iter().for_each(|c| visit_cond(c, &mut add));
         s.group_by.iter().for_each(|e| visit_expr(e, &mut add));
@@ -384,43 +136,36 @@ fn select_plain(
         table: s.table,
         joins: joins.clone(),
     });
-    let out = select_body(w, s, projection, top, aliases, &base, &joins, &columns);
+    let out = (|| {
+        w.raw("SELECT ");
+        select_list(w, s, projection)?;
+        w.raw(" FROM ");
+        w.ident(s.table);
+        w.raw(" AS ");
+        w.ident(&base);
+        join_chain(w, &base, &joins);
+        clauses(w, s, projection)
+    })();
     w.scopes.pop();
     out
 }
 
-#[allow(clippy::too_many_arguments)]
-fn select_body(
-    w: &mut Writer,
-    s: &Select,
-    projection: Projection,
-    top: bool,
-    aliases: Option<&[String]>,
-    base: &str,
-    joins: &[(Vec<JoinStep>, String)],
-    columns: &[&ExprNode],
-) -> Result<(), Error> {
-    w.raw("SELECT ");
-    if s.distinct && projection == Projection::Columns {
-        w.raw("DISTINCT ");
-    }
+/// `[DISTINCT] <columns [AS name]>`, `COUNT(*)` or `1`.
+fn select_list(w: &mut Writer, s: &Select, projection: Projection) -> Result<(), Error> {
     match projection {
         Projection::Columns => {
-            for (i, e) in columns.iter().enumerate() {
+            if s.distinct {
+                w.raw("DISTINCT ");
+            }
+            if s.columns.is_empty() && s.source.is_some() {
+                w.raw("*");
+            }
+            for (i, e) in s.columns.iter().enumerate() {
                 if i > 0 {
                     w.raw(", ");
                 }
-                // In a wrapped query only the selected c* columns are returned
-                // as they are; w*/o* columns are compared and sorted.
-                let returned = aliases
-                    .and_then(|a| a.get(i))
-                    .is_none_or(|a| a.starts_with('c'));
-                if top && returned {
-                    expr_top(w, e)?;
-                } else {
-                    expr(w, e)?;
-                }
-                if let Some(name) = aliases.and_then(|a| a.get(i)) {
+                expr(w, e)?;
+                if let Some(name) = s.names.get(i) {
                     w.raw(" AS ");
                     w.ident(name);
                 }
@@ -429,21 +174,22 @@ fn select_body(
         Projection::Count => w.raw("COUNT(*)"),
         Projection::One => w.raw("1"),
     }
-    w.raw(" FROM ");
-    w.ident(s.table);
-    w.raw(" AS ");
-    w.ident(base);
+    Ok(())
+}
+
+/// Left-deep joins, each from the alias of its path's parent:
+/// `LEFT JOIN "b" AS "t1" ON "t0"."b_id" = "t1"."id"`.
+fn join_chain(w: &mut Writer, base: &str, joins: &[(Vec<JoinStep>, String)]) {
     for (path, alias) in joins {
         let step = path[path.len() - 1];
         let parent_path = &path[..path.len() - 1];
         let parent = if parent_path.is_empty() {
-            base.to_owned()
+            base
         } else {
             joins
                 .iter()
                 .find(|(p, _)| p.as_slice() == parent_path)
-                .map(|(_, a)| a.clone())
-                .unwrap_or_else(|| base.to_owned())
+                .map_or(base, |(_, a)| a.as_str())
         };
         let outer = path.iter().any(|st| st.nullable);
         w.raw(if outer { " LEFT JOIN " } else { " INNER JOIN " });
@@ -451,7 +197,7 @@ fn select_body(
         w.raw(" AS ");
         w.ident(alias);
         w.raw(" ON ");
-        w.ident(&parent);
+        w.ident(parent);
         w.raw(".");
         w.ident(step.fk_column);
         w.raw(" = ");
@@ -459,6 +205,10 @@ fn select_body(
         w.raw(".");
         w.ident(step.pk_column);
     }
+}
+
+/// WHERE, GROUP BY, HAVING, ORDER BY and LIMIT/OFFSET.
+fn clauses(w: &mut Writer, s: &Select, projection: Projection) -> Result<(), Error> {
     where_clause(w, &s.filter)?;
     if !s.group_by.is_empty() {
         w.raw(" GROUP BY ");
@@ -509,7 +259,9 @@ fn order_keys(w: &mut Writer, order: &[OrderItem]) -> Result<(), Error> {
         if i > 0 {
             w.raw(", ");
         }
-        numeric_operand(w, &o.expr, decimal_on_sqlite(w, &o.expr))?;
+        // A position is a number in ORDER BY, not a value to convert.
+        let numeric = decimal_on_sqlite(w, &o.expr) && !matches!(o.expr, ExprNode::Ordinal { .. });
+        numeric_operand(w, &o.expr, numeric)?;
         direction(w, o);
     }
     Ok(())
@@ -558,7 +310,10 @@ fn limit_offset(w: &mut Writer, limit: Option<u64>, offset: Option<u64>) {
 fn visit_expr(e: &ExprNode, f: &mut impl FnMut(&ColumnRef)) {
     match e {
         ExprNode::Column(c) => f(c),
-        ExprNode::Value(_) | ExprNode::Outer { .. } | ExprNode::Subquery(_) => {}
+        ExprNode::Value(_)
+        | ExprNode::Outer { .. }
+        | ExprNode::Subquery(_)
+        | ExprNode::Ordinal { .. } => {}
         ExprNode::Binary { lhs, rhs, .. } => {
             visit_expr(lhs, f);
             visit_expr(rhs, f);
@@ -641,15 +396,6 @@ fn column(w: &mut Writer, scope_index: usize, c: &ColumnRef) -> Result<(), Error
     Ok(())
 }
 
-/// An expression whose value is returned as it is: on SQLite, decimal
-/// aggregates are computed exactly from the concatenated values.
-fn expr_top(w: &mut Writer, e: &ExprNode) -> Result<(), Error> {
-    match e {
-        ExprNode::Aggregate(a) => aggregate(w, a, true),
-        _ => expr(w, e),
-    }
-}
-
 pub(crate) fn expr(w: &mut Writer, e: &ExprNode) -> Result<(), Error> {
     match e {
         ExprNode::Column(c) => column(w, w.scopes.len().saturating_sub(1), c)?,
@@ -712,7 +458,7 @@ pub(crate) fn expr(w: &mut Writer, e: &ExprNode) -> Result<(), Error> {
             expr(w, rhs)?;
             w.raw(")");
         }
-        ExprNode::Aggregate(a) => aggregate(w, a, false)?,
+        ExprNode::Aggregate(a) => aggregate(w, a)?,
         ExprNode::Func { func, args, kind } => function(w, *func, args, *kind)?,
         ExprNode::Cast { expr: inner, to } => {
             w.raw("CAST(");
@@ -735,33 +481,12 @@ pub(crate) fn expr(w: &mut Writer, e: &ExprNode) -> Result<(), Error> {
             }
             w.raw(" END");
         }
-        ExprNode::Subquery(s) if w.dialect == Dialect::Sqlite && !single_row(s) => {
-            // SQLite takes the first row where the other backends raise an
-            // error; raise one too (SQLite's JSON path error carries the text).
-            let mut second = (**s).clone();
-            second.limit = Some(1);
-            second.offset = Some(s.offset.unwrap_or(0).saturating_add(1));
-            w.raw("CASE WHEN EXISTS (");
-            select_into(w, &second, Projection::One, false)?;
-            w.raw(") THEN json_extract('{}', 'more than one row returned by a subquery used as an expression') ELSE (");
-            select_into(w, s, Projection::Columns, false)?;
-            w.raw(") END");
-        }
-        ExprNode::Subquery(s) if redundant_group(s) => {
-            // Grouped only by keys the filter fixes: one group or none, and
-            // without COUNT an empty group and no group both give NULL, so
-            // the GROUP BY (Django's correlated values(fk) pattern) is dropped.
-            let mut plain = (**s).clone();
-            plain.group_by.clear();
-            w.raw("(");
-            select_into(w, &plain, Projection::Columns, false)?;
-            w.raw(")");
-        }
         ExprNode::Subquery(s) => {
             w.raw("(");
-            select_into(w, s, Projection::Columns, false)?;
+            select_into(w, s, Projection::Columns)?;
             w.raw(")");
         }
+        ExprNode::Ordinal { position, .. } => w.raw(&position.to_string()),
     }
     Ok(())
 }
@@ -914,6 +639,14 @@ fn function(w: &mut Writer, func: Func, list: &[ExprNode], kind: Kind) -> Result
             Ok(())
         }
         Func::Trunc(part) => trunc(w, part, &list[0], arg_kind),
+        Func::Fail(message) if d == Dialect::Sqlite => {
+            // SQLite's JSON path error carries the message.
+            w.raw("json_extract('{}', ");
+            w.str_literal(message);
+            w.raw(")");
+            Ok(())
+        }
+        Func::Fail(_) => Err(unsupported(w, "an expression that raises an error")),
         Func::Custom(name) => {
             let valid = !name.is_empty()
                 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -1004,9 +737,12 @@ fn trunc(w: &mut Writer, part: DatePart, e: &ExprNode, kind: Kind) -> Result<(),
 /// executor (`sum:`, `avg:`, `min:`, `max:` then the comma-separated values).
 pub const SQLITE_DECIMAL_AGG: &str = "orm-decimal-agg:";
 
-fn aggregate(w: &mut Writer, a: &Aggregate, top: bool) -> Result<(), Error> {
-    if let Some(rel) = a.over {
-        return relation_aggregate(w, a, rel, top);
+fn aggregate(w: &mut Writer, a: &Aggregate) -> Result<(), Error> {
+    if a.over.is_some() {
+        return Err(unsupported(
+            w,
+            "an aggregate over a relation in this position",
+        ));
     }
     let d = w.dialect;
     let name = match (a.func, d) {
@@ -1028,13 +764,7 @@ fn aggregate(w: &mut Writer, a: &Aggregate, top: bool) -> Result<(), Error> {
         (AggFunc::StdDev, _) => "STDDEV_POP",
         (AggFunc::Variance, _) => "VAR_POP",
     };
-    let exact_decimal = top
-        && d == Dialect::Sqlite
-        && a.arg_kind == Kind::Decimal
-        && matches!(
-            a.func,
-            AggFunc::Sum | AggFunc::Avg | AggFunc::Min | AggFunc::Max
-        );
+    let exact_decimal = a.exact;
     if exact_decimal {
         // SQLite has no exact decimal arithmetic: hand the values over and
         // let the executor compute the result with rust_decimal.
@@ -1085,78 +815,6 @@ fn aggregate(w: &mut Writer, a: &Aggregate, top: bool) -> Result<(), Error> {
     if exact_decimal {
         w.raw(")");
     }
-    Ok(())
-}
-
-/// An aggregate over a multi-valued relation, as a correlated subquery:
-/// `(SELECT SUM(..) FROM child WHERE child.fk = parent.pk [AND filter])`.
-/// Each such aggregate reads its own rows, so two of them never multiply
-/// each other the way two joins would.
-fn relation_aggregate(
-    w: &mut Writer,
-    a: &Aggregate,
-    rel: Relation,
-    top: bool,
-) -> Result<(), Error> {
-    let inner = Aggregate {
-        over: None,
-        filter: None,
-        ..a.clone()
-    };
-    let mut sub = Select::from_table(rel.table());
-    sub.columns.push(ExprNode::Aggregate(Box::new(inner)));
-    match rel {
-        Relation::Reverse {
-            fk_column,
-            parent_pk,
-            pk_kind,
-            ..
-        } => {
-            sub.filter.push(Cond::Cmp {
-                lhs: ExprNode::Column(ColumnRef::local(fk_column, false, pk_kind)),
-                op: CmpOp::Eq,
-                rhs: ExprNode::Outer {
-                    levels: 1,
-                    column: ColumnRef::local(parent_pk, false, pk_kind),
-                },
-            });
-        }
-        Relation::ManyToMany {
-            through,
-            source_column,
-            target_column,
-            target_pk,
-            parent_pk,
-            pk_kind,
-            target_kind,
-            ..
-        } => {
-            let mut links = Select::from_table(through);
-            links.columns.push(ExprNode::Column(ColumnRef::local(
-                target_column,
-                false,
-                target_kind,
-            )));
-            links.filter.push(Cond::Cmp {
-                lhs: ExprNode::Column(ColumnRef::local(source_column, false, pk_kind)),
-                op: CmpOp::Eq,
-                rhs: ExprNode::Outer {
-                    levels: 2,
-                    column: ColumnRef::local(parent_pk, false, pk_kind),
-                },
-            });
-            sub.filter.push(Cond::InSelect {
-                lhs: ExprNode::Column(ColumnRef::local(target_pk, false, target_kind)),
-                select: Box::new(links),
-            });
-        }
-    }
-    if let Some(f) = &a.filter {
-        sub.filter.push(f.clone());
-    }
-    w.raw("(");
-    select_into(w, &sub, Projection::Columns, top)?;
-    w.raw(")");
     Ok(())
 }
 
@@ -1295,22 +953,12 @@ fn leaf_cond(w: &mut Writer, c: &Cond) -> Result<(), Error> {
         Cond::InSelect { lhs, select } => {
             expr(w, lhs)?;
             w.raw(" IN (");
-            let limited = select.limit.is_some() || select.offset.is_some();
-            if w.dialect == Dialect::MySql && (limited || w.writing == Some(select.table)) {
-                // MySQL refuses LIMIT inside IN, and reading the table an
-                // UPDATE/DELETE writes; a derived table has the same rows.
-                w.raw("SELECT * FROM (");
-                select_into(w, select, Projection::Columns, false)?;
-                w.raw(") AS ");
-                w.ident("limited");
-            } else {
-                select_into(w, select, Projection::Columns, false)?;
-            }
+            select_into(w, select, Projection::Columns)?;
             w.raw(")");
         }
         Cond::Exists(select) => {
             w.raw("EXISTS (");
-            select_into(w, select, Projection::One, false)?;
+            select_into(w, select, Projection::One)?;
             w.raw(")");
         }
         Cond::Between { lhs, low, high } => {
@@ -1444,7 +1092,7 @@ fn window(w: &mut Writer, win: &Window) -> Result<(), Error> {
                     "an aggregate over a relation used as a window function",
                 ));
             }
-            aggregate(w, a, false)?;
+            aggregate(w, a)?;
         }
     }
     w.raw(" OVER (");
@@ -1473,42 +1121,6 @@ fn window(w: &mut Writer, win: &Window) -> Result<(), Error> {
     }
     w.raw(")");
     Ok(())
-}
-
-/// Whether a scalar subquery returns at most one row whatever the data: a
-/// LIMIT of 1, or aggregates without GROUP BY, or grouped only by columns
-/// the filter fixes to one value (Django's correlated `values(fk)` pattern).
-fn single_row(s: &Select) -> bool {
-    if s.limit.is_some_and(|l| l <= 1) {
-        return true;
-    }
-    if !s.columns.iter().any(ExprNode::has_aggregate) {
-        return false;
-    }
-    group_fixed(s)
-}
-
-/// Whether every GROUP BY key is fixed to one value by the filter.
-fn group_fixed(s: &Select) -> bool {
-    let fixed = |key: &ExprNode| {
-        s.filter.iter().any(|c| match c {
-            Cond::Cmp {
-                lhs,
-                op: CmpOp::Eq,
-                rhs,
-            } => {
-                let constant = |e: &ExprNode| {
-                    matches!(
-                        e,
-                        ExprNode::OuterRef { .. } | ExprNode::Outer { .. } | ExprNode::Value(_)
-                    )
-                };
-                (lhs == key && constant(rhs)) || (rhs == key && constant(lhs))
-            }
-            _ => false,
-        })
-    };
-    s.group_by.iter().all(fixed)
 }
 
 /// What `explain()` asks the database for.
@@ -1546,32 +1158,10 @@ pub fn explain(
         Dialect::MySql if options.analyze => return Err(unsupported(&w, "EXPLAIN ANALYZE")),
         Dialect::MySql => w.raw("EXPLAIN FORMAT=JSON "),
     }
-    select_into(&mut w, select, Projection::Columns, true)?;
+    let (select, projection) =
+        crate::lower::select(select.clone(), Projection::Columns, dialect)?;
+    select_into(&mut w, &select, projection)?;
     Ok(w.finish())
-}
-
-/// A scalar subquery whose GROUP BY changes nothing: keys fixed by the
-/// filter, no HAVING, and no COUNT (which gives 0 rather than NULL without
-/// a group).
-fn redundant_group(s: &Select) -> bool {
-    fn counts(e: &ExprNode) -> bool {
-        match e {
-            ExprNode::Aggregate(a) => {
-                a.func == AggFunc::Count || a.arg.as_ref().is_some_and(counts)
-            }
-            ExprNode::Binary { lhs, rhs, .. } => counts(lhs) || counts(rhs),
-            ExprNode::Func { args, .. } => args.iter().any(counts),
-            ExprNode::Cast { expr, .. } => counts(expr),
-            ExprNode::Case { whens, default, .. } => {
-                whens.iter().any(|(_, v)| counts(v)) || default.as_deref().is_some_and(counts)
-            }
-            _ => false,
-        }
-    }
-    !s.group_by.is_empty()
-        && s.having.is_empty()
-        && s.columns.iter().all(|c| c.has_aggregate() && !counts(c))
-        && group_fixed(s)
 }
 
 /// On PostgreSQL, a list of non-NULL values of one kind as one array value.

@@ -94,8 +94,8 @@ pub fn insert(ins: &Insert, dialect: Dialect) -> Result<Statement, Error> {
 
 /// `UPDATE t SET c = .. WHERE ..`.
 pub fn update(up: &Update, dialect: Dialect) -> Result<Statement, Error> {
+    let up = &crate::lower::update(up.clone(), dialect)?;
     let mut w = Writer::new(dialect);
-    w.writing = Some(up.table);
     w.raw("UPDATE ");
     w.ident(up.table);
     w.raw(" SET ");
@@ -115,8 +115,8 @@ pub fn update(up: &Update, dialect: Dialect) -> Result<Statement, Error> {
 
 /// `DELETE FROM t WHERE ..`.
 pub fn delete(del: &Delete, dialect: Dialect) -> Result<Statement, Error> {
+    let del = &crate::lower::delete(del.clone(), dialect)?;
     let mut w = Writer::new(dialect);
-    w.writing = Some(del.table);
     w.raw("DELETE FROM ");
     w.ident(del.table);
     with_bare_scope(&mut w, del.table, |w| where_clause(w, &del.filter))?;

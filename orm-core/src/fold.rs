@@ -1,0 +1,181 @@
+//! The one traversal of the statement tree. A rewrite implements [`Fold`]
+//! and overrides the few nodes it cares about; the `walk_*` functions
+//! rebuild every other node from its folded children. Every variant is
+//! matched by name, so a new node kind does not compile until the walk
+//! knows its children.
+//!
+//! A fold enters subqueries (scalar, `EXISTS`, `IN (SELECT ..)`, derived
+//! tables) through [`Fold::fold_select`]; a rule about one query level
+//! overrides it to stop there.
+
+use crate::ast::{Aggregate, Cond, Derived, ExprNode, OrderItem, Select, Window, WindowFunc};
+
+/// A rewrite of the tree, node by node, children first unless the rule
+/// decides otherwise.
+pub trait Fold {
+    /// Rewrites an expression (default: its children).
+    fn fold_expr(&mut self, e: ExprNode) -> ExprNode {
+        walk_expr(self, e)
+    }
+    /// Rewrites a condition (default: its children).
+    fn fold_cond(&mut self, c: Cond) -> Cond {
+        walk_cond(self, c)
+    }
+    /// Rewrites a nested select (default: every part of it).
+    fn fold_select(&mut self, s: Select) -> Select {
+        walk_select(self, s)
+    }
+}
+
+fn boxed<F: Fold + ?Sized>(f: &mut F, e: Box<ExprNode>) -> Box<ExprNode> {
+    Box::new(f.fold_expr(*e))
+}
+
+fn list<F: Fold + ?Sized>(f: &mut F, v: Vec<ExprNode>) -> Vec<ExprNode> {
+    v.into_iter().map(|e| f.fold_expr(e)).collect()
+}
+
+fn order<F: Fold + ?Sized>(f: &mut F, v: Vec<OrderItem>) -> Vec<OrderItem> {
+    v.into_iter()
+        .map(|o| OrderItem {
+            expr: f.fold_expr(o.expr),
+            desc: o.desc,
+        })
+        .collect()
+}
+
+/// Folds the argument and filter of an aggregate.
+pub fn walk_aggregate<F: Fold + ?Sized>(f: &mut F, a: Aggregate) -> Aggregate {
+    Aggregate {
+        arg: a.arg.map(|e| f.fold_expr(e)),
+        filter: a.filter.map(|c| f.fold_cond(c)),
+        ..a
+    }
+}
+
+/// Folds the children of an expression.
+pub fn walk_expr<F: Fold + ?Sized>(f: &mut F, e: ExprNode) -> ExprNode {
+    match e {
+        ExprNode::Column(_)
+        | ExprNode::Outer { .. }
+        | ExprNode::OuterRef { .. }
+        | ExprNode::Value(_)
+        | ExprNode::Ordinal { .. } => e,
+        ExprNode::Binary { op, lhs, rhs, kind } => ExprNode::Binary {
+            op,
+            lhs: boxed(f, lhs),
+            rhs: boxed(f, rhs),
+            kind,
+        },
+        ExprNode::Aggregate(a) => ExprNode::Aggregate(Box::new(walk_aggregate(f, *a))),
+        ExprNode::Func { func, args, kind } => ExprNode::Func {
+            func,
+            args: list(f, args),
+            kind,
+        },
+        ExprNode::Cast { expr, to } => ExprNode::Cast {
+            expr: boxed(f, expr),
+            to,
+        },
+        ExprNode::Case {
+            whens,
+            default,
+            kind,
+        } => ExprNode::Case {
+            whens: whens
+                .into_iter()
+                .map(|(c, v)| (f.fold_cond(c), f.fold_expr(v)))
+                .collect(),
+            default: default.map(|d| boxed(f, d)),
+            kind,
+        },
+        ExprNode::Subquery(s) => ExprNode::Subquery(Box::new(f.fold_select(*s))),
+        ExprNode::Window(w) => {
+            let w = *w;
+            ExprNode::Window(Box::new(Window {
+                func: match w.func {
+                    WindowFunc::Aggregate(a) => {
+                        WindowFunc::Aggregate(Box::new(walk_aggregate(f, *a)))
+                    }
+                    other => other,
+                },
+                arg: w.arg.map(|e| f.fold_expr(e)),
+                partition_by: list(f, w.partition_by),
+                order_by: order(f, w.order_by),
+                frame: w.frame,
+                kind: w.kind,
+            }))
+        }
+    }
+}
+
+/// Folds the children of a condition.
+pub fn walk_cond<F: Fold + ?Sized>(f: &mut F, c: Cond) -> Cond {
+    match c {
+        Cond::All(v) => Cond::All(v.into_iter().map(|c| f.fold_cond(c)).collect()),
+        Cond::Any(v) => Cond::Any(v.into_iter().map(|c| f.fold_cond(c)).collect()),
+        Cond::Not(c) => Cond::Not(Box::new(f.fold_cond(*c))),
+        Cond::Cmp { lhs, op, rhs } => Cond::Cmp {
+            lhs: f.fold_expr(lhs),
+            op,
+            rhs: f.fold_expr(rhs),
+        },
+        Cond::Like {
+            lhs,
+            op,
+            pattern,
+            case_insensitive,
+        } => Cond::Like {
+            lhs: f.fold_expr(lhs),
+            op,
+            pattern,
+            case_insensitive,
+        },
+        Cond::In { lhs, items } => Cond::In {
+            lhs: f.fold_expr(lhs),
+            items: list(f, items),
+        },
+        Cond::InSelect { lhs, select } => Cond::InSelect {
+            lhs: f.fold_expr(lhs),
+            select: Box::new(f.fold_select(*select)),
+        },
+        Cond::Between { lhs, low, high } => Cond::Between {
+            lhs: f.fold_expr(lhs),
+            low: f.fold_expr(low),
+            high: f.fold_expr(high),
+        },
+        Cond::Exists(s) => Cond::Exists(Box::new(f.fold_select(*s))),
+        Cond::IsNull { lhs, is_null } => Cond::IsNull {
+            lhs: f.fold_expr(lhs),
+            is_null,
+        },
+    }
+}
+
+/// Folds every part of a select: its derived table, columns, conditions,
+/// grouping and ordering.
+pub fn walk_select<F: Fold + ?Sized>(f: &mut F, s: Select) -> Select {
+    Select {
+        source: s.source.map(|d| Derived {
+            select: Box::new(f.fold_select(*d.select)),
+            alias: d.alias,
+        }),
+        columns: list(f, s.columns),
+        filter: s.filter.into_iter().map(|c| f.fold_cond(c)).collect(),
+        order: order(f, s.order),
+        group_by: list(f, s.group_by),
+        having: s.having.into_iter().map(|c| f.fold_cond(c)).collect(),
+        qualify: s.qualify.into_iter().map(|c| f.fold_cond(c)).collect(),
+        ..s
+    }
+}
+
+/// Folds the parts of one query level (columns, conditions, grouping,
+/// ordering) with `f`, leaving its derived table alone. Nested subqueries
+/// are entered or not as `f.fold_select` decides.
+pub fn walk_level<F: Fold + ?Sized>(f: &mut F, mut s: Select) -> Select {
+    let source = s.source.take();
+    let mut out = walk_select(f, s);
+    out.source = source;
+    out
+}

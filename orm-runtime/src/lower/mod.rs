@@ -1,0 +1,171 @@
+//! Lowering: the statement tree a queryset builds is turned into a simpler
+//! tree with the same meaning, which the writer (`render`) then spells
+//! without deciding anything. Each rewrite is a named rule in its own
+//! module, applied in a fixed order:
+//!
+//! 1. [`exact_decimal`]: top-level decimal aggregates on SQLite are handed
+//!    to the executor as lists (SQLite has no decimal arithmetic).
+//! 2. [`relation_rows`]: an aggregate over a relation in `aggregate()` runs
+//!    over the related rows of exactly the queryset's rows.
+//! 3. [`relation_join`]: in a grouped `values()` query, an aggregate over a
+//!    relation joins the relation (Django's result: one value per pair).
+//! 4. [`grouping`]: a query selecting aggregates next to plain values is
+//!    grouped by those values (and by its ordering keys).
+//! 5. [`aggregate_source`]: `aggregate()` over a sliced, distinct or grouped
+//!    queryset reads it as a derived table; over a plain one it is merged.
+//! 6. [`count`]: `count()` of a distinct, sliced or grouped query counts the
+//!    rows of a derived table.
+//! 7. [`relation_aggregate`]: an aggregate over a relation of each row is a
+//!    correlated subquery, so two relations never multiply each other.
+//! 8. [`window_filter`]: a condition on a window function filters a
+//!    derived table that computes it.
+//! 9. [`distinct_order`]: `SELECT DISTINCT` selects its ordering keys.
+//! 10. [`redundant_group`]: a scalar subquery grouped only by keys its
+//!     filter fixes loses the GROUP BY.
+//! 11. [`one_row_guard`]: on SQLite, a scalar subquery that may return more
+//!     than one row raises an error as on the other backends.
+//! 12. [`limited_in`]: on MySQL, `IN (SELECT .. LIMIT)` and reads of the
+//!     table being written go through a derived table.
+//! 13. [`group_ordinal`]: on PostgreSQL and MySQL, a computed GROUP BY key
+//!     is written once, as its position in the select list.
+
+mod aggregate_source;
+mod count;
+mod distinct_order;
+mod exact_decimal;
+mod group_ordinal;
+mod grouping;
+mod limited_in;
+mod one_row_guard;
+mod redundant_group;
+mod relation_aggregate;
+mod relation_join;
+mod relation_rows;
+mod window_filter;
+
+use crate::dialect::Dialect;
+use crate::error::Error;
+use crate::render::select::Projection;
+use orm_core::ast::{Delete, Select, Update};
+use orm_core::fold::{Fold, walk_select};
+
+/// A lowering rule failed: the query cannot be run as asked.
+pub(crate) fn unsupported(dialect: Dialect, feature: &str) -> Error {
+    Error::Render {
+        dialect,
+        feature: feature.to_owned(),
+    }
+}
+
+/// Column names of derived tables: `c0`, `c1`, ...
+pub(crate) const NAMES: [&str; 64] = [
+    "c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8", "c9", "c10", "c11", "c12", "c13",
+    "c14", "c15", "c16", "c17", "c18", "c19", "c20", "c21", "c22", "c23", "c24", "c25", "c26",
+    "c27", "c28", "c29", "c30", "c31", "c32", "c33", "c34", "c35", "c36", "c37", "c38", "c39",
+    "c40", "c41", "c42", "c43", "c44", "c45", "c46", "c47", "c48", "c49", "c50", "c51", "c52",
+    "c53", "c54", "c55", "c56", "c57", "c58", "c59", "c60", "c61", "c62", "c63",
+];
+
+/// Applies `rule` to the select and to every select nested in it, inner
+/// selects first.
+pub(crate) fn every_level(
+    s: Select,
+    rule: &mut dyn FnMut(Select) -> Result<Select, Error>,
+) -> Result<Select, Error> {
+    struct Levels<'a> {
+        rule: &'a mut dyn FnMut(Select) -> Result<Select, Error>,
+        error: Option<Error>,
+    }
+    impl Fold for Levels<'_> {
+        fn fold_select(&mut self, s: Select) -> Select {
+            let s = walk_select(self, s);
+            if self.error.is_some() {
+                return s;
+            }
+            let fallback = s.clone();
+            match (self.rule)(s) {
+                Ok(s) => s,
+                Err(e) => {
+                    self.error = Some(e);
+                    fallback
+                }
+            }
+        }
+    }
+    let mut levels = Levels { rule, error: None };
+    let out = levels.fold_select(s);
+    match levels.error {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+/// Lowers a select for `dialect`, returning the select to write and what
+/// to write as its select list.
+pub(crate) fn select(
+    s: Select,
+    projection: Projection,
+    dialect: Dialect,
+) -> Result<(Select, Projection), Error> {
+    let s = if projection == Projection::Columns {
+        exact_decimal::top(s, dialect)
+    } else {
+        s
+    };
+    let s = every_level(s, &mut |s| relation_rows::apply(s, dialect))?;
+    let s = every_level(s, &mut |s| relation_join::apply(s, dialect))?;
+    let s = every_level(s, &mut |s| Ok(grouping::apply(s)))?;
+    let s = every_level(s, &mut |s| aggregate_source::apply(s, dialect))?;
+    let (s, projection) = count::apply(s, projection);
+    Ok((shared(s, dialect, None)?, projection))
+}
+
+/// The rules every statement kind goes through, after the query-shaping
+/// ones: relation aggregates, window filters, subquery shapes per backend.
+fn shared(s: Select, dialect: Dialect, writing: Option<&'static str>) -> Result<Select, Error> {
+    let s = every_level(s, &mut |s| Ok(relation_aggregate::apply(s)))?;
+    let s = every_level(s, &mut |s| window_filter::apply(s, dialect))?;
+    let s = every_level(s, &mut |s| Ok(distinct_order::nested(s)))?;
+    let s = redundant_group::apply(s);
+    let s = one_row_guard::apply(s, dialect);
+    let s = limited_in::apply(s, dialect, writing);
+    Ok(every_level(s, &mut |s| Ok(group_ordinal::apply(s, dialect)))?)
+}
+
+/// Lowers the expressions and conditions of an UPDATE.
+pub(crate) fn update(up: Update, dialect: Dialect) -> Result<Update, Error> {
+    let mut probe = Select::from_table(up.table);
+    let n = up.set.len();
+    let (names, exprs): (Vec<_>, Vec<_>) = up.set.into_iter().unzip();
+    probe.columns = exprs;
+    probe.filter = up.filter;
+    let probe = statement_parts(probe, dialect, up.table)?;
+    debug_assert_eq!(probe.columns.len(), n);
+    Ok(Update {
+        table: up.table,
+        set: names.into_iter().zip(probe.columns).collect(),
+        filter: probe.filter,
+    })
+}
+
+/// Lowers the conditions of a DELETE.
+pub(crate) fn delete(del: Delete, dialect: Dialect) -> Result<Delete, Error> {
+    let mut probe = Select::from_table(del.table);
+    probe.filter = del.filter;
+    let probe = statement_parts(probe, dialect, del.table)?;
+    Ok(Delete {
+        table: del.table,
+        filter: probe.filter,
+    })
+}
+
+/// The shared rules over the parts of a writing statement, carried in a
+/// select of the written table (whose own level none of them reshapes:
+/// it has no window filter, DISTINCT or GROUP BY).
+fn statement_parts(
+    probe: Select,
+    dialect: Dialect,
+    writing: &'static str,
+) -> Result<Select, Error> {
+    shared(probe, dialect, Some(writing))
+}

@@ -1,0 +1,60 @@
+//! A scalar subquery grouped only by keys its filter fixes to one value
+//! (Django's correlated `values(fk).annotate(..)` pattern) has one group or
+//! none; without COUNT and HAVING, an empty group and no group both give
+//! NULL, so the GROUP BY is dropped.
+
+use orm_core::ast::{AggFunc, CmpOp, Cond, ExprNode, Select};
+use orm_core::fold::{Fold, walk_expr};
+
+/// Drops redundant GROUP BYs of scalar subqueries anywhere in `s`.
+pub(super) fn apply(s: Select) -> Select {
+    orm_core::fold::walk_select(&mut Drop, s)
+}
+
+struct Drop;
+
+impl Fold for Drop {
+    fn fold_expr(&mut self, e: ExprNode) -> ExprNode {
+        match walk_expr(self, e) {
+            ExprNode::Subquery(mut s) if redundant(&s) => {
+                s.group_by.clear();
+                ExprNode::Subquery(s)
+            }
+            e => e,
+        }
+    }
+}
+
+/// Whether every GROUP BY key is fixed to one value by the filter.
+pub(super) fn group_fixed(s: &Select) -> bool {
+    let fixed = |key: &ExprNode| {
+        s.filter.iter().any(|c| match c {
+            Cond::Cmp {
+                lhs,
+                op: CmpOp::Eq,
+                rhs,
+            } => {
+                let constant = |e: &ExprNode| {
+                    matches!(
+                        e,
+                        ExprNode::OuterRef { .. } | ExprNode::Outer { .. } | ExprNode::Value(_)
+                    )
+                };
+                (lhs == key && constant(rhs)) || (rhs == key && constant(lhs))
+            }
+            _ => false,
+        })
+    };
+    s.group_by.iter().all(fixed)
+}
+
+fn redundant(s: &Select) -> bool {
+    fn counts(e: &ExprNode) -> bool {
+        e.any_node(&|n| matches!(n, ExprNode::Aggregate(a) if a.func == AggFunc::Count || a.arg.as_ref().is_some_and(counts)))
+    }
+    !s.group_by.is_empty()
+        && s.having.is_empty()
+        && s.source.is_none()
+        && s.columns.iter().all(|c| c.has_aggregate() && !counts(c))
+        && group_fixed(s)
+}
