@@ -131,6 +131,17 @@ pub enum ExprNode {
     },
     /// A window function call: `f(..) OVER (PARTITION BY .. ORDER BY .. frame)`.
     Window(Box<Window>),
+    /// A declared `#[orm(annotation)]` field of the queryset's model, by its
+    /// number; replaced by the expression `annotate_into` filled it with
+    /// when the queryset is built further.
+    AnnotationRef {
+        /// Its number among the model's annotation fields.
+        index: u16,
+        /// Whether it can be NULL.
+        nullable: bool,
+        /// Its kind.
+        kind: Kind,
+    },
     /// The select's `position`-th column (1-based), written as its ordinal
     /// in GROUP BY and ORDER BY so a computed key is written once.
     Ordinal {
@@ -364,7 +375,9 @@ impl ExprNode {
                     || whens.iter().any(|(_, v)| v.nullable())
             }
             ExprNode::Subquery(_) => true,
-            ExprNode::Ordinal { nullable, .. } => *nullable,
+            ExprNode::Ordinal { nullable, .. } | ExprNode::AnnotationRef { nullable, .. } => {
+                *nullable
+            }
             ExprNode::OuterRef { column, .. } => column.nullable,
             ExprNode::Window(w) => !matches!(
                 w.func,
@@ -387,7 +400,7 @@ impl ExprNode {
             | ExprNode::Case { kind, .. } => Some(*kind),
             ExprNode::Aggregate(a) => Some(a.kind),
             ExprNode::Cast { to, .. } => Some(*to),
-            ExprNode::Ordinal { kind, .. } => Some(*kind),
+            ExprNode::Ordinal { kind, .. } | ExprNode::AnnotationRef { kind, .. } => Some(*kind),
             ExprNode::Subquery(s) => s.columns.first().and_then(ExprNode::kind),
             ExprNode::OuterRef { column, .. } => Some(column.kind),
             ExprNode::Window(w) => Some(w.kind),

@@ -27,6 +27,7 @@ pub trait Fold {
     }
 }
 
+#[allow(clippy::boxed_local)] // the tree's children arrive boxed
 fn boxed<F: Fold + ?Sized>(f: &mut F, e: Box<ExprNode>) -> Box<ExprNode> {
     Box::new(f.fold_expr(*e))
 }
@@ -60,7 +61,8 @@ pub fn walk_expr<F: Fold + ?Sized>(f: &mut F, e: ExprNode) -> ExprNode {
         | ExprNode::Outer { .. }
         | ExprNode::OuterRef { .. }
         | ExprNode::Value(_)
-        | ExprNode::Ordinal { .. } => e,
+        | ExprNode::Ordinal { .. }
+        | ExprNode::AnnotationRef { .. } => e,
         ExprNode::Binary { op, lhs, rhs, kind } => ExprNode::Binary {
             op,
             lhs: boxed(f, lhs),

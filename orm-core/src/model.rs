@@ -204,6 +204,64 @@ impl<M, T> Annotation<M, T> {
     }
 }
 
+impl<M, T: crate::field::FieldType> Annotation<M, T> {
+    /// The filled value as an expression, for later `filter`, `order_by`,
+    /// `annotate`, `values` and `aggregate` calls (Django's
+    /// `F('annotation')`): it stands for the expression `annotate_into`
+    /// gave the field, without repeating it.
+    ///
+    /// ```ignore
+    /// User::objects()
+    ///     .annotate_into(User::total, Sum(User::playlists.then(Playlist::length)))
+    ///     .filter(User::total.gt(600))
+    ///     .order_by(User::total.desc())
+    /// ```
+    pub fn expr(self) -> crate::expr::Expr<M, T> {
+        crate::expr::Expr::from_node(self.node())
+    }
+
+    fn node(&self) -> crate::ast::ExprNode {
+        crate::ast::ExprNode::AnnotationRef {
+            index: self.index,
+            nullable: T::NULLABLE,
+            kind: T::COLUMN_TYPE.kind,
+        }
+    }
+}
+
+impl<M, T> Clone for Annotation<M, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<M, T> Copy for Annotation<M, T> {}
+
+impl<M, T: crate::field::FieldType> crate::lookup::Lookups<M, T> for Annotation<M, T> {
+    fn lhs(self) -> crate::ast::ExprNode {
+        self.node()
+    }
+}
+
+impl<M, T: crate::field::FieldType> crate::order::Sortable<M> for Annotation<M, T> {
+    fn order_expr(self) -> crate::ast::ExprNode {
+        self.node()
+    }
+}
+
+impl<M, T: crate::field::FieldType> crate::expr::IntoExpr<M, T::Compare> for Annotation<M, T> {
+    fn into_node(self) -> crate::ast::ExprNode {
+        self.node()
+    }
+}
+
+impl<M, T: crate::field::FieldType> crate::expr::Typed<M> for Annotation<M, T> {
+    type Type = T;
+    fn into_typed_node(self) -> crate::ast::ExprNode {
+        self.node()
+    }
+}
+
 /// Decodes one field, naming the model, column and type on failure. Used by
 /// generated decoders.
 pub fn decode_field<T: FieldType, R: RowReader + ?Sized>(

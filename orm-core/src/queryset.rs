@@ -6,6 +6,7 @@
 use crate::ast::{Cond, ExprNode, OrderItem, Select};
 use crate::expr::IntoExpr;
 use crate::field::FieldType;
+use crate::fold::Fold;
 use crate::model::{Annotation, Model};
 use crate::order::IntoOrder;
 use crate::q::Condition;
@@ -20,6 +21,9 @@ pub struct QuerySet<M> {
     select: Select,
     /// Declared `#[orm(annotation)]` fields being filled, in select order.
     annotations: Vec<(u16, ExprNode)>,
+    /// What each filled annotation field stands for in later calls (kept
+    /// by `values()`, which stops selecting the fields).
+    named: Vec<(u16, ExprNode)>,
     /// Ad-hoc selected values after the model (`annotate`).
     extra: Vec<ExprNode>,
     /// `values()` columns: the GROUP BY keys once an aggregate is selected.
@@ -34,6 +38,7 @@ impl<M> Clone for QuerySet<M> {
         QuerySet {
             select: self.select.clone(),
             annotations: self.annotations.clone(),
+            named: self.named.clone(),
             extra: self.extra.clone(),
             group: self.group.clone(),
             related: self.related.clone(),
@@ -60,6 +65,7 @@ impl<M: Model> QuerySet<M> {
         QuerySet {
             select: Select::for_model(M::META),
             annotations: Vec::new(),
+            named: Vec::new(),
             extra: Vec::new(),
             group: None,
             related: Vec::new(),
@@ -115,6 +121,7 @@ impl<M> QuerySet<M> {
         QuerySet {
             select: self.select,
             annotations: self.annotations,
+            named: self.named,
             extra: self.extra,
             group: self.group,
             related: self.related,
@@ -135,6 +142,19 @@ impl<M> QuerySet<M> {
         self
     }
 
+    /// Replaces references to the declared annotation fields this queryset
+    /// fills (`User::total` after `annotate_into(User::total, ..)`) with the
+    /// expressions they were filled with. Subqueries are left alone: their
+    /// annotation fields are their own model's.
+    pub fn resolve(&self, e: ExprNode) -> ExprNode {
+        Resolve(&self.named).fold_expr(e)
+    }
+
+    /// [`QuerySet::resolve`] for a condition.
+    pub fn resolve_cond(&self, c: Cond) -> Cond {
+        Resolve(&self.named).fold_cond(c)
+    }
+
     pub(crate) fn push_column(&mut self, node: ExprNode) {
         self.select.columns.push(node);
     }
@@ -142,6 +162,25 @@ impl<M> QuerySet<M> {
     pub(crate) fn with_extra(mut self, nodes: Vec<ExprNode>) -> Self {
         self.extra = nodes;
         self
+    }
+}
+
+struct Resolve<'a>(&'a [(u16, ExprNode)]);
+
+impl crate::fold::Fold for Resolve<'_> {
+    fn fold_expr(&mut self, e: ExprNode) -> ExprNode {
+        match e {
+            ExprNode::AnnotationRef { index, .. } => {
+                match self.0.iter().find(|(i, _)| *i == index) {
+                    Some((_, filled)) => filled.clone(),
+                    None => e,
+                }
+            }
+            e => crate::fold::walk_expr(self, e),
+        }
+    }
+    fn fold_select(&mut self, s: Select) -> Select {
+        s
     }
 }
 
@@ -214,15 +253,19 @@ pub trait QuerySetBuilder: Sized + Clone + Send + Sync + 'static {
     /// Song::objects().filter(Song::length.gt(300))
     /// ```
     fn filter(self, q: impl Condition<Self::Model>) -> Self {
-        let cond = q.into_cond();
-        self.map_select(|s| place_condition(s, cond))
+        let mut qs = self.into_queryset();
+        let cond = qs.resolve_cond(q.into_cond());
+        place_condition(qs.select_mut(), cond);
+        Self::from_queryset(qs)
     }
 
     /// Drops rows matching the condition (Django `exclude`); rows where a
     /// compared column is NULL are kept, as in Django.
     fn exclude(self, q: impl Condition<Self::Model>) -> Self {
-        let cond = Cond::Not(Box::new(q.into_cond()));
-        self.map_select(|s| place_condition(s, cond))
+        let mut qs = self.into_queryset();
+        let cond = qs.resolve_cond(Cond::Not(Box::new(q.into_cond())));
+        place_condition(qs.select_mut(), cond);
+        Self::from_queryset(qs)
     }
 
     /// Says that an `update` or `delete` of this queryset is meant to touch
@@ -283,7 +326,17 @@ pub trait QuerySetBuilder: Sized + Clone + Send + Sync + 'static {
 
     /// Replaces the ordering.
     fn order_by(self, order: impl IntoOrder<Self::Model>) -> Self {
-        self.map_select(|s| s.order = order.into_items())
+        let mut qs = self.into_queryset();
+        let items = order
+            .into_items()
+            .into_iter()
+            .map(|o| OrderItem {
+                expr: qs.resolve(o.expr),
+                desc: o.desc,
+            })
+            .collect();
+        qs.select_mut().order = items;
+        Self::from_queryset(qs)
     }
 
     /// SELECT DISTINCT.
@@ -331,9 +384,11 @@ pub trait QuerySetBuilder: Sized + Clone + Send + Sync + 'static {
         value: impl IntoExpr<Self::Model, T::Compare>,
     ) -> Self {
         let mut qs = self.into_queryset();
-        let node = value.into_node();
+        let node = qs.resolve(value.into_node());
         qs.annotations.retain(|(i, _)| *i != field.index());
-        qs.annotations.push((field.index(), node));
+        qs.annotations.push((field.index(), node.clone()));
+        qs.named.retain(|(i, _)| *i != field.index());
+        qs.named.push((field.index(), node));
         Self::from_queryset(qs)
     }
 
@@ -343,7 +398,9 @@ pub trait QuerySetBuilder: Sized + Clone + Send + Sync + 'static {
     fn annotate<L: SelectList<Self::Model> + 'static>(self, list: L) -> Annotated<Self::Model, L> {
         let mut nodes = Vec::new();
         list.push_nodes(&mut nodes);
-        Annotated::from_queryset(self.into_queryset().with_extra(nodes).cast())
+        let qs = self.into_queryset();
+        let nodes = nodes.into_iter().map(|n| qs.resolve(n)).collect();
+        Annotated::from_queryset(qs.with_extra(nodes).cast())
     }
 
     /// Typed tuples of the chosen columns instead of models (Django
@@ -358,7 +415,9 @@ pub trait QuerySetBuilder: Sized + Clone + Send + Sync + 'static {
     fn values<L: SelectList<Self::Model> + 'static>(self, list: L) -> Values<Self::Model, L> {
         let mut nodes = Vec::new();
         list.push_nodes(&mut nodes);
-        let qs = self.into_queryset().with_values(nodes.clone(), Some(nodes));
+        let qs = self.into_queryset();
+        let nodes: Vec<ExprNode> = nodes.into_iter().map(|n| qs.resolve(n)).collect();
+        let qs = qs.with_values(nodes.clone(), Some(nodes));
         Values::from_queryset(qs.cast())
     }
 
@@ -376,6 +435,7 @@ pub trait QuerySetBuilder: Sized + Clone + Send + Sync + 'static {
         let mut nodes = Vec::new();
         list.push_nodes(&mut nodes);
         let qs = self.into_queryset();
+        let nodes = nodes.into_iter().map(|n| qs.resolve(n)).collect();
         let inner = qs.statement();
         let mut outer = Select::from_table(inner.table);
         outer.columns = nodes;

@@ -1011,3 +1011,109 @@ fn postgres_binds_a_list_as_one_array_so_the_sql_does_not_change() {
     );
     assert!(sql(Vec::new()).sql.ends_with("WHERE 1 = 0"));
 }
+
+#[test]
+fn annotate_aggregate_groups_by_the_model() {
+    insta::assert_snapshot!(
+        "annotate_aggregate_groups_by_the_model",
+        sql_of(Song::objects().annotate(Sum(Song::length)))
+    );
+}
+
+#[test]
+fn grouped_values_join_the_aggregated_relation() {
+    insta::assert_snapshot!(
+        "grouped_values_join_the_aggregated_relation",
+        sql_of(
+            Book::objects()
+                .values(Book::publisher)
+                .annotate(Count(Book::authors))
+                .annotate(Avg(Book::authors.then(Author::age)).filter(Author::age.gte(40)))
+        )
+    );
+}
+
+#[test]
+fn aggregate_over_a_slice_reads_a_derived_table() {
+    insta::assert_snapshot!(
+        "aggregate_over_a_slice_reads_a_derived_table",
+        sql_of(
+            Book::objects()
+                .order_by(Book::pages.desc())
+                .slice(0..3)
+                .aggregate((Sum(Book::pages), CountAll()))
+        )
+    );
+}
+
+#[test]
+fn aggregate_over_a_grouped_queryset_refers_to_its_values() {
+    insta::assert_snapshot!(
+        "aggregate_over_a_grouped_queryset_refers_to_its_values",
+        sql_of(
+            Book::objects()
+                .values(Book::publisher)
+                .annotate(CountAll())
+                .aggregate((Max(CountAll().expr()), CountAll()))
+        )
+    );
+}
+
+#[test]
+fn aggregate_of_an_ordered_queryset_drops_the_order() {
+    insta::assert_snapshot!(
+        "aggregate_of_an_ordered_queryset_drops_the_order",
+        sql_of(
+            Book::objects()
+                .filter(Book::pages.gt(100))
+                .order_by(Book::title.asc())
+                .aggregate(Sum(Book::pages))
+        )
+    );
+}
+
+#[test]
+fn aggregate_over_a_relation_reads_the_related_rows() {
+    insta::assert_snapshot!(
+        "aggregate_over_a_relation_reads_the_related_rows",
+        sql_of(Author::objects().filter(Author::age.gt(30)).aggregate((
+            Avg(Author::friends.then(Author::age)),
+            Count(Author::mentees)
+        )))
+    );
+}
+
+#[test]
+fn aggregate_condition_without_annotate_groups_by_the_row() {
+    insta::assert_snapshot!(
+        "aggregate_condition_without_annotate_groups_by_the_row",
+        sql_of(Book::objects().filter(Sum(Book::pages).gt(300)))
+    );
+}
+
+#[test]
+fn ordering_keys_of_a_grouped_query_are_grouped() {
+    insta::assert_snapshot!(
+        "ordering_keys_of_a_grouped_query_are_grouped",
+        sql_of(
+            Book::objects()
+                .values(Book::publisher)
+                .annotate(CountAll())
+                .order_by(Book::title.asc())
+        )
+    );
+}
+
+#[test]
+fn computed_group_keys_are_written_once() {
+    let long = || Case::when(Book::pages.gt(300), "long").otherwise("short");
+    insta::assert_snapshot!(
+        "computed_group_keys_are_written_once",
+        sql_of(
+            Book::objects()
+                .values(long())
+                .annotate(Sum(Book::pages))
+                .order_by(long().asc())
+        )
+    );
+}

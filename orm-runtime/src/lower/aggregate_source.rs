@@ -24,11 +24,29 @@ pub(super) fn apply(mut s: Select, dialect: Dialect) -> Result<Select, Error> {
         return Ok(s);
     };
     let mut inner = *source.select;
+    // Only values computed on their own (the related rows of relation
+    // aggregates): one row, reading nothing.
+    let reads_rows =
+        |e: &ExprNode| e.has_aggregate() || e.any_node(&|n| matches!(n, ExprNode::Column(_)));
+    if s.group_by.is_empty() && s.having.is_empty() && !s.columns.iter().any(reads_rows) {
+        let mut values = Select::from_table("");
+        values.columns = s.columns;
+        values.limit = s.limit;
+        return Ok(values);
+    }
     let one_row = s.group_by.is_empty() && s.columns.iter().all(ExprNode::has_aggregate);
     if one_row {
         s.order.clear();
     }
-    let plain = inner.limit.is_none()
+    // Aggregating per-row aggregates (annotations) needs the rows first.
+    let nested = s.columns.iter().any(|c| {
+        c.any_node(&|n| {
+            matches!(n, ExprNode::Aggregate(a) if a.arg.as_ref().is_some_and(|arg|
+                arg.any_node(&|m| matches!(m, ExprNode::Aggregate(_)))))
+        })
+    });
+    let plain = !nested
+        && inner.limit.is_none()
         && inner.offset.is_none()
         && !inner.distinct
         && inner.group_by.is_empty()
@@ -50,6 +68,7 @@ pub(super) fn apply(mut s: Select, dialect: Dialect) -> Result<Select, Error> {
     let mut map = Map {
         inner,
         grouped,
+        in_aggregate: false,
         error: None,
     };
     let mut s = walk_level(&mut map, s);
@@ -60,7 +79,10 @@ pub(super) fn apply(mut s: Select, dialect: Dialect) -> Result<Select, Error> {
                 "aggregate() over a grouped values() queryset of a value it does not select",
             )
         } else {
-            unsupported(dialect, "aggregate() over a queryset of more than 64 values")
+            unsupported(
+                dialect,
+                "aggregate() over a queryset of more than 64 values",
+            )
         });
     }
     let mut inner = map.inner;
@@ -78,6 +100,9 @@ pub(super) fn apply(mut s: Select, dialect: Dialect) -> Result<Select, Error> {
 struct Map {
     inner: Select,
     grouped: bool,
+    /// Inside the argument of an outer aggregate, where an expression
+    /// equal to one of the queryset's values (even an aggregate) is that value.
+    in_aggregate: bool,
     error: Option<bool>,
 }
 
@@ -106,6 +131,15 @@ impl Map {
 
 impl Fold for Map {
     fn fold_expr(&mut self, e: ExprNode) -> ExprNode {
+        if !self.in_aggregate
+            && let ExprNode::Aggregate(a) = e
+        {
+            // An aggregate of the outer level, over the derived rows.
+            self.in_aggregate = true;
+            let a = orm_core::fold::walk_aggregate(self, *a);
+            self.in_aggregate = false;
+            return ExprNode::Aggregate(Box::new(a));
+        }
         if self.inner.columns.contains(&e) {
             return self.column(e);
         }

@@ -9,6 +9,9 @@
 //!   "interaction with `order_by()`": `values(a).annotate(..).order_by(b)`
 //!   groups by `a` and `b`).
 //!
+//! `aggregate()` of aggregates only is one row: its ordering is dropped
+//! rather than grouped by.
+//!
 //! Constants, subqueries and window functions are not grouping keys: a
 //! subquery refers to grouped columns of the row it is computed for.
 
@@ -31,6 +34,11 @@ fn key(e: &ExprNode) -> bool {
 pub(super) fn apply(mut s: Select) -> Select {
     let aggregated = s.columns.iter().any(ExprNode::has_aggregate) || !s.having.is_empty();
     if !aggregated {
+        return s;
+    }
+    if s.source.is_some() && s.columns.iter().all(ExprNode::has_aggregate) {
+        // `aggregate()`: one row, whatever order was asked of it.
+        s.order.clear();
         return s;
     }
     let candidates: Vec<ExprNode> = s

@@ -25,6 +25,7 @@ pub(super) fn apply(s: Select, dialect: Dialect) -> Result<Select, Error> {
     let mut rows = Rows {
         inner,
         dialect,
+        in_aggregate: false,
         error: None,
     };
     let s = walk_level(&mut rows, s);
@@ -37,12 +38,16 @@ pub(super) fn apply(s: Select, dialect: Dialect) -> Result<Select, Error> {
 struct Rows {
     inner: Select,
     dialect: Dialect,
+    /// Inside another aggregate's argument: an aggregate there is a value
+    /// of each of the queryset's rows (an annotation), not of the level.
+    in_aggregate: bool,
     error: Option<Error>,
 }
 
 impl Fold for Rows {
     fn fold_expr(&mut self, e: ExprNode) -> ExprNode {
         match e {
+            ExprNode::Aggregate(a) if self.in_aggregate => ExprNode::Aggregate(a),
             ExprNode::Aggregate(a) => match a.over {
                 Some(rel) => match related_rows(*a, rel, &self.inner, self.dialect) {
                     Ok(e) => e,
@@ -51,7 +56,12 @@ impl Fold for Rows {
                         ExprNode::Value(orm_core::value::Value::Null(orm_core::value::Kind::I64))
                     }
                 },
-                None => walk_expr(self, ExprNode::Aggregate(a)),
+                None => {
+                    self.in_aggregate = true;
+                    let a = orm_core::fold::walk_aggregate(self, *a);
+                    self.in_aggregate = false;
+                    ExprNode::Aggregate(Box::new(a))
+                }
             },
             e => walk_expr(self, e),
         }

@@ -111,6 +111,12 @@ pub(crate) fn select_into(w: &mut Writer, s: &Select, projection: Projection) ->
         w.scopes.pop();
         return out;
     }
+    if s.table.is_empty() {
+        // Values only (uncorrelated subqueries): no table to read.
+        w.raw("SELECT ");
+        select_list(w, s, projection)?;
+        return clauses(w, s, projection);
+    }
     let base = w.alias();
     let mut paths: Vec<Vec<JoinStep>> = Vec::new();
     {
@@ -313,7 +319,8 @@ fn visit_expr(e: &ExprNode, f: &mut impl FnMut(&ColumnRef)) {
         ExprNode::Value(_)
         | ExprNode::Outer { .. }
         | ExprNode::Subquery(_)
-        | ExprNode::Ordinal { .. } => {}
+        | ExprNode::Ordinal { .. }
+        | ExprNode::AnnotationRef { .. } => {}
         ExprNode::Binary { lhs, rhs, .. } => {
             visit_expr(lhs, f);
             visit_expr(rhs, f);
@@ -487,6 +494,12 @@ pub(crate) fn expr(w: &mut Writer, e: &ExprNode) -> Result<(), Error> {
             w.raw(")");
         }
         ExprNode::Ordinal { position, .. } => w.raw(&position.to_string()),
+        ExprNode::AnnotationRef { index, .. } => {
+            return Err(unsupported(
+                w,
+                &format!("annotation field #{index} used before annotate_into() filled it"),
+            ));
+        }
     }
     Ok(())
 }
@@ -1158,8 +1171,7 @@ pub fn explain(
         Dialect::MySql if options.analyze => return Err(unsupported(&w, "EXPLAIN ANALYZE")),
         Dialect::MySql => w.raw("EXPLAIN FORMAT=JSON "),
     }
-    let (select, projection) =
-        crate::lower::select(select.clone(), Projection::Columns, dialect)?;
+    let (select, projection) = crate::lower::select(select.clone(), Projection::Columns, dialect)?;
     select_into(&mut w, &select, projection)?;
     Ok(w.finish())
 }
