@@ -4,6 +4,7 @@
 //! bound parameter written by the same call that writes its placeholder.
 
 pub mod ddl;
+mod duration;
 pub mod select;
 pub mod transaction;
 pub mod write;

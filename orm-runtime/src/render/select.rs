@@ -1008,6 +1008,9 @@ fn aggregate(w: &mut Writer, a: &Aggregate, top: bool) -> Result<(), Error> {
     if let Some(rel) = a.over {
         return relation_aggregate(w, a, rel, top);
     }
+    if super::duration::average(w, a)? {
+        return Ok(());
+    }
     let d = w.dialect;
     let name = match (a.func, d) {
         (AggFunc::Count, _) => "COUNT",
@@ -1444,6 +1447,7 @@ fn window(w: &mut Writer, win: &Window) -> Result<(), Error> {
                     "an aggregate over a relation used as a window function",
                 ));
             }
+            super::duration::refuse_in_window(w, a)?;
             aggregate(w, a, false)?;
         }
     }
