@@ -7,6 +7,11 @@
 //! `Option<Decimal>`; `Avg` of integers or floats is `Option<f64>`, of
 //! decimals `Option<Decimal>`; `Min`/`Max` keep the column's type (made
 //! nullable). `.output::<U>()` requests another type with a CAST.
+//!
+//! `Sum` and `Avg` of a `TimeDelta` column are `Option<TimeDelta>`, computed
+//! on the stored microseconds; `Avg` is the integer quotient of the sum by
+//! the count, truncated toward zero, on every backend (Django leaves the
+//! rounding to each database).
 
 use crate::ast::{AggFunc, Aggregate, ExprNode, Relation};
 use crate::column::Column;
@@ -160,11 +165,11 @@ impl<M: crate::model::Model, R: crate::model::Model> AggSource<M> for ManyToMany
     }
 }
 
-/// Numeric types that can be summed and averaged, with Django's result
-/// types.
+/// Types that can be summed and averaged, with Django's result types:
+/// numbers, and durations (whose sum and average are durations).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` values cannot be summed or averaged",
-    label = "Sum, Avg, StdDev and Variance need an integer, float or Decimal column"
+    label = "Sum and Avg need an integer, float, Decimal or TimeDelta column"
 )]
 pub trait Summable {
     /// Result of `Sum`.
@@ -189,7 +194,21 @@ summable! {
     f32 => Option<f64>, Option<f64>;
     f64 => Option<f64>, Option<f64>;
     Decimal => Option<Decimal>, Option<Decimal>;
+    chrono::TimeDelta => Option<chrono::TimeDelta>, Option<chrono::TimeDelta>;
 }
+
+/// Numeric types whose spread (`StdDev`, `Variance`) is a float.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` values have no standard deviation or variance",
+    label = "StdDev and Variance need an integer, float or Decimal column"
+)]
+pub trait Spread {}
+impl Spread for i16 {}
+impl Spread for i32 {}
+impl Spread for i64 {}
+impl Spread for f32 {}
+impl Spread for f64 {}
+impl Spread for Decimal {}
 
 type Compare<S, M> = <<S as AggSource<M>>::Value as FieldType>::Compare;
 
@@ -222,7 +241,10 @@ where
     Agg::new(AggFunc::Sum, rel, arg, kind)
 }
 
-/// `AVG(x)`.
+/// `AVG(x)`. Of a `TimeDelta` column it is the sum divided by the count in
+/// whole microseconds, truncated toward zero (`-1.5µs` gives `-1µs`), the
+/// same on every backend: `SUM(x) / COUNT(x)` on SQLite,
+/// `DIV(SUM(x), COUNT(x))` on PostgreSQL, `SUM(x) DIV COUNT(x)` on MySQL.
 #[allow(non_snake_case)]
 pub fn Avg<M, S: AggSource<M>>(source: S) -> Agg<M, <Compare<S, M> as Summable>::Avg, S::Related>
 where
@@ -251,7 +273,7 @@ pub fn Max<M, S: AggSource<M>>(source: S) -> Agg<M, <S::Value as FieldType>::Nul
 #[allow(non_snake_case)]
 pub fn StdDev<M, S: AggSource<M>>(source: S) -> Agg<M, Option<f64>, S::Related>
 where
-    Compare<S, M>: Summable,
+    Compare<S, M>: Spread,
 {
     let (rel, arg, kind) = parts(source);
     Agg::new(AggFunc::StdDev, rel, arg, kind)
@@ -262,7 +284,7 @@ where
 #[allow(non_snake_case)]
 pub fn Variance<M, S: AggSource<M>>(source: S) -> Agg<M, Option<f64>, S::Related>
 where
-    Compare<S, M>: Summable,
+    Compare<S, M>: Spread,
 {
     let (rel, arg, kind) = parts(source);
     Agg::new(AggFunc::Variance, rel, arg, kind)

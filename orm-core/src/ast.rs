@@ -347,6 +347,9 @@ pub enum Func {
     Trunc(DatePart),
     /// A function the user declared by name (see `sql_function!`).
     Custom(&'static str),
+    /// The integer quotient of two numbers (integers or exact decimals),
+    /// truncated toward zero.
+    Quotient,
     /// Fails the statement with this message when evaluated (used by
     /// lowering to make SQLite raise where the other backends do).
     Fail(&'static str),

@@ -6,7 +6,7 @@ use crate::ast::{BinOp, ExprNode};
 use crate::column::Column;
 use crate::field::{FieldType, ForeignKey};
 use crate::model::Model;
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
 use rust_decimal::Decimal;
 use std::marker::PhantomData;
 use uuid::Uuid;
@@ -51,6 +51,8 @@ value_exprs!(
     NaiveDate,
     NaiveDateTime,
     DateTime<Utc>,
+    NaiveTime,
+    TimeDelta,
     Uuid,
     serde_json::Value
 );
@@ -150,12 +152,27 @@ impl Numeric for f32 {}
 impl Numeric for f64 {}
 impl Numeric for Decimal {}
 
+/// Types that support `+` and `-` in the database: the numeric types, and
+/// durations (`TimeDelta ± TimeDelta`, computed on the stored microseconds).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` values cannot be added or subtracted",
+    label = "`+` and `-` need integer, float, Decimal or TimeDelta columns"
+)]
+pub trait Additive {}
+impl Additive for i16 {}
+impl Additive for i32 {}
+impl Additive for i64 {}
+impl Additive for f32 {}
+impl Additive for f64 {}
+impl Additive for Decimal {}
+impl Additive for TimeDelta {}
+
 macro_rules! arith {
-    ($($tr:ident $method:ident $op:ident),*) => {$(
+    ($($bound:ident: $tr:ident $method:ident $op:ident),*) => {$(
         impl<M, T, R> std::ops::$tr<R> for Expr<M, T>
         where
             T: FieldType,
-            T::Compare: Numeric,
+            T::Compare: $bound,
             R: IntoExpr<M, T::Compare>,
         {
             type Output = Expr<M, T>;
@@ -171,7 +188,7 @@ macro_rules! arith {
         impl<M, T, R> std::ops::$tr<R> for Column<M, T>
         where
             T: FieldType,
-            T::Compare: Numeric,
+            T::Compare: $bound,
             R: IntoExpr<M, T::Compare>,
         {
             type Output = Expr<M, T>;
@@ -182,7 +199,12 @@ macro_rules! arith {
     )*};
 }
 
-arith!(Add add Add, Sub sub Sub, Mul mul Mul, Div div Div);
+arith!(
+    Additive: Add add Add,
+    Additive: Sub sub Sub,
+    Numeric: Mul mul Mul,
+    Numeric: Div div Div
+);
 
 /// A typed expression of model `M` whose values have type `Self::Type`:
 /// columns, expressions and aggregates. Functions such as `Coalesce` or

@@ -1,10 +1,15 @@
 //! Field types: how each Rust type maps to a column kind, a bound value and a
 //! decoded value; plus the relation field types `ForeignKey` and `ManyToMany`.
+//!
+//! `chrono::NaiveTime` is a time of day and `chrono::TimeDelta` a duration,
+//! both to the microsecond; a duration is stored as a BIGINT count of
+//! microseconds on every backend (as Django stores a `DurationField` on
+//! SQLite and MySQL), so it sums, averages and compares as an integer.
 
 use crate::model::Model;
 use crate::row::RowReader;
 use crate::value::{ColumnType, Kind, Value};
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
@@ -23,7 +28,7 @@ pub enum Choices {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be stored in a column",
     label = "not a supported field type",
-    note = "supported: integers, floats, bool, String, Vec<u8>, Decimal, chrono dates and times, Uuid, serde_json::Value, ForeignKey<T>, #[derive(DbEnum)] enums, and Option of any of these; mark computed fields #[orm(annotation)]"
+    note = "supported: integers, floats, bool, String, Vec<u8>, Decimal, chrono dates and times, chrono::TimeDelta, Uuid, serde_json::Value, ForeignKey<T>, #[derive(DbEnum)] enums, and Option of any of these; mark computed fields #[orm(annotation)]"
 )]
 pub trait FieldType: Sized + Send + Sync + 'static {
     /// The type values are compared with: the type itself, the inner type of
@@ -87,8 +92,27 @@ primitive! {
     NaiveDate => Date, read_date, Date;
     NaiveDateTime => DateTime, read_datetime, DateTime;
     DateTime<Utc> => DateTimeUtc, read_datetime_utc, DateTimeUtc;
+    NaiveTime => Time, read_time, Time;
     Uuid => Uuid, read_uuid, Uuid;
     serde_json::Value => Json, read_json, Json;
+}
+
+/// A duration, stored as whole microseconds. A value with a fraction of a
+/// microsecond, or beyond `i64` microseconds (about 292,000 years), is
+/// refused when it is bound; every stored value fits a `TimeDelta`.
+impl FieldType for TimeDelta {
+    type Compare = TimeDelta;
+    type Nullable = Option<TimeDelta>;
+    type Selected = TimeDelta;
+    const COLUMN_TYPE: ColumnType = ColumnType::of(Kind::Duration);
+    fn to_value(&self) -> Value {
+        Value::Duration(*self)
+    }
+    /// The stored microseconds, and the results of `Sum`/`Avg` over them,
+    /// which the backends return as an integer or an integral decimal.
+    fn decode_nullable<R: RowReader + ?Sized>(r: &mut R) -> Result<Option<Self>, String> {
+        Ok(r.read_i64()?.map(TimeDelta::microseconds))
+    }
 }
 
 impl<T: FieldType> FieldType for Option<T> {

@@ -553,6 +553,7 @@ forward! {
     read_date -> chrono::NaiveDate;
     read_datetime -> chrono::NaiveDateTime;
     read_datetime_utc -> chrono::DateTime<chrono::Utc>;
+    read_time -> chrono::NaiveTime;
     read_uuid -> uuid::Uuid;
     read_json -> serde_json::Value;
     read_text -> String;

@@ -20,6 +20,7 @@ pub trait RowReader {
     fn read_date(&mut self) -> Result<Option<chrono::NaiveDate>, String>;
     fn read_datetime(&mut self) -> Result<Option<chrono::NaiveDateTime>, String>;
     fn read_datetime_utc(&mut self) -> Result<Option<chrono::DateTime<chrono::Utc>>, String>;
+    fn read_time(&mut self) -> Result<Option<chrono::NaiveTime>, String>;
     fn read_uuid(&mut self) -> Result<Option<uuid::Uuid>, String>;
     fn read_json(&mut self) -> Result<Option<serde_json::Value>, String>;
     /// Skips the next column without decoding it.

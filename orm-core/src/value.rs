@@ -1,7 +1,7 @@
 //! Untyped values and column types: what travels to the database as a bound
 //! parameter, and what a column is declared as in DDL.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
@@ -36,6 +36,10 @@ pub enum Kind {
     DateTime,
     /// `chrono::DateTime<Utc>`
     DateTimeUtc,
+    /// `chrono::NaiveTime`: a time of day, to the microsecond.
+    Time,
+    /// `chrono::TimeDelta`: a duration, stored as a count of microseconds.
+    Duration,
     /// `uuid::Uuid`
     Uuid,
     /// `serde_json::Value`
@@ -81,6 +85,11 @@ pub enum Value {
     DateTime(NaiveDateTime),
     /// An instant in UTC.
     DateTimeUtc(DateTime<Utc>),
+    /// A time of day.
+    Time(NaiveTime),
+    /// A duration; the executor binds it as whole microseconds and refuses
+    /// one it cannot store that way.
+    Duration(TimeDelta),
     /// A UUID.
     Uuid(Uuid),
     /// A JSON document.
@@ -107,6 +116,8 @@ impl Value {
             Value::Date(_) => Kind::Date,
             Value::DateTime(_) => Kind::DateTime,
             Value::DateTimeUtc(_) => Kind::DateTimeUtc,
+            Value::Time(_) => Kind::Time,
+            Value::Duration(_) => Kind::Duration,
             Value::Uuid(_) => Kind::Uuid,
             Value::Json(_) => Kind::Json,
             Value::List(k, _) => *k,

@@ -10,6 +10,7 @@ use crate::dialect::Dialect;
 use crate::error::{ConstraintKind, Error, Result};
 use crate::exec::{self, Executor, ValuesDecoder};
 use crate::render;
+use crate::temporal;
 use crate::terminal::QuerySetExt;
 use orm_core::ast::{CmpOp, ColumnRef, Cond, Delete, ExprNode, Insert, OnConflict, Select, Update};
 use orm_core::field::FieldType;
@@ -95,6 +96,12 @@ pub(crate) async fn bulk_create<M: Model, E: Executor + ?Sized>(
         .max(1);
     let returning = pk.auto_increment && db.supports_returning() && options.on_conflict.is_none();
     let dialect = db.dialect();
+    // An unstorable value is refused before the first batch runs.
+    if meta.fields.iter().any(|f| temporal::is_checked(f.ty.kind)) {
+        for o in &objs {
+            o.values().iter().try_for_each(temporal::check)?;
+        }
+    }
     atomic(db, move |tx| async move {
         let mut objs = objs;
         if columns.is_empty() {
@@ -186,6 +193,14 @@ pub(crate) async fn bulk_update<M: Model, E: Executor + ?Sized>(
         .iter()
         .map(|o| (o.pk().to_value(), o.values()))
         .collect();
+    // An unstorable value is refused before the first batch runs.
+    for (pk, values) in &rows {
+        temporal::check(pk)?;
+        indices
+            .iter()
+            .filter_map(|&i| values.get(i))
+            .try_for_each(temporal::check)?;
+    }
     atomic(db, move |tx| async move {
         let mut total = 0;
         for chunk in rows.chunks(rows_per_batch) {

@@ -101,6 +101,19 @@ pub enum Error {
     /// committed, as in Django (PostgreSQL aborts such a transaction anyway).
     #[error("transaction rolled back: a statement failed inside it ({0})")]
     RolledBack(String),
+    /// A value cannot be stored exactly on the backends (a duration beyond
+    /// `i64` microseconds, a fraction of a microsecond, a leap second), so
+    /// it was refused before the statement carrying it ran, the same way
+    /// on every backend.
+    #[error("cannot store {type_name} {value}: {reason}")]
+    Unstorable {
+        /// The Rust type of the value.
+        type_name: &'static str,
+        /// The value, as its `Debug` text.
+        value: String,
+        /// Why it cannot be stored.
+        reason: &'static str,
+    },
     /// The API was used in a way the types could not rule out.
     #[error("invalid use: {0}")]
     Usage(String),

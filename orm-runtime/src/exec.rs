@@ -9,7 +9,8 @@ use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::observe;
 use crate::render::Statement;
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use crate::temporal;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use orm_core::model::Model;
@@ -281,6 +282,11 @@ pub fn read_value<R: RowReader + ?Sized>(r: &mut R, kind: Kind) -> Result<Value,
         Kind::Date => read!(read_date, Date),
         Kind::DateTime => read!(read_datetime, DateTime),
         Kind::DateTimeUtc => read!(read_datetime_utc, DateTimeUtc),
+        Kind::Time => read!(read_time, Time),
+        Kind::Duration => r
+            .read_i64()
+            .map_err(err)?
+            .map(|micros| Value::Duration(TimeDelta::microseconds(micros))),
         Kind::Uuid => read!(read_uuid, Uuid),
         Kind::Json => read!(read_json, Json),
     };
@@ -330,6 +336,8 @@ impl Backend for sqlx::Sqlite {
                 Value::Date(d) => a.add(d.format("%Y-%m-%d").to_string()),
                 Value::DateTime(d) => a.add(d.format(SQLITE_DATETIME).to_string()),
                 Value::DateTimeUtc(d) => a.add(d.naive_utc().format(SQLITE_DATETIME).to_string()),
+                Value::Time(t) => a.add(temporal::sqlite_time(t)?),
+                Value::Duration(d) => a.add(temporal::duration_micros(d)?),
                 Value::Uuid(u) => a.add(u.as_bytes().as_slice()),
                 Value::Json(j) => a.add(j.to_string()),
                 Value::List(..) => Err("lists are bound as arrays on PostgreSQL only".into()),
@@ -364,6 +372,8 @@ macro_rules! typed_null {
             Kind::Date => $a.add(Option::<NaiveDate>::None),
             Kind::DateTime => $a.add(Option::<NaiveDateTime>::None),
             Kind::DateTimeUtc => $a.add(Option::<DateTime<Utc>>::None),
+            Kind::Time => $a.add(Option::<NaiveTime>::None),
+            Kind::Duration => $a.add(Option::<i64>::None),
             Kind::Uuid => $a.add(Option::<$uuid>::None),
             Kind::Json => $a.add(Option::<$json>::None),
         }
@@ -388,9 +398,14 @@ impl Backend for sqlx::Postgres {
                 Value::Date(d) => a.add(*d),
                 Value::DateTime(d) => a.add(*d),
                 Value::DateTimeUtc(d) => a.add(*d),
+                Value::Time(t) => a.add(temporal::checked_time(t)?),
+                Value::Duration(d) => a.add(temporal::duration_micros(d)?),
                 Value::Uuid(u) => a.add(*u),
                 Value::Json(j) => a.add(j),
-                Value::List(kind, items) => bind_pg_list(&mut a, *kind, items),
+                Value::List(kind, items) => {
+                    temporal::check(v)?;
+                    bind_pg_list(&mut a, *kind, items)
+                }
             };
             r.map_err(|e| bind_err(v, e))?;
         }
@@ -438,6 +453,17 @@ fn bind_pg_list(
         Kind::Date => array!(Date, NaiveDate),
         Kind::DateTime => array!(DateTime, NaiveDateTime),
         Kind::DateTimeUtc => array!(DateTimeUtc, DateTime<Utc>),
+        Kind::Time => array!(Time, NaiveTime),
+        Kind::Duration => {
+            let micros: Vec<i64> = items
+                .iter()
+                .map(|v| match v {
+                    Value::Duration(d) => temporal::duration_micros(d).map_err(|e| e.to_string()),
+                    other => Err(format!("{other:?} in a list of {kind:?}")),
+                })
+                .collect::<Result<_, _>>()?;
+            a.add(micros)
+        }
         Kind::Uuid => array!(Uuid, Uuid),
         Kind::Json => array!(Json, serde_json::Value),
     }
@@ -463,6 +489,8 @@ impl Backend for sqlx::MySql {
                 Value::DateTime(d) => a.add(*d),
                 // As DATETIME: a TIMESTAMP parameter would overflow after 2038-01-19.
                 Value::DateTimeUtc(d) => a.add(d.naive_utc()),
+                Value::Time(t) => a.add(temporal::checked_time(t)?),
+                Value::Duration(d) => a.add(temporal::duration_micros(d)?),
                 Value::Uuid(u) => a.add(u.as_bytes().as_slice()),
                 Value::Json(j) => a.add(j.to_string()),
                 Value::List(..) => Err("lists are bound as arrays on PostgreSQL only".into()),
@@ -678,6 +706,11 @@ impl RowReader for Reader<'_, sqlx::sqlite::SqliteRow> {
     fn read_datetime_utc(&mut self) -> Result<Option<DateTime<Utc>>, String> {
         Ok(self.read_datetime()?.map(|d| d.and_utc()))
     }
+    fn read_time(&mut self) -> Result<Option<NaiveTime>, String> {
+        self.get::<String>()?
+            .map(|s| temporal::parse_sqlite_time(&s))
+            .transpose()
+    }
     fn read_uuid(&mut self) -> Result<Option<Uuid>, String> {
         match self.next_type().as_str() {
             "TEXT" => self
@@ -771,6 +804,9 @@ impl RowReader for Reader<'_, sqlx::postgres::PgRow> {
     fn read_datetime_utc(&mut self) -> Result<Option<DateTime<Utc>>, String> {
         self.get::<DateTime<Utc>>()
     }
+    fn read_time(&mut self) -> Result<Option<NaiveTime>, String> {
+        self.get::<NaiveTime>()
+    }
     fn read_uuid(&mut self) -> Result<Option<Uuid>, String> {
         self.get::<Uuid>()
     }
@@ -845,6 +881,9 @@ impl RowReader for Reader<'_, sqlx::mysql::MySqlRow> {
     }
     fn read_datetime_utc(&mut self) -> Result<Option<DateTime<Utc>>, String> {
         self.get::<DateTime<Utc>>()
+    }
+    fn read_time(&mut self) -> Result<Option<NaiveTime>, String> {
+        self.get::<NaiveTime>()
     }
     fn read_uuid(&mut self) -> Result<Option<Uuid>, String> {
         self.get::<Vec<u8>>()?

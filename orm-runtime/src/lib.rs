@@ -42,6 +42,7 @@ mod prefetch;
 mod raw;
 mod related;
 pub mod render;
+mod temporal;
 mod terminal;
 
 pub use bulk::{BulkCreate, conflict_update, max_binds};

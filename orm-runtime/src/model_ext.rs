@@ -92,6 +92,7 @@ value_reader! {
     read_date -> chrono::NaiveDate: Value::Date(d) => ok(d);
     read_datetime -> chrono::NaiveDateTime: Value::DateTime(d) => ok(d);
     read_datetime_utc -> chrono::DateTime<chrono::Utc>: Value::DateTimeUtc(d) => ok(d);
+    read_time -> chrono::NaiveTime: Value::Time(t) => ok(t);
     read_uuid -> uuid::Uuid: Value::Uuid(u) => ok(u);
     read_json -> serde_json::Value: Value::Json(j) => ok(j);
 }

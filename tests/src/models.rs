@@ -1,8 +1,9 @@
 //! Models shared by the suites: a bookshop (publishers, books, authors with
 //! symmetrical friendships and mentors, loans), clubs with an explicit
-//! through model, a row of every supported type, and a task tracker.
+//! through model, a row of every supported type, a task tracker, and work
+//! shifts (times of day and durations).
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
 use orm_runtime::model::ModelMeta;
 use orm_runtime::prelude::*;
 use rust_decimal::Decimal;
@@ -467,4 +468,24 @@ pub struct Comment {
     /// Text.
     #[orm(max_length = 200)]
     pub body: String,
+}
+
+/// A work shift: times of day and durations, each with a nullable twin.
+/// Not in [`ALL`]: the time-types suite creates its table alone.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Shift {
+    /// Key.
+    #[orm(primary_key)]
+    pub id: i64,
+    /// The team working it, for grouping.
+    #[orm(max_length = 20)]
+    pub team: String,
+    /// When it starts.
+    pub starts: NaiveTime,
+    /// When it ends, if known.
+    pub ends: Option<NaiveTime>,
+    /// How long it lasts (negative for a correction).
+    pub length: TimeDelta,
+    /// The break taken, if recorded.
+    pub pause: Option<TimeDelta>,
 }

@@ -665,6 +665,14 @@ fn ddl_drop_tables() {
     );
 }
 
+#[test]
+fn ddl_time_of_day_and_duration_columns() {
+    insta::assert_snapshot!(
+        "ddl_time_types",
+        all_dialects_text(|d| ddl::create_table(Shift::META, d))
+    );
+}
+
 // ------------------------------------------------------------ TRANSACTIONS
 
 #[test]
@@ -696,6 +704,33 @@ fn aggregate_with_filter_case_on_mysql() {
         Count(Task::user).distinct(),
     ));
     insta::assert_snapshot!("aggregate_with_filter", sql_of(qs));
+}
+
+#[test]
+fn aggregate_durations() {
+    // Avg of a duration is the integer quotient of SUM by COUNT (truncated
+    // toward zero); Sum, Min and Max are the integer aggregates.
+    let eight = chrono::NaiveTime::from_hms_opt(8, 0, 0).unwrap();
+    let totals = Shift::objects()
+        .filter(Shift::starts.gte(eight))
+        .aggregate((
+            Sum(Shift::length),
+            Avg(Shift::length),
+            Avg(Shift::pause).filter(Shift::team.eq("x")),
+            Avg(Shift::pause).distinct(),
+            Min(Shift::pause),
+            Max(Shift::starts),
+        ));
+    let per_team = Shift::objects()
+        .filter(Shift::length.gt(F(Shift::pause) - chrono::TimeDelta::minutes(30)))
+        .values(Shift::team)
+        .annotate(Sum(Shift::length))
+        .annotate(Avg(Shift::length))
+        .order_by(Shift::team.asc());
+    insta::assert_snapshot!(
+        "aggregate_durations",
+        sql_of(totals) + "\n\n" + &sql_of(per_team)
+    );
 }
 
 #[test]

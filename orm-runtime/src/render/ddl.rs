@@ -81,6 +81,12 @@ fn column_type(w: &mut Writer, ty: ColumnType) {
         (Kind::DateTime, Dialect::Postgres) => "TIMESTAMP".to_owned(),
         (Kind::DateTimeUtc, Dialect::Postgres) => "TIMESTAMPTZ".to_owned(),
         (Kind::DateTime | Kind::DateTimeUtc, Dialect::MySql) => "DATETIME(6)".to_owned(),
+        // Fixed-width 'HH:MM:SS.ffffff', so text order is time order.
+        (Kind::Time, Dialect::Sqlite) => "TEXT".to_owned(),
+        (Kind::Time, Dialect::Postgres) => "TIME".to_owned(),
+        (Kind::Time, Dialect::MySql) => "TIME(6)".to_owned(),
+        // Microseconds, as Django stores a DurationField on SQLite and MySQL.
+        (Kind::Duration, _) => "BIGINT".to_owned(),
         (Kind::Uuid, Dialect::Sqlite) => "BLOB".to_owned(),
         (Kind::Uuid, Dialect::Postgres) => "UUID".to_owned(),
         (Kind::Uuid, Dialect::MySql) => "BINARY(16)".to_owned(),

@@ -652,6 +652,19 @@ fn function(w: &mut Writer, func: Func, list: &[ExprNode], kind: Kind) -> Result
             Ok(())
         }
         Func::Trunc(part) => trunc(w, part, &list[0], arg_kind),
+        Func::Quotient => {
+            let (open, between, close) = match d {
+                Dialect::Sqlite => ("(", " / ", ")"),
+                Dialect::Postgres => ("DIV(", ", ", ")"),
+                Dialect::MySql => ("(", " DIV ", ")"),
+            };
+            w.raw(open);
+            expr(w, &list[0])?;
+            w.raw(between);
+            expr(w, &list[1])?;
+            w.raw(close);
+            Ok(())
+        }
         Func::Fail(message) if d == Dialect::Sqlite => {
             // SQLite's JSON path error carries the message.
             w.raw("json_extract('{}', ");
