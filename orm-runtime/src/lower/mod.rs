@@ -26,9 +26,9 @@
 //!     than one row raises an error as on the other backends.
 //! 12. [`limited_in`]: on MySQL, `IN (SELECT .. LIMIT)` and reads of the
 //!     table being written go through a derived table.
-//! 12b. [`duration_average`]: the average of a duration is the integer
+//! 13. [`duration_average`]: the average of a duration is the integer
 //!     quotient of its sum by its count, the same on every backend.
-//! 13. [`group_ordinal`]: on PostgreSQL and MySQL, a computed GROUP BY key
+//! 14. [`group_ordinal`]: on PostgreSQL and MySQL, a computed GROUP BY key
 //!     is written once, as its position in the select list.
 
 mod aggregate_source;
@@ -127,12 +127,12 @@ pub(crate) fn select(
 /// ones: relation aggregates, window filters, subquery shapes per backend.
 fn shared(s: Select, dialect: Dialect, writing: Option<&'static str>) -> Result<Select, Error> {
     let s = every_level(s, &mut |s| Ok(relation_aggregate::apply(s)))?;
-    let s = duration_average::apply(s, dialect)?;
     let s = every_level(s, &mut |s| window_filter::apply(s, dialect))?;
     let s = every_level(s, &mut |s| Ok(distinct_order::nested(s)))?;
     let s = redundant_group::apply(s);
     let s = one_row_guard::apply(s, dialect);
     let s = limited_in::apply(s, dialect, writing);
+    let s = duration_average::apply(s, dialect)?;
     every_level(s, &mut |s| Ok(group_ordinal::apply(s, dialect)))
 }
 
