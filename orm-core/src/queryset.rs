@@ -417,7 +417,13 @@ pub trait QuerySetBuilder: Sized + Clone + Send + Sync + 'static {
         list.push_nodes(&mut nodes);
         let qs = self.into_queryset();
         let nodes: Vec<ExprNode> = nodes.into_iter().map(|n| qs.resolve(n)).collect();
-        let qs = qs.with_values(nodes.clone(), Some(nodes));
+        // An aggregate (a filled annotation) is a value of the group, not a key.
+        let keys = nodes
+            .iter()
+            .filter(|n| !n.any_node(&|m| matches!(m, ExprNode::Aggregate(_))))
+            .cloned()
+            .collect();
+        let qs = qs.with_values(nodes, Some(keys));
         Values::from_queryset(qs.cast())
     }
 
@@ -469,6 +475,13 @@ fn defer_column<M: Model>(s: &mut Select, leave_out: impl Fn(&str) -> bool) {
 /// A condition on a window function filters a wrapping query; one on an
 /// aggregate goes to HAVING; the rest to WHERE.
 fn place_condition(s: &mut Select, cond: Cond) {
+    if let Some(d) = &mut s.source
+        && !cond.has_aggregate()
+        && !cond.has_window()
+    {
+        // After `aggregate()`: a condition on the rows being aggregated.
+        return place_condition(&mut d.select, cond);
+    }
     if cond.has_window() {
         s.qualify.push(cond);
     } else if cond.has_aggregate() {

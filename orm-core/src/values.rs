@@ -38,7 +38,8 @@ impl<M: crate::model::Model, L: SelectList<M> + 'static> Values<M, L> {
         L: Push<M, X>,
     {
         let mut qs = self.qs;
-        qs.push_column(item.item_node());
+        let node = qs.resolve(item.item_node());
+        qs.push_column(node);
         Values {
             qs,
             _l: PhantomData,

@@ -437,3 +437,114 @@ async fn declared_annotations_are_referred_to_by_their_field() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn review_findings_stay_fixed() {
+    on_all_backends(|db| async move {
+        let shop = shop(&db).await?;
+        let [penguin, oreilly] = [0, 1].map(|i| shop.publishers[i].id);
+        // A condition on a joined relation aggregate is a condition on the group.
+        let qs = Book::objects()
+            .values(Book::publisher)
+            .annotate(Count(Book::authors))
+            .filter(Count(Book::authors).gte(3))
+            .order_by(Book::publisher.asc());
+        let mut want = vec![(penguin, 4), (oreilly, 3)];
+        want.sort();
+        assert_eq!(qs.clone().all(&db).await?, want);
+        assert_eq!(qs.clone().count(&db).await?, 2);
+        assert!(qs.exists(&db).await?);
+
+        // aggregate() over grouped values with a relation aggregate.
+        let stats = Book::objects()
+            .values(Book::publisher)
+            .annotate(Count(Book::authors))
+            .aggregate((
+                Max(Count(Book::authors).expr()),
+                Sum(Count(Book::authors).expr()),
+            ))
+            .get(&db)
+            .await?;
+        assert_eq!(stats, (Some(4), Some(7)));
+
+        // A window annotation aggregated: ranks within publisher 1,2 | 1,2 | 1.
+        let ranks = Book::objects()
+            .annotate(BookQuerySet::rank_in_publisher())
+            .aggregate((
+                Max(BookQuerySet::rank_in_publisher()),
+                Sum(BookQuerySet::rank_in_publisher()),
+            ))
+            .get(&db)
+            .await?;
+        assert_eq!(ranks, (Some(2), Some(7)));
+
+        // count() and exists() of an aggregate() queryset: its one row.
+        assert_eq!(
+            Book::objects()
+                .aggregate(Sum(Book::pages))
+                .count(&db)
+                .await?,
+            1
+        );
+        assert!(
+            Book::objects()
+                .filter(Book::pages.gt(100_000))
+                .aggregate(Sum(Book::pages))
+                .exists(&db)
+                .await?
+        );
+
+        // A filter after aggregate() filters the aggregated rows, relation
+        // aggregates included: Alice (2 friends) and Carol (1).
+        let n = Author::objects()
+            .aggregate((Count(Author::friends), CountAll()))
+            .filter(Author::age.gt(38))
+            .get(&db)
+            .await?;
+        assert_eq!(n, (3, 2));
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn relation_aggregates_in_writes_read_the_written_row() {
+    on_all_backends(|db| async move {
+        orm_tests::fixtures::blog(&db, 3).await?;
+        let counts: Vec<i64> = Writer::objects()
+            .order_by(Writer::id.asc())
+            .annotate(Count(Writer::posts))
+            .all(&db)
+            .await?
+            .into_iter()
+            .map(|(_, n)| n)
+            .collect();
+        let updated = Writer::objects()
+            .all_rows()
+            .update(
+                &db,
+                Writer::post_count.set(Count(Writer::posts).expr().cast::<i32>()),
+            )
+            .await?;
+        assert_eq!(updated, counts.len() as u64);
+        let stored: Vec<i64> = Writer::objects()
+            .order_by(Writer::id.asc())
+            .all(&db)
+            .await?
+            .into_iter()
+            .map(|w| i64::from(w.post_count))
+            .collect();
+        assert_eq!(stored, counts);
+        // A delete filtered on a relation aggregate deletes exactly the
+        // rows it names.
+        let max = counts.iter().copied().max().unwrap_or(0);
+        let expected = counts.iter().filter(|&&c| c >= max).count() as u64;
+        let deleted = Writer::objects()
+            .filter(Count(Writer::posts).gte(max))
+            .delete(&db)
+            .await?;
+        assert_eq!(deleted, expected);
+        Ok(())
+    })
+    .await;
+}

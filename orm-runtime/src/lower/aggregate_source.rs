@@ -38,14 +38,21 @@ pub(super) fn apply(mut s: Select, dialect: Dialect) -> Result<Select, Error> {
     if one_row {
         s.order.clear();
     }
-    // Aggregating per-row aggregates (annotations) needs the rows first.
+    // Aggregating per-row values (annotations, windows, subqueries) needs
+    // the rows first.
+    let per_row = |m: &ExprNode| {
+        matches!(
+            m,
+            ExprNode::Aggregate(_) | ExprNode::Window(_) | ExprNode::Subquery(_)
+        )
+    };
     let nested = s.columns.iter().any(|c| {
         c.any_node(&|n| {
-            matches!(n, ExprNode::Aggregate(a) if a.arg.as_ref().is_some_and(|arg|
-                arg.any_node(&|m| matches!(m, ExprNode::Aggregate(_)))))
+            matches!(n, ExprNode::Aggregate(a) if a.arg.as_ref().is_some_and(|arg| arg.any_node(&per_row)))
         })
     });
     let plain = !nested
+        && !inner.columns.iter().any(ExprNode::has_aggregate)
         && inner.limit.is_none()
         && inner.offset.is_none()
         && !inner.distinct
@@ -144,11 +151,14 @@ impl Fold for Map {
             return self.column(e);
         }
         match e {
-            ExprNode::Column(_) if self.grouped => {
+            ExprNode::Column(_) | ExprNode::Subquery(_) | ExprNode::Window(_) if self.grouped => {
                 self.error = Some(true);
                 e
             }
+            // A column, or a value computed per row (a correlated subquery
+            // or a window), becomes a column of the derived table.
             ExprNode::Column(_) => self.column(e),
+            ExprNode::Subquery(_) | ExprNode::Window(_) if self.in_aggregate => self.column(e),
             e => walk_expr(self, e),
         }
     }

@@ -8,7 +8,22 @@ use orm_core::ast::{Derived, Select};
 
 /// Wraps the select when `projection` counts rows that need it.
 pub(super) fn apply(mut s: Select, projection: Projection) -> (Select, Projection) {
-    let wrap = s.distinct
+    // `aggregate()` gives one row whatever it reads.
+    let one_row = s.group_by.is_empty()
+        && !s.columns.is_empty()
+        && s.columns.iter().all(orm_core::ast::ExprNode::has_aggregate);
+    if projection == Projection::One && one_row {
+        s.limit = None;
+        let mut outer = Select::from_table(s.table);
+        outer.limit = Some(1);
+        outer.source = Some(Derived {
+            select: Box::new(s),
+            alias: "sub",
+        });
+        return (outer, Projection::One);
+    }
+    let wrap = one_row
+        || s.distinct
         || s.limit.is_some()
         || s.offset.is_some()
         || !s.group_by.is_empty()

@@ -7,12 +7,12 @@
 //!    to the executor as lists (SQLite has no decimal arithmetic).
 //! 2. [`relation_rows`]: an aggregate over a relation in `aggregate()` runs
 //!    over the related rows of exactly the queryset's rows.
-//! 3. [`relation_join`]: in a grouped `values()` query, an aggregate over a
-//!    relation joins the relation (Django's result: one value per pair).
-//! 4. [`grouping`]: a query selecting aggregates next to plain values is
-//!    grouped by those values (and by its ordering keys).
-//! 5. [`aggregate_source`]: `aggregate()` over a sliced, distinct or grouped
+//! 3. [`aggregate_source`]: `aggregate()` over a sliced, distinct or grouped
 //!    queryset reads it as a derived table; over a plain one it is merged.
+//! 4. [`relation_join`]: in a grouped `values()` query, an aggregate over a
+//!    relation joins the relation (Django's result: one value per pair).
+//! 5. [`grouping`]: a query selecting aggregates next to plain values is
+//!    grouped by those values (and by its ordering keys).
 //! 6. [`count`]: `count()` of a distinct, sliced or grouped query counts the
 //!    rows of a derived table.
 //! 7. [`relation_aggregate`]: an aggregate over a relation of each row is a
@@ -116,9 +116,9 @@ pub(crate) fn select(
         s
     };
     let s = every_level(s, &mut |s| relation_rows::apply(s, dialect))?;
+    let s = every_level(s, &mut |s| aggregate_source::apply(s, dialect))?;
     let s = every_level(s, &mut |s| relation_join::apply(s, dialect))?;
     let s = every_level(s, &mut |s| Ok(grouping::apply(s)))?;
-    let s = every_level(s, &mut |s| aggregate_source::apply(s, dialect))?;
     let (s, projection) = count::apply(s, projection);
     Ok((shared(s, dialect, None)?, projection))
 }

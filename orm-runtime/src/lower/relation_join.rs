@@ -172,7 +172,16 @@ pub(super) fn apply(s: Select, dialect: Dialect) -> Result<Select, Error> {
     let s = walk_level(&mut found, s);
     match found.0.len() {
         0 => Ok(s),
-        1 => Ok(walk_level(&mut Join, s)),
+        1 => {
+            let mut s = walk_level(&mut Join, s);
+            // A condition on a relation aggregate was a WHERE condition (a
+            // correlated subquery); joined, it is a condition on the group.
+            let (having, filter): (Vec<_>, Vec<_>) =
+                s.filter.into_iter().partition(|c| c.has_aggregate());
+            s.filter = filter;
+            s.having.extend(having);
+            Ok(s)
+        }
         _ => Err(unsupported(
             dialect,
             "aggregates over two different multi-valued relations in one grouped values() query (their joins would multiply each other's rows; annotate each relation in its own query or use a subquery)",

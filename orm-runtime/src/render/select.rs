@@ -391,6 +391,15 @@ fn column(w: &mut Writer, scope_index: usize, c: &ColumnRef) -> Result<(), Error
             w.ident(&a);
             w.raw(".");
         }
+        // The table an UPDATE or DELETE writes, seen from a subquery:
+        // qualified by its name, since the subquery's own columns are
+        // aliased and a bare name would be the subquery's own column.
+        None if c.path.is_empty() && scope_index + 1 < w.scopes.len() => {
+            if let Some(Scope::Bare { table }) = w.scopes.get(scope_index) {
+                w.ident(table);
+                w.raw(".");
+            }
+        }
         None if c.path.is_empty() => {}
         None => {
             return Err(unsupported(
