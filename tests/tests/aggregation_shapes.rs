@@ -494,6 +494,37 @@ async fn review_findings_stay_fixed() {
                 .await?
         );
 
+        // A computed ordering key that is not selected, in a grouped query.
+        let p = |i: usize| shop.publishers[i].id;
+        let by_pages: Vec<(i64, i64)> = Book::objects()
+            .values(Book::publisher)
+            .annotate(CountAll())
+            .order_by((Book::pages / 100).asc())
+            .all(&db)
+            .await?;
+        assert_eq!(
+            by_pages,
+            [(p(2), 1), (p(0), 1), (p(0), 1), (p(1), 1), (p(1), 1)]
+        );
+        // HAVING on a computed group key.
+        let sizes: Vec<(i32, i64)> = Book::objects()
+            .values(Book::pages / 300)
+            .annotate(CountAll())
+            .filter(CountAll().gt(1).or((Book::pages / 300).eq(2)))
+            .order_by((Book::pages / 300).asc())
+            .all(&db)
+            .await?;
+        assert_eq!(sizes, [(0, 2), (1, 2), (2, 1)]);
+        let small: Vec<(i32, i64)> = Book::objects()
+            .values(Book::pages / 300)
+            .annotate(CountAll())
+            .filter((Book::pages / 300).lt(2))
+            .filter(CountAll().gte(2))
+            .order_by((Book::pages / 300).desc())
+            .all(&db)
+            .await?;
+        assert_eq!(small, [(1, 2), (0, 2)]);
+
         // A filter after aggregate() filters the aggregated rows, relation
         // aggregates included: Alice (2 friends) and Carol (1).
         let n = Author::objects()

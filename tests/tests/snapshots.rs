@@ -1152,3 +1152,30 @@ fn computed_group_keys_are_written_once() {
         )
     );
 }
+
+#[test]
+fn computed_ordering_key_of_a_grouped_query_is_selected() {
+    insta::assert_snapshot!(
+        "computed_ordering_key_of_a_grouped_query_is_selected",
+        sql_of(
+            Book::objects()
+                .values(Book::publisher)
+                .annotate(CountAll())
+                .order_by((Book::pages / 100).asc())
+        )
+    );
+}
+
+#[test]
+fn having_on_a_computed_group_key_filters_a_derived_table() {
+    insta::assert_snapshot!(
+        "having_on_a_computed_group_key_filters_a_derived_table",
+        sql_of(
+            Book::objects()
+                .values(Book::pages / 300)
+                .annotate(CountAll())
+                .filter(CountAll().gt(1).or((Book::pages / 300).eq(2)))
+                .order_by((Book::pages / 300).asc())
+        )
+    );
+}

@@ -120,6 +120,11 @@ pub(crate) fn select(
     let s = every_level(s, &mut |s| relation_join::apply(s, dialect))?;
     let s = every_level(s, &mut |s| Ok(grouping::apply(s)))?;
     let (s, projection) = count::apply(s, projection);
+    let s = if projection == Projection::Columns {
+        group_ordinal::select_order_keys(s, dialect)
+    } else {
+        s
+    };
     Ok((shared(s, dialect, None)?, projection))
 }
 
@@ -127,6 +132,7 @@ pub(crate) fn select(
 /// ones: relation aggregates, window filters, subquery shapes per backend.
 fn shared(s: Select, dialect: Dialect, writing: Option<&'static str>) -> Result<Select, Error> {
     let s = every_level(s, &mut |s| Ok(relation_aggregate::apply(s)))?;
+    let s = every_level(s, &mut |s| Ok(group_ordinal::wrap_having(s, dialect)))?;
     let s = every_level(s, &mut |s| window_filter::apply(s, dialect))?;
     let s = every_level(s, &mut |s| Ok(distinct_order::nested(s)))?;
     let s = redundant_group::apply(s);

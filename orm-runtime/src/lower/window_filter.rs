@@ -44,6 +44,7 @@ pub(super) fn apply(s: Select, dialect: Dialect) -> Result<Select, Error> {
         )
     };
     let mut lift = Lift {
+        selected: s.columns.clone(),
         lifted: Vec::new(),
         failed: false,
     };
@@ -69,11 +70,24 @@ pub(super) fn apply(s: Select, dialect: Dialect) -> Result<Select, Error> {
     };
     let ncols = inner.columns.len();
     inner.columns.extend(lift.lifted.iter().cloned());
-    inner.columns.extend(s.order.iter().map(|o| o.expr.clone()));
+    // A computed ordering key that is selected is sorted by its column (a
+    // computed group key must not be written twice); others get an `o`
+    // column each.
+    let selected = |e: &ExprNode| {
+        e.any_node(&|n| matches!(n, ExprNode::Value(_) | ExprNode::Subquery(_)))
+            .then(|| s.columns.iter().position(|c| c == e))
+            .flatten()
+    };
+    let sorted: Vec<&OrderItem> = s
+        .order
+        .iter()
+        .filter(|o| selected(&o.expr).is_none())
+        .collect();
+    inner.columns.extend(sorted.iter().map(|o| o.expr.clone()));
     inner.names = NAMES[..ncols]
         .iter()
         .chain(&WINDOWS[..lift.lifted.len()])
-        .chain(&ORDER[..s.order.len()])
+        .chain(&ORDER[..sorted.len()])
         .copied()
         .collect();
     let mut outer = Select::from_table(s.table);
@@ -84,13 +98,19 @@ pub(super) fn apply(s: Select, dialect: Dialect) -> Result<Select, Error> {
         .map(|(e, name)| local(name, e))
         .collect();
     outer.filter = conds;
+    let mut next = ORDER.iter();
     outer.order = s
         .order
         .iter()
-        .zip(ORDER)
-        .map(|(o, name)| OrderItem {
-            expr: local(name, &o.expr),
-            desc: o.desc,
+        .map(|o| {
+            let name = match selected(&o.expr) {
+                Some(i) => NAMES[i],
+                None => next.next().copied().unwrap_or("o0"),
+            };
+            OrderItem {
+                expr: local(name, &o.expr),
+                desc: o.desc,
+            }
         })
         .collect();
     outer.limit = s.limit;
@@ -106,12 +126,20 @@ pub(super) fn apply(s: Select, dialect: Dialect) -> Result<Select, Error> {
 /// Replaces what the inner query must compute (window functions, columns,
 /// aggregates, subqueries) with references to its `w` columns.
 struct Lift {
+    /// The inner query's selected values: a tested expression equal to one
+    /// is its `c` column (a computed group key must not be written twice).
+    selected: Vec<ExprNode>,
     lifted: Vec<ExprNode>,
     failed: bool,
 }
 
 impl Fold for Lift {
     fn fold_expr(&mut self, e: ExprNode) -> ExprNode {
+        if let Some(i) = self.selected.iter().position(|c| *c == e)
+            && let Some(name) = NAMES.get(i)
+        {
+            return local(name, &e);
+        }
         match e {
             ExprNode::Window(_)
             | ExprNode::Column(_)
