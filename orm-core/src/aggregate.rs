@@ -1,12 +1,14 @@
-//! Aggregates: `Count`, `Sum`, `Avg`, `Min`, `Max`, `StdDev`, `Variance`,
-//! each with an optional `filter` and `distinct`, over a column of the
-//! queryset's model or over a multi-valued relation (`Publisher::books`).
+//! Aggregates: `Count`, `Sum`, `Avg`, `Min`, `Max`, `StdDev`, `Variance`
+//! (and their `Sample` forms), each with an optional `filter` and
+//! `distinct`, over a column of the queryset's model or over a multi-valued
+//! relation (`Publisher::books`).
 //!
 //! Result types follow Django: `Count` is `i64`; `Sum` of integers is
 //! `Option<i64>` (NULL over no rows), of floats `Option<f64>`, of decimals
-//! `Option<Decimal>`; `Avg` of integers or floats is `Option<f64>`, of
-//! decimals `Option<Decimal>`; `Min`/`Max` keep the column's type (made
-//! nullable). `.output::<U>()` requests another type with a CAST.
+//! `Option<Decimal>`; `Avg` of integers or floats is `Option<f64>` (the full
+//! double on every backend), of decimals `Option<Decimal>`; `Min`/`Max` keep
+//! the column's type (made nullable). `.output::<U>()` requests another type
+//! with a CAST.
 //!
 //! `Sum` and `Avg` of a `TimeDelta` column are `Option<TimeDelta>`, computed
 //! on the stored microseconds; `Avg` is the integer quotient of the sum by
@@ -103,6 +105,7 @@ impl<M, T: FieldType, R> Typed<M> for Agg<M, T, R> {
 }
 
 impl<M, T: FieldType, R> IntoExpr<M, T::Compare> for Agg<M, T, R> {
+    type Nullability = T::Nullability;
     fn into_node(self) -> ExprNode {
         ExprNode::Aggregate(Box::new(self.agg))
     }
@@ -268,8 +271,9 @@ pub fn Max<M, S: AggSource<M>>(source: S) -> Agg<M, <S::Value as FieldType>::Nul
     Agg::new(AggFunc::Max, rel, arg, kind)
 }
 
-/// Population standard deviation (PostgreSQL and MySQL/MariaDB; an error
-/// naming SQLite there).
+/// Population standard deviation (`STDDEV_POP`), in double precision, on
+/// every backend (SQLite gets it registered on each connection, computed as
+/// PostgreSQL does). NULL over no rows.
 #[allow(non_snake_case)]
 pub fn StdDev<M, S: AggSource<M>>(source: S) -> Agg<M, Option<f64>, S::Related>
 where
@@ -279,8 +283,19 @@ where
     Agg::new(AggFunc::StdDev, rel, arg, kind)
 }
 
-/// Population variance (PostgreSQL and MySQL/MariaDB; an error naming
-/// SQLite there).
+/// Sample standard deviation (`STDDEV_SAMP`, Django's `sample=True`):
+/// divides by n - 1, so NULL over fewer than two rows.
+#[allow(non_snake_case)]
+pub fn StdDevSample<M, S: AggSource<M>>(source: S) -> Agg<M, Option<f64>, S::Related>
+where
+    Compare<S, M>: Summable,
+{
+    let (rel, arg, kind) = parts(source);
+    Agg::new(AggFunc::StdDevSample, rel, arg, kind)
+}
+
+/// Population variance (`VAR_POP`), in double precision, on every backend.
+/// NULL over no rows.
 #[allow(non_snake_case)]
 pub fn Variance<M, S: AggSource<M>>(source: S) -> Agg<M, Option<f64>, S::Related>
 where
@@ -288,4 +303,15 @@ where
 {
     let (rel, arg, kind) = parts(source);
     Agg::new(AggFunc::Variance, rel, arg, kind)
+}
+
+/// Sample variance (`VAR_SAMP`, Django's `sample=True`): divides by n - 1,
+/// so NULL over fewer than two rows.
+#[allow(non_snake_case)]
+pub fn VarianceSample<M, S: AggSource<M>>(source: S) -> Agg<M, Option<f64>, S::Related>
+where
+    Compare<S, M>: Summable,
+{
+    let (rel, arg, kind) = parts(source);
+    Agg::new(AggFunc::VarianceSample, rel, arg, kind)
 }

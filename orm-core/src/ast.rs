@@ -239,6 +239,10 @@ pub enum AggFunc {
     StdDev,
     /// Population variance.
     Variance,
+    /// Sample standard deviation (divides by n - 1).
+    StdDevSample,
+    /// Sample variance (divides by n - 1).
+    VarianceSample,
 }
 
 /// A multi-valued relation an aggregate runs over, from the aggregated
@@ -345,6 +349,8 @@ pub enum Func {
     Extract(DatePart),
     /// A date truncated to the start of the part.
     Trunc(DatePart),
+    /// A math function (`Sqrt`, `Round`, ...; see [`MathFunc`]).
+    Math(MathFunc),
     /// A function the user declared by name (see `sql_function!`).
     Custom(&'static str),
     /// The integer quotient of two numbers (integers or exact decimals),
@@ -353,6 +359,43 @@ pub enum Func {
     /// Fails the statement with this message when evaluated (used by
     /// lowering to make SQLite raise where the other backends do).
     Fail(&'static str),
+}
+
+/// Math functions, spelled per dialect so that every backend gives the same
+/// result (SQLite gets the missing ones registered on each connection).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MathFunc {
+    /// Absolute value.
+    Abs,
+    /// Smallest integer not below the argument.
+    Ceil,
+    /// Largest integer not above the argument.
+    Floor,
+    /// Rounded half away from zero to this many decimal places (negative:
+    /// to tens, hundreds, ...).
+    Round(i32),
+    /// Remainder of the division of the first argument by the second, with
+    /// the sign of the first (truncated division).
+    Mod,
+    /// The first argument raised to the second; NULL for a negative base
+    /// with a non-integer exponent.
+    Power,
+    /// Square root; NULL for a negative argument.
+    Sqrt,
+    /// Natural logarithm; NULL for zero or a negative argument.
+    Ln,
+    /// e raised to the argument.
+    Exp,
+    /// A random value (`RANDOM()`, `RAND()` on MySQL), for random ordering.
+    Random,
+}
+
+impl MathFunc {
+    /// Whether the function gives NULL for some non-NULL arguments (outside
+    /// its domain).
+    pub fn partial(self) -> bool {
+        matches!(self, MathFunc::Sqrt | MathFunc::Ln | MathFunc::Power)
+    }
 }
 
 impl ExprNode {
@@ -371,6 +414,10 @@ impl ExprNode {
             ExprNode::Func {
                 func: Func::Concat, ..
             } => false,
+            ExprNode::Func {
+                func: Func::Math(m),
+                ..
+            } if m.partial() => true,
             ExprNode::Func { args, .. } => args.iter().any(ExprNode::nullable),
             ExprNode::Cast { expr, .. } => expr.nullable(),
             ExprNode::Case { whens, default, .. } => {
@@ -659,6 +706,38 @@ impl Select {
             group_by: Vec::new(),
             having: Vec::new(),
             qualify: Vec::new(),
+        }
+    }
+}
+
+impl Select {
+    /// Whether the filter can never hold (`WHERE 1 = 0`: `none()`, an empty
+    /// `is_in` list), so the select returns no row, or, for aggregates
+    /// without GROUP BY, the one row of aggregates over no rows.
+    pub fn matches_nothing(&self) -> bool {
+        self.filter.iter().any(Cond::never_holds)
+            || self.source.as_ref().is_some_and(|d| {
+                // Over a derived table that returns no row.
+                d.select.matches_nothing() && !d.select.is_aggregate_row()
+            })
+    }
+
+    /// Whether the select computes aggregates without GROUP BY, so it
+    /// returns exactly one row (over no rows too).
+    pub fn is_aggregate_row(&self) -> bool {
+        self.group_by.is_empty() && self.columns.iter().any(ExprNode::has_aggregate)
+    }
+}
+
+impl Cond {
+    /// Whether the condition is false whatever the row (an empty OR, an
+    /// empty `IN` list, or an AND containing one).
+    pub fn never_holds(&self) -> bool {
+        match self {
+            Cond::Any(v) => v.iter().all(Cond::never_holds),
+            Cond::All(v) => v.iter().any(Cond::never_holds),
+            Cond::In { items, .. } => items.is_empty(),
+            _ => false,
         }
     }
 }

@@ -6,6 +6,7 @@ use crate::ast::{BinOp, ExprNode};
 use crate::column::Column;
 use crate::field::{FieldType, ForeignKey};
 use crate::model::Model;
+use crate::nullability::{Either, NotNull, Nullability, Of};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
 use rust_decimal::Decimal;
 use std::marker::PhantomData;
@@ -19,6 +20,9 @@ use uuid::Uuid;
     note = "lookups compare a column with a value of the column's own type; columns of other models are reached through foreign-key paths such as `Book::publisher.then(Publisher::name)`"
 )]
 pub trait IntoExpr<M, K> {
+    /// Whether the value can be NULL (`MaybeNull` for a nullable column or
+    /// expression, `NotNull` for plain values).
+    type Nullability: Nullability;
     /// The untyped expression.
     fn into_node(self) -> ExprNode;
 }
@@ -26,11 +30,13 @@ pub trait IntoExpr<M, K> {
 macro_rules! value_exprs {
     ($($t:ty),*) => {$(
         impl<M> IntoExpr<M, $t> for $t {
+            type Nullability = NotNull;
             fn into_node(self) -> ExprNode {
                 ExprNode::Value(FieldType::to_value(&self))
             }
         }
         impl<M> IntoExpr<M, $t> for &$t {
+            type Nullability = NotNull;
             fn into_node(self) -> ExprNode {
                 ExprNode::Value(FieldType::to_value(self))
             }
@@ -58,36 +64,42 @@ value_exprs!(
 );
 
 impl<M> IntoExpr<M, String> for &str {
+    type Nullability = NotNull;
     fn into_node(self) -> ExprNode {
         ExprNode::Value(crate::value::Value::String(self.to_owned()))
     }
 }
 
 impl<M> IntoExpr<M, Vec<u8>> for &[u8] {
+    type Nullability = NotNull;
     fn into_node(self) -> ExprNode {
         ExprNode::Value(crate::value::Value::Bytes(self.to_vec()))
     }
 }
 
 impl<M, T: FieldType> IntoExpr<M, T::Compare> for Column<M, T> {
+    type Nullability = T::Nullability;
     fn into_node(self) -> ExprNode {
         ExprNode::Column(self.into_ref())
     }
 }
 
 impl<M, T: FieldType> IntoExpr<M, T::Compare> for Expr<M, T> {
+    type Nullability = T::Nullability;
     fn into_node(self) -> ExprNode {
         self.node
     }
 }
 
 impl<M, P: Model> IntoExpr<M, <P::Pk as FieldType>::Compare> for ForeignKey<P> {
+    type Nullability = NotNull;
     fn into_node(self) -> ExprNode {
         ExprNode::Value(self.id().to_value())
     }
 }
 
 impl<M, P: Model> IntoExpr<M, <P::Pk as FieldType>::Compare> for &ForeignKey<P> {
+    type Nullability = NotNull;
     fn into_node(self) -> ExprNode {
         ExprNode::Value(self.id().to_value())
     }
@@ -144,13 +156,35 @@ pub fn F<M, T: FieldType>(column: Column<M, T>) -> Expr<M, T> {
     message = "`{Self}` is not a numeric type",
     label = "arithmetic needs integer, float or Decimal columns"
 )]
-pub trait Numeric {}
-impl Numeric for i16 {}
-impl Numeric for i32 {}
-impl Numeric for i64 {}
-impl Numeric for f32 {}
-impl Numeric for f64 {}
-impl Numeric for Decimal {}
+pub trait Numeric: FieldType {
+    /// The type of `Sqrt`, `Ln`, `Exp` and `Power` of these values (as in
+    /// Django): `f64` for integers and floats, `Decimal` for decimals.
+    type Real: FieldType;
+}
+impl Numeric for i16 {
+    type Real = f64;
+}
+impl Numeric for i32 {
+    type Real = f64;
+}
+impl Numeric for i64 {
+    type Real = f64;
+}
+impl Numeric for f32 {
+    type Real = f64;
+}
+impl Numeric for f64 {
+    type Real = f64;
+}
+impl Numeric for Decimal {
+    type Real = Decimal;
+}
+
+/// The type of `lhs op rhs` for an operand of type `T` and one of
+/// nullability `N`: `T`'s comparison type, made an `Option` when either
+/// operand can be NULL (`f64 + Option<f64>` is `Option<f64>`).
+pub type ArithOutput<T, N> =
+    Of<Either<<T as FieldType>::Nullability, N>, <T as FieldType>::Compare>;
 
 /// Types that support `+` and `-` in the database: the numeric types, and
 /// durations (`TimeDelta ± TimeDelta`, computed on the stored microseconds).
@@ -158,7 +192,7 @@ impl Numeric for Decimal {}
     message = "`{Self}` values cannot be added or subtracted",
     label = "`+` and `-` need integer, float, Decimal or TimeDelta columns"
 )]
-pub trait Additive {}
+pub trait Additive: FieldType {}
 impl Additive for i16 {}
 impl Additive for i32 {}
 impl Additive for i64 {}
@@ -175,8 +209,8 @@ macro_rules! arith {
             T::Compare: $bound,
             R: IntoExpr<M, T::Compare>,
         {
-            type Output = Expr<M, T>;
-            fn $method(self, rhs: R) -> Expr<M, T> {
+            type Output = Expr<M, ArithOutput<T, R::Nullability>>;
+            fn $method(self, rhs: R) -> Self::Output {
                 Expr::from_node(ExprNode::Binary {
                     op: BinOp::$op,
                     lhs: Box::new(self.node),
@@ -191,8 +225,8 @@ macro_rules! arith {
             T::Compare: $bound,
             R: IntoExpr<M, T::Compare>,
         {
-            type Output = Expr<M, T>;
-            fn $method(self, rhs: R) -> Expr<M, T> {
+            type Output = Expr<M, ArithOutput<T, R::Nullability>>;
+            fn $method(self, rhs: R) -> Self::Output {
                 F(self).$method(rhs)
             }
         }

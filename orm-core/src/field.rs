@@ -7,6 +7,7 @@
 //! SQLite and MySQL), so it sums, averages and compares as an integer.
 
 use crate::model::Model;
+use crate::nullability::{MaybeNull, NotNull, Nullability};
 use crate::row::RowReader;
 use crate::value::{ColumnType, Kind, Value};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
@@ -40,6 +41,10 @@ pub trait FieldType: Sized + Send + Sync + 'static {
     /// The type a `values()` row holds for this column: the field type
     /// itself, except that a foreign key gives the referenced key.
     type Selected: FieldType;
+    /// Whether values can be NULL, as a type: `MaybeNull` for `Option<T>`,
+    /// `NotNull` otherwise. Arithmetic and functions combine it into their
+    /// result types.
+    type Nullability: Nullability;
     /// The declared column type.
     const COLUMN_TYPE: ColumnType;
     /// Whether the column admits NULL.
@@ -68,6 +73,7 @@ macro_rules! primitive {
             type Compare = $t;
             type Nullable = Option<$t>;
             type Selected = $t;
+            type Nullability = NotNull;
             const COLUMN_TYPE: ColumnType = ColumnType::of(Kind::$kind);
             fn to_value(&self) -> Value {
                 Value::$v(self.clone())
@@ -104,6 +110,7 @@ impl FieldType for TimeDelta {
     type Compare = TimeDelta;
     type Nullable = Option<TimeDelta>;
     type Selected = TimeDelta;
+    type Nullability = NotNull;
     const COLUMN_TYPE: ColumnType = ColumnType::of(Kind::Duration);
     fn to_value(&self) -> Value {
         Value::Duration(*self)
@@ -119,6 +126,7 @@ impl<T: FieldType> FieldType for Option<T> {
     type Compare = T::Compare;
     type Nullable = Option<T>;
     type Selected = Option<T::Selected>;
+    type Nullability = MaybeNull;
     const COLUMN_TYPE: ColumnType = T::COLUMN_TYPE;
     const NULLABLE: bool = true;
     const CHOICES: Choices = T::CHOICES;
@@ -254,6 +262,7 @@ impl<T: Model> FieldType for ForeignKey<T> {
     type Compare = <T::Pk as FieldType>::Compare;
     type Nullable = Option<ForeignKey<T>>;
     type Selected = T::Pk;
+    type Nullability = NotNull;
     const COLUMN_TYPE: ColumnType = <T::Pk as FieldType>::COLUMN_TYPE;
     fn to_value(&self) -> Value {
         self.id.to_value()
@@ -346,6 +355,7 @@ impl<T: FieldType> FieldType for Deferred<T> {
     type Compare = T::Compare;
     type Nullable = T::Nullable;
     type Selected = T::Selected;
+    type Nullability = T::Nullability;
     const COLUMN_TYPE: ColumnType = T::COLUMN_TYPE;
     const NULLABLE: bool = T::NULLABLE;
     const CHOICES: Choices = T::CHOICES;

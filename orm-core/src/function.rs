@@ -7,6 +7,7 @@ use crate::ast::{Cond, DatePart, ExprNode, Func};
 use crate::expr::{Expr, IntoExpr, Typed};
 use crate::field::FieldType;
 use crate::lookup::TextField;
+use crate::nullability::{Both, Either, Nullability, Of};
 use crate::q::Condition;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use std::marker::PhantomData;
@@ -97,34 +98,94 @@ impl<M, V: FieldType> Case<M, V> {
     }
 }
 
-/// `COALESCE(a, b)`: `a` unless it is NULL, then `b`; the result is not
-/// nullable.
+/// `COALESCE(a, b, ..)`: the first argument that is not NULL. Takes a
+/// tuple of two to eight arguments of one type; the first is a column or
+/// expression, the others may also be plain values. The result is
+/// non-nullable when any argument is (as Django's `Coalesce`):
+///
+/// ```ignore
+/// // COALESCE("t0"."country", "t0"."city", $1): an Expr<Publisher, String>
+/// Coalesce((Publisher::country, Publisher::city, "??"))
+/// // COALESCE("t0"."country", "t0"."city"): an Expr<Publisher, Option<String>>
+/// Coalesce((Publisher::country, Publisher::city))
+/// ```
 #[allow(non_snake_case)]
-pub fn Coalesce<M, A: Typed<M>>(
-    a: A,
-    b: impl IntoExpr<M, <A::Type as FieldType>::Compare>,
-) -> Expr<M, <A::Type as FieldType>::Compare>
-where
-    <A::Type as FieldType>::Compare: FieldType,
-{
-    func(Func::Coalesce, vec![a.into_typed_node(), b.into_node()])
+pub fn Coalesce<M, L: CoalesceArgs<M>>(
+    args: L,
+) -> Expr<M, Of<L::Nullability, <L as CoalesceArgs<M>>::Compare>> {
+    func(Func::Coalesce, args.into_nodes())
 }
+
+/// The arguments of [`Coalesce`]: a tuple of two to eight expressions of one
+/// comparison type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a list of Coalesce arguments of `{M}`",
+    label = "expected a tuple of two to eight arguments: a column or expression of `{M}` first, then columns, expressions or values of the same type"
+)]
+pub trait CoalesceArgs<M> {
+    /// The arguments' comparison type.
+    type Compare: FieldType;
+    /// `MaybeNull` only when every argument is.
+    type Nullability: Nullability;
+    /// The untyped arguments, in order.
+    fn into_nodes(self) -> Vec<ExprNode>;
+}
+
+type Cmp<A, M> = <<A as Typed<M>>::Type as FieldType>::Compare;
+type NullOf<A, M> = <<A as Typed<M>>::Type as FieldType>::Nullability;
+/// `A`'s comparison type, nullable when `A` or an operand of nullability `N` is.
+type EitherNull<A, N, M> = Of<Either<NullOf<A, M>, N>, Cmp<A, M>>;
+
+macro_rules! coalesce_args {
+    ($($b:ident)+) => {
+        impl<M, A: Typed<M>, $($b: IntoExpr<M, Cmp<A, M>>),+> CoalesceArgs<M> for (A, $($b),+)
+        where
+            Cmp<A, M>: FieldType,
+        {
+            type Compare = Cmp<A, M>;
+            type Nullability = coalesce_args!(@both NullOf<A, M>; $($b)+);
+            #[allow(non_snake_case)]
+            fn into_nodes(self) -> Vec<ExprNode> {
+                let (a, $($b),+) = self;
+                vec![a.into_typed_node(), $($b.into_node()),+]
+            }
+        }
+    };
+    (@both $acc:ty; $b:ident $($rest:ident)*) => {
+        coalesce_args!(@both Both<$acc, $b::Nullability>; $($rest)*)
+    };
+    (@both $acc:ty;) => { $acc };
+}
+
+coalesce_args!(B);
+coalesce_args!(B C);
+coalesce_args!(B C D);
+coalesce_args!(B C D E);
+coalesce_args!(B C D E G);
+coalesce_args!(B C D E G H);
+coalesce_args!(B C D E G H I);
 
 /// The larger of two values; NULL if either is NULL, on every backend.
 #[allow(non_snake_case)]
-pub fn Greatest<M, A: Typed<M>>(
+pub fn Greatest<M, A: Typed<M>, B: IntoExpr<M, Cmp<A, M>>>(
     a: A,
-    b: impl IntoExpr<M, <A::Type as FieldType>::Compare>,
-) -> Expr<M, A::Type> {
+    b: B,
+) -> Expr<M, EitherNull<A, B::Nullability, M>>
+where
+    Cmp<A, M>: FieldType,
+{
     func(Func::Greatest, vec![a.into_typed_node(), b.into_node()])
 }
 
 /// The smaller of two values; NULL if either is NULL, on every backend.
 #[allow(non_snake_case)]
-pub fn Least<M, A: Typed<M>>(
+pub fn Least<M, A: Typed<M>, B: IntoExpr<M, Cmp<A, M>>>(
     a: A,
-    b: impl IntoExpr<M, <A::Type as FieldType>::Compare>,
-) -> Expr<M, A::Type> {
+    b: B,
+) -> Expr<M, EitherNull<A, B::Nullability, M>>
+where
+    Cmp<A, M>: FieldType,
+{
     func(Func::Least, vec![a.into_typed_node(), b.into_node()])
 }
 

@@ -250,6 +250,7 @@ impl<M, T: crate::field::FieldType> crate::order::Sortable<M> for Annotation<M, 
 }
 
 impl<M, T: crate::field::FieldType> crate::expr::IntoExpr<M, T::Compare> for Annotation<M, T> {
+    type Nullability = T::Nullability;
     fn into_node(self) -> crate::ast::ExprNode {
         self.node()
     }

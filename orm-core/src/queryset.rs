@@ -268,6 +268,15 @@ pub trait QuerySetBuilder: Sized + Clone + Send + Sync + 'static {
         Self::from_queryset(qs)
     }
 
+    /// A queryset that matches nothing (Django `none()`): `all()` gives no
+    /// rows, `count()` 0, `exists()` false, `aggregate(..)` the values over
+    /// no rows (NULL, 0 for counts), `update`/`delete` change 0 rows, all
+    /// without sending a statement. Inside another query (a subquery,
+    /// `in_query`, `Exists`) it is `WHERE 1 = 0`.
+    fn none(self) -> Self {
+        self.map_select(|s| s.filter.push(Cond::Any(Vec::new())))
+    }
+
     /// Says that an `update` or `delete` of this queryset is meant to touch
     /// every row (`WHERE 1 = 1`); without a filter they refuse to run.
     fn all_rows(self) -> Self {

@@ -36,6 +36,7 @@ pub fn OuterRef<P, T>(column: Column<P, T>) -> OuterRef<P, T> {
 }
 
 impl<M, P: Model, T: FieldType> IntoExpr<M, T::Compare> for OuterRef<P, T> {
+    type Nullability = T::Nullability;
     fn into_node(self) -> ExprNode {
         ExprNode::OuterRef {
             table: P::META.table,
@@ -100,6 +101,7 @@ impl<O, T: FieldType> Typed<O> for Subquery<O, T> {
 }
 
 impl<O, T: FieldType> IntoExpr<O, T::Compare> for Subquery<O, T> {
+    type Nullability = T::Nullability;
     fn into_node(self) -> ExprNode {
         ExprNode::Subquery(Box::new(self.select))
     }

@@ -304,6 +304,9 @@ pub(crate) async fn update<M: Model, E: Executor + ?Sized>(
         set,
         filter: write_filter(qs, "update")?,
     };
+    if qs.select().matches_nothing() {
+        return Ok(0);
+    }
     Ok(
         exec::execute(db, &render::write::update(&up, db.dialect())?)
             .await?
@@ -319,6 +322,9 @@ pub(crate) async fn delete<M: Model, E: Executor + ?Sized>(
         table: M::META.table,
         filter: write_filter(qs, "delete")?,
     };
+    if qs.select().matches_nothing() {
+        return Ok(0);
+    }
     Ok(
         exec::execute(db, &render::write::delete(&del, db.dialect())?)
             .await?

@@ -121,6 +121,8 @@ impl Db {
                 cfg
             };
             let pool = apply::<sqlx::Sqlite>(&cfg)
+                // Math and statistics functions the bundled SQLite lacks.
+                .after_connect(|conn, _| Box::pin(crate::sqlite_functions::register(conn)))
                 .connect_with(opts)
                 .await
                 .map_err(Error::Connection)?;

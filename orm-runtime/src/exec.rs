@@ -636,6 +636,13 @@ fn parse_sqlite_decimal(s: &str) -> Result<Decimal, String> {
     }
 }
 
+/// A double where a decimal is expected (`Sqrt` of a decimal is computed
+/// in double precision), converted as SQLite's REAL decimals are, so every
+/// backend gives the same `Decimal`.
+fn decimal_from_double(x: f64) -> Result<Decimal, String> {
+    Decimal::try_from(x).map_err(|e| e.to_string())
+}
+
 fn int_from<T: TryFrom<i64>>(v: Option<i64>) -> Result<Option<T>, String> {
     v.map(|x| T::try_from(x).map_err(|_| format!("{x} is out of range")))
         .transpose()
@@ -685,10 +692,7 @@ impl RowReader for Reader<'_, sqlx::sqlite::SqliteRow> {
     fn read_decimal(&mut self) -> Result<Option<Decimal>, String> {
         match self.next_type().as_str() {
             "INTEGER" => Ok(self.get::<i64>()?.map(Decimal::from)),
-            "REAL" => self
-                .get::<f64>()?
-                .map(|f| Decimal::try_from(f).map_err(|e| e.to_string()))
-                .transpose(),
+            "REAL" => self.get::<f64>()?.map(decimal_from_double).transpose(),
             _ => self
                 .get::<String>()?
                 .map(|s| parse_sqlite_decimal(&s))
@@ -768,7 +772,11 @@ impl RowReader for Reader<'_, sqlx::postgres::PgRow> {
         }
     }
     fn read_f32(&mut self) -> Result<Option<f32>, String> {
-        self.get::<f32>()
+        match self.exact::<f32>() {
+            Some(v) => Ok(v),
+            // Math on a REAL column is computed in double precision.
+            None => Ok(self.read_f64()?.map(|x| x as f32)),
+        }
     }
     fn read_f64(&mut self) -> Result<Option<f64>, String> {
         if let Some(v) = self.exact::<f64>() {
@@ -792,6 +800,7 @@ impl RowReader for Reader<'_, sqlx::postgres::PgRow> {
     fn read_decimal(&mut self) -> Result<Option<Decimal>, String> {
         match self.next_type().as_str() {
             "INT2" | "INT4" | "INT8" => Ok(self.read_i64()?.map(Decimal::from)),
+            "FLOAT4" | "FLOAT8" => self.read_f64()?.map(decimal_from_double).transpose(),
             _ => self.get::<Decimal>(),
         }
     }
@@ -849,7 +858,11 @@ impl RowReader for Reader<'_, sqlx::mysql::MySqlRow> {
         }
     }
     fn read_f32(&mut self) -> Result<Option<f32>, String> {
-        self.get::<f32>()
+        match self.exact::<f32>() {
+            Some(v) => Ok(v),
+            // Math on a FLOAT column is computed in double precision.
+            None => Ok(self.read_f64()?.map(|x| x as f32)),
+        }
     }
     fn read_f64(&mut self) -> Result<Option<f64>, String> {
         if let Some(v) = self.exact::<f64>() {
@@ -871,7 +884,13 @@ impl RowReader for Reader<'_, sqlx::mysql::MySqlRow> {
         self.get::<Vec<u8>>()
     }
     fn read_decimal(&mut self) -> Result<Option<Decimal>, String> {
-        self.get::<Decimal>()
+        match self.next_type().as_str() {
+            "DECIMAL" => self.get::<Decimal>(),
+            // FLOOR/CEIL of a decimal can come back as an integer type.
+            t if t.contains("INT") => Ok(self.read_i64()?.map(Decimal::from)),
+            "DOUBLE" | "FLOAT" => self.read_f64()?.map(decimal_from_double).transpose(),
+            _ => self.get::<Decimal>(),
+        }
     }
     fn read_date(&mut self) -> Result<Option<NaiveDate>, String> {
         self.get::<NaiveDate>()

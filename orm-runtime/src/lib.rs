@@ -26,13 +26,16 @@
 //! assert_eq!(found.id, alex.id);
 //! # Ok(()) }
 //! ```
-#![forbid(unsafe_code)]
+// Denied, not forbidden: `sqlite_functions` (registering functions through
+// SQLite's C API) is the one module that allows it.
+#![deny(unsafe_code)]
 
 extern crate self as orm_runtime;
 
 mod bulk;
 mod db;
 mod dialect;
+mod empty;
 mod error;
 pub mod exec;
 mod lower;
@@ -42,6 +45,7 @@ mod prefetch;
 mod raw;
 mod related;
 pub mod render;
+mod sqlite_functions;
 mod temporal;
 mod terminal;
 
@@ -53,8 +57,8 @@ pub use exec::Executor;
 pub use model_ext::{ForeignKeyExt, ModelExt};
 pub use orm_core::model::Model;
 pub use orm_core::{
-    aggregate, assign, ast, column, expr, field, function, lookup, model, order, q, queryset,
-    relation, row, select_list, sql_function, subquery, value, values, window,
+    aggregate, assign, ast, column, expr, field, function, lookup, math, model, nullability, order,
+    q, queryset, relation, row, select_list, sql_function, subquery, value, values, window,
 };
 pub use orm_macros::{DbEnum, Model};
 pub use prefetch::{
@@ -75,7 +79,9 @@ pub mod prelude {
         Conn, ConstraintKind, Db, DbEnum, Dialect, Error, Executor, ExplainOptions, Model,
         ModelExt, PoolConfig, QuerySetExt, RelatedSetExt, Statement, Tx,
     };
-    pub use orm_core::aggregate::{Agg, Avg, Count, CountAll, Max, Min, StdDev, Sum, Variance};
+    pub use orm_core::aggregate::{
+        Agg, Avg, Count, CountAll, Max, Min, StdDev, StdDevSample, Sum, Variance, VarianceSample,
+    };
     pub use orm_core::assign::Assign;
     pub use orm_core::ast::FrameBound;
     pub use orm_core::ast::OnConflict;
@@ -87,6 +93,7 @@ pub mod prelude {
         Lower, NullIf, Substr, TruncDay, TruncMonth, TruncYear, Upper,
     };
     pub use orm_core::lookup::Lookups;
+    pub use orm_core::math::{Abs, Ceil, Exp, Floor, Ln, Mod, Power, Random, Round, RoundTo, Sqrt};
     pub use orm_core::model::Annotation;
     pub use orm_core::order::{Order, Sortable};
     pub use orm_core::q::Q;
@@ -111,6 +118,7 @@ pub mod __private {
         Annotation, DefaultValue, FieldMeta, ForeignKeyMeta, IndexMeta, ManyToManyMeta, Model,
         ModelMeta, OnDelete, Related, decode_field, load_into,
     };
+    pub use orm_core::nullability::NotNull;
     pub use orm_core::queryset::{QuerySet, QuerySetBuilder, decode_model};
     pub use orm_core::relation::{ManyToManyRel, Reverse};
     pub use orm_core::row::{DecodeError, RowReader};

@@ -10,6 +10,7 @@ use crate::render::Statement;
 use crate::render::select::{ExplainOptions, Projection, explain, render};
 use futures::stream::BoxStream;
 use orm_core::assign::Assignments;
+use orm_core::ast::Select;
 use orm_core::model::Model;
 use orm_core::q::Condition;
 use orm_core::queryset::{QuerySet, QuerySetBuilder, order_or_pk};
@@ -59,9 +60,8 @@ pub trait QuerySetExt: QuerySetBuilder {
         self,
         db: &E,
     ) -> impl Future<Output = Result<Vec<Self::Row>>> + Send {
-        let stmt = self.to_sql(db.dialect());
         let decoder = QueryDecoder::new(&self);
-        async move { exec::fetch(db, &stmt?, &decoder).await }
+        fetch(db, self.as_queryset().statement(), decoder)
     }
 
     /// Exactly one matching row: `Error::NotFound` if none,
@@ -70,10 +70,9 @@ pub trait QuerySetExt: QuerySetBuilder {
         let mut select = self.as_queryset().statement();
         // Two rows are enough to know there is more than one.
         select.limit = Some(select.limit.map_or(2, |l| l.min(2)));
-        let stmt = render(&select, Projection::Columns, db.dialect());
-        let decoder = QueryDecoder::new(&self);
+        let rows = fetch(db, select, QueryDecoder::new(&self));
         async move {
-            let mut rows = exec::fetch(db, &stmt?, &decoder).await?;
+            let mut rows = rows.await?;
             let model = <Self::Model as Model>::META.name;
             match rows.len() {
                 0 => Err(Error::NotFound { model }),
@@ -91,9 +90,8 @@ pub trait QuerySetExt: QuerySetBuilder {
         let mut select = self.as_queryset().statement();
         order_or_pk::<Self::Model>(&mut select);
         select.limit = Some(select.limit.map_or(1, |l| l.min(1)));
-        let stmt = render(&select, Projection::Columns, db.dialect());
-        let decoder = QueryDecoder::new(&self);
-        async move { Ok(exec::fetch(db, &stmt?, &decoder).await?.pop()) }
+        let rows = fetch(db, select, QueryDecoder::new(&self));
+        async move { Ok(rows.await?.pop()) }
     }
 
     /// The last row in the queryset's order (by primary key if unordered).
@@ -106,12 +104,13 @@ pub trait QuerySetExt: QuerySetBuilder {
 
     /// The number of rows the queryset returns (`SELECT COUNT(*)`).
     fn count<E: Executor + ?Sized>(self, db: &E) -> impl Future<Output = Result<i64>> + Send {
-        let stmt = render(
-            &self.as_queryset().statement(),
-            Projection::Count,
-            db.dialect(),
-        );
+        let select = self.as_queryset().statement();
+        let zero = crate::empty::counts_zero(&select);
+        let stmt = render(&select, Projection::Count, db.dialect());
         async move {
+            if zero {
+                return Ok(0);
+            }
             let rows = exec::fetch(db, &stmt?, &CountDecoder).await?;
             Ok(rows.first().copied().unwrap_or(0))
         }
@@ -124,13 +123,26 @@ pub trait QuerySetExt: QuerySetBuilder {
         if select.limit == Some(0) || select.offset.is_none() {
             select.order.clear();
         }
+        let nothing = select.matches_nothing();
         let stmt = render(&select, Projection::One, db.dialect());
-        async move { Ok(!exec::fetch(db, &stmt?, &CountDecoder).await?.is_empty()) }
+        async move {
+            if nothing {
+                return Ok(false);
+            }
+            Ok(!exec::fetch(db, &stmt?, &CountDecoder).await?.is_empty())
+        }
     }
 
     /// The matching rows as a stream, decoded one at a time as they arrive,
     /// so memory stays flat however many rows there are.
     fn stream<'a, E: Executor + ?Sized>(self, db: &'a E) -> BoxStream<'a, Result<Self::Row>> {
+        if let Some(rows) = crate::empty::rows(&self.as_queryset().statement()) {
+            let rows = crate::empty::decode(rows, &QueryDecoder::new(&self));
+            return match rows {
+                Ok(rows) => Box::pin(futures::stream::iter(rows.into_iter().map(Ok))),
+                Err(e) => Box::pin(futures::stream::once(async move { Err(e) })),
+            };
+        }
         match self.to_sql(db.dialect()) {
             Ok(stmt) => exec::stream(db, stmt, QueryDecoder::new(&self)),
             Err(e) => Box::pin(futures::stream::once(async move { Err(e) })),
@@ -264,6 +276,27 @@ pub trait QuerySetExt: QuerySetBuilder {
 }
 
 impl<T: QuerySetBuilder> QuerySetExt for T {}
+
+/// Runs a select and decodes its rows, or decodes the rows it is known to
+/// return without sending it (a queryset that matches nothing).
+fn fetch<E: Executor + ?Sized, D: RowDecoder + 'static>(
+    db: &E,
+    select: Select,
+    decoder: D,
+) -> impl Future<Output = Result<Vec<D::Output>>> + Send + '_ {
+    let known = crate::empty::rows(&select);
+    let stmt = match known {
+        Some(_) => None,
+        None => Some(render(&select, Projection::Columns, db.dialect())),
+    };
+    async move {
+        match (known, stmt) {
+            (Some(rows), _) => crate::empty::decode(rows, &decoder),
+            (None, Some(stmt)) => exec::fetch(db, &stmt?, &decoder).await,
+            (None, None) => Ok(Vec::new()),
+        }
+    }
+}
 
 /// Plan rows as text. SQLite's rows are (id, parent, notused, detail):
 /// each detail is indented under its parent.

@@ -115,7 +115,7 @@ async fn grouped_values_over_a_relation_count_the_pairs() {
         for (got, want) in rows.iter().zip(&expected) {
             assert_eq!((got.0, got.1), (want.0, want.1));
             match (got.2, want.2) {
-                (Some(g), Some(w)) => assert!((g - w).abs() < 1e-3, "{g} vs {w}"),
+                (Some(g), Some(w)) => assert_eq!(g, w),
                 (g, w) => assert_eq!(g, w),
             }
         }

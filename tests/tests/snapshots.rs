@@ -785,7 +785,7 @@ fn decimal_aggregates_and_comparisons() {
             Sum(Book::price),
             Avg(Book::price),
             Min(Book::price),
-            Coalesce(Max(Book::price), Decimal::ZERO),
+            Coalesce((Max(Book::price), Decimal::ZERO)),
         ));
     insta::assert_snapshot!("decimal_aggregates", sql_of(qs));
 }
@@ -828,6 +828,96 @@ fn date_parts_and_truncation() {
         TruncDay(AllTypes::instant),
     ));
     insta::assert_snapshot!("date_parts_and_truncation", sql_of(qs));
+}
+
+#[test]
+fn math_functions_of_floats() {
+    let qs = Book::objects().values((
+        Sqrt(Book::rating),
+        Ln(Book::rating),
+        Exp(Book::rating),
+        Power(Book::rating, 2.0),
+        Floor(Book::rating),
+        Ceil(Book::rating),
+        Round(Book::rating),
+        RoundTo(Book::rating, 2),
+        RoundTo(Book::rating, -1),
+        Mod(Book::rating, 2.0),
+        Abs(Book::rating),
+    ));
+    insta::assert_snapshot!("math_functions_of_floats", sql_of(qs));
+}
+
+#[test]
+fn math_functions_of_integers() {
+    let qs = Book::objects().values((
+        Sqrt(Book::pages),
+        Power(Book::pages, 2),
+        Floor(Book::pages),
+        Round(Book::pages),
+        RoundTo(Book::pages, -2),
+        Mod(Book::pages, Book::chapters),
+        Abs(Book::pages - 500),
+    ));
+    insta::assert_snapshot!("math_functions_of_integers", sql_of(qs));
+}
+
+#[test]
+fn math_functions_of_decimals() {
+    let qs = Book::objects().values((
+        Sqrt(Book::price),
+        Power(Book::price, Decimal::new(5, 1)),
+        Floor(Book::price),
+        Ceil(Book::price),
+        Round(Book::price),
+        RoundTo(Book::price, 1),
+        Mod(Book::price, Decimal::new(3, 0)),
+        Abs(Book::price),
+    ));
+    insta::assert_snapshot!("math_functions_of_decimals", sql_of(qs));
+}
+
+#[test]
+fn order_by_random() {
+    let qs = Book::objects().order_by((Book::publisher.asc(), Random));
+    insta::assert_snapshot!("order_by_random", sql_of(qs));
+}
+
+#[test]
+fn standard_deviation_and_variance() {
+    let qs = Book::objects().aggregate((
+        StdDev(Book::rating),
+        StdDevSample(Book::price),
+        Variance(Book::pages),
+        VarianceSample(Book::pages).filter(Book::pages.gt(100)),
+    ));
+    insta::assert_snapshot!("standard_deviation_and_variance", sql_of(qs));
+}
+
+#[test]
+fn casts_to_integers_truncate() {
+    let qs = Book::objects().values((
+        Book::rating.cast::<i64>(),
+        Book::price.cast::<i32>(),
+        Book::pages.cast::<i64>(),
+    ));
+    let avg = Book::objects().aggregate(Avg(Book::pages).output::<i64>());
+    insta::assert_snapshot!(
+        "casts_to_integers_truncate",
+        sql_of(qs) + "\n\n" + &sql_of(avg)
+    );
+}
+
+#[test]
+fn coalesce_of_three_arguments() {
+    let qs = Publisher::objects().values(Coalesce((Publisher::country, Publisher::name, "??")));
+    insta::assert_snapshot!("coalesce_of_three_arguments", sql_of(qs));
+}
+
+#[test]
+fn none_is_an_always_false_filter() {
+    let qs = Book::objects().filter(Book::pages.gt(100)).none();
+    insta::assert_snapshot!("none", sql_of(qs));
 }
 
 // ---------------------------------------------------------------- subqueries and windows

@@ -397,7 +397,7 @@ async fn a_grouped_count_subquery_keeps_its_group_by() {
         let counted: Subquery<Listener, Option<i64>> = Playlist::objects()
             .filter(Playlist::user.eq(OuterRef(Listener::id)))
             .values(Playlist::user)
-            .values_list(Coalesce(Count(Playlist::id), 0))
+            .values_list(Coalesce((Count(Playlist::id), 0)))
             .subquery();
         let rows: Vec<(String, Option<i64>)> = Listener::objects()
             .values((Listener::name, counted))
@@ -429,7 +429,7 @@ async fn window_filters_mixed_with_columns_functions_distinct_and_decimals() {
         );
         let previous = || Lag(Book::pages, 1).over(Window::new().order_by(Book::id.asc()));
         let grew = Book::objects()
-            .filter(Coalesce(previous(), 0).lt(Book::pages))
+            .filter(Coalesce((previous(), 0)).lt(Book::pages))
             .order_by(Book::id.asc())
             .all(&db)
             .await?;

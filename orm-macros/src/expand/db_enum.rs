@@ -144,6 +144,7 @@ pub fn expand(input: EnumInput) -> Result<TokenStream> {
                 type Compare = #ident;
                 type Nullable = ::core::option::Option<#ident>;
                 type Selected = #ident;
+                type Nullability = #p::NotNull;
                 const COLUMN_TYPE: #p::ColumnType = #column_type;
                 const CHOICES: #p::Choices = #choices;
                 fn to_value(&self) -> #p::Value {
@@ -157,12 +158,14 @@ pub fn expand(input: EnumInput) -> Result<TokenStream> {
             }
             #[automatically_derived]
             impl<M> #p::IntoExpr<M, #ident> for #ident {
+                type Nullability = #p::NotNull;
                 fn into_node(self) -> #p::ExprNode {
                     #p::ExprNode::Value(#p::FieldType::to_value(&self))
                 }
             }
             #[automatically_derived]
             impl<M> #p::IntoExpr<M, #ident> for &#ident {
+                type Nullability = #p::NotNull;
                 fn into_node(self) -> #p::ExprNode {
                     #p::ExprNode::Value(#p::FieldType::to_value(self))
                 }

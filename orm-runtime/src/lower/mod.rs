@@ -28,12 +28,15 @@
 //!     table being written go through a derived table.
 //! 13. [`duration_average`]: the average of a duration is the integer
 //!     quotient of its sum by its count, the same on every backend.
-//! 14. [`group_ordinal`]: on PostgreSQL and MySQL, a computed GROUP BY key
+//! 14. [`double_precision`]: `Avg` of integers and `StdDev`/`Variance`
+//!     compute in double precision on every backend.
+//! 15. [`group_ordinal`]: on PostgreSQL and MySQL, a computed GROUP BY key
 //!     is written once, as its position in the select list.
 
 mod aggregate_source;
 mod count;
 mod distinct_order;
+mod double_precision;
 mod duration_average;
 mod exact_decimal;
 mod group_ordinal;
@@ -139,6 +142,7 @@ fn shared(s: Select, dialect: Dialect, writing: Option<&'static str>) -> Result<
     let s = one_row_guard::apply(s, dialect);
     let s = limited_in::apply(s, dialect, writing);
     let s = duration_average::apply(s, dialect)?;
+    let s = double_precision::apply(s);
     every_level(s, &mut |s| Ok(group_ordinal::apply(s, dialect)))
 }
 

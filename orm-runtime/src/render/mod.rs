@@ -4,6 +4,8 @@
 //! bound parameter written by the same call that writes its placeholder.
 
 pub mod ddl;
+mod math;
+mod numeric;
 pub mod select;
 pub mod transaction;
 pub mod write;

@@ -476,6 +476,9 @@ pub(crate) fn expr(w: &mut Writer, e: &ExprNode) -> Result<(), Error> {
         }
         ExprNode::Aggregate(a) => aggregate(w, a)?,
         ExprNode::Func { func, args, kind } => function(w, *func, args, *kind)?,
+        ExprNode::Cast { expr: inner, to } if super::numeric::truncates(w, inner, *to) => {
+            super::numeric::truncating_cast(w, inner, *to)?
+        }
         ExprNode::Cast { expr: inner, to } => {
             w.raw("CAST(");
             expr(w, inner)?;
@@ -513,7 +516,7 @@ pub(crate) fn expr(w: &mut Writer, e: &ExprNode) -> Result<(), Error> {
     Ok(())
 }
 
-fn cast_type(w: &mut Writer, to: Kind) -> Result<(), Error> {
+pub(super) fn cast_type(w: &mut Writer, to: Kind) -> Result<(), Error> {
     let name = match (w.dialect, to) {
         (Dialect::Sqlite, Kind::I16 | Kind::I32 | Kind::I64 | Kind::Bool) => "INTEGER",
         (Dialect::Sqlite, Kind::F32 | Kind::F64) => "REAL",
@@ -550,7 +553,7 @@ fn args(w: &mut Writer, list: &[ExprNode]) -> Result<(), Error> {
     Ok(())
 }
 
-fn call(w: &mut Writer, name: &str, list: &[ExprNode]) -> Result<(), Error> {
+pub(super) fn call(w: &mut Writer, name: &str, list: &[ExprNode]) -> Result<(), Error> {
     w.raw(name);
     w.raw("(");
     args(w, list)?;
@@ -682,6 +685,7 @@ fn function(w: &mut Writer, func: Func, list: &[ExprNode], kind: Kind) -> Result
             Ok(())
         }
         Func::Fail(_) => Err(unsupported(w, "an expression that raises an error")),
+        Func::Math(m) => super::math::function(w, m, list, kind),
         Func::Custom(name) => {
             let valid = !name.is_empty()
                 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -786,18 +790,11 @@ fn aggregate(w: &mut Writer, a: &Aggregate) -> Result<(), Error> {
         (AggFunc::Avg, _) => "AVG",
         (AggFunc::Min, _) => "MIN",
         (AggFunc::Max, _) => "MAX",
-        (AggFunc::StdDev | AggFunc::Variance, Dialect::Sqlite) => {
-            return Err(unsupported(
-                w,
-                if a.func == AggFunc::StdDev {
-                    "StdDev"
-                } else {
-                    "Variance"
-                },
-            ));
-        }
+        // Registered on SQLite connections (sqlite_functions).
         (AggFunc::StdDev, _) => "STDDEV_POP",
+        (AggFunc::StdDevSample, _) => "STDDEV_SAMP",
         (AggFunc::Variance, _) => "VAR_POP",
+        (AggFunc::VarianceSample, _) => "VAR_SAMP",
     };
     let exact_decimal = a.exact;
     if exact_decimal {
