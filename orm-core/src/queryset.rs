@@ -442,7 +442,7 @@ pub trait QuerySetBuilder: Sized + Clone + Send + Sync + 'static {
     /// read it as a subquery (as Django does); its ordering is ignored.
     ///
     /// ```ignore
-    /// // SELECT AVG("sub"."c1") FROM (SELECT "t0"."id" AS "c0", "t0"."rating" AS "c1" ..
+    /// // SELECT AVG("sub"."c0") FROM (SELECT "t0"."rating" AS "c0" FROM "books" AS "t0"
     /// //   ORDER BY "t0"."rating" DESC LIMIT $1) AS "sub"
     /// Book::objects().order_by(Book::rating.desc()).slice(0..3).aggregate(Avg(Book::rating))
     /// ```

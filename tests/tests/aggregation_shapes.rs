@@ -478,6 +478,23 @@ async fn review_findings_stay_fixed() {
             .await?;
         assert_eq!(ranks, (Some(2), Some(7)));
 
+        // A slice of rows loaded with their publishers, and a count alone.
+        let wide = Book::objects()
+            .select_related(Book::publisher)
+            .order_by(Book::pages.desc())
+            .slice(0..3)
+            .aggregate((Sum(Book::pages), Max(Book::publisher.then(Publisher::name))))
+            .get(&db)
+            .await?;
+        assert_eq!(wide, (Some(1504), Some("Penguin".to_owned())));
+        let three = Book::objects()
+            .order_by(Book::pages.desc())
+            .slice(0..3)
+            .aggregate(CountAll())
+            .get(&db)
+            .await?;
+        assert_eq!(three, 3);
+
         // count() and exists() of an aggregate() queryset: its one row.
         assert_eq!(
             Book::objects()

@@ -72,6 +72,16 @@ pub(super) fn apply(mut s: Select, dialect: Dialect) -> Result<Select, Error> {
         inner.order.clear();
     }
     let grouped = !inner.group_by.is_empty();
+    // Rows that are the table's own rows, only sliced or window-filtered:
+    // the derived table selects just the values the aggregates need (a
+    // wide model, or one with select_related, has many columns).
+    if !grouped
+        && !inner.distinct
+        && inner.having.is_empty()
+        && !inner.columns.iter().any(ExprNode::has_aggregate)
+    {
+        inner.columns.clear();
+    }
     let mut map = Map {
         inner,
         grouped,
@@ -93,6 +103,18 @@ pub(super) fn apply(mut s: Select, dialect: Dialect) -> Result<Select, Error> {
         });
     }
     let mut inner = map.inner;
+    if inner.columns.len() > NAMES.len() {
+        return Err(unsupported(
+            dialect,
+            "aggregate() over a queryset of more than 64 values",
+        ));
+    }
+    if inner.columns.is_empty() {
+        // COUNT(*) of the rows alone: any one value will do.
+        inner
+            .columns
+            .push(ExprNode::Value(orm_core::value::Value::I64(1)));
+    }
     inner.names = NAMES[..inner.columns.len()].to_vec();
     s.source = Some(orm_core::ast::Derived {
         select: Box::new(inner),
@@ -159,6 +181,8 @@ impl Fold for Map {
             // or a window), becomes a column of the derived table.
             ExprNode::Column(_) => self.column(e),
             ExprNode::Subquery(_) | ExprNode::Window(_) if self.in_aggregate => self.column(e),
+            // An aggregate over a relation of each row (an annotation).
+            ExprNode::Aggregate(ref a) if self.in_aggregate && a.over.is_some() => self.column(e),
             e => walk_expr(self, e),
         }
     }
