@@ -828,6 +828,11 @@ async fn stream_bench(report: &mut Report) -> Result<(), Error> {
 async fn main() -> Result<(), Error> {
     let mut report = Report { rows: Vec::new() };
     render_bench(&mut report);
+    // `ORM_BENCH_ONLY=render`: the rendering measurement alone, no database.
+    if std::env::var("ORM_BENCH_ONLY").is_ok_and(|v| v == "render") {
+        report.print();
+        return Ok(());
+    }
     stream_bench(&mut report).await?;
 
     // SQLite: a file so that the raw sqlx pool and rusqlite read the same data.

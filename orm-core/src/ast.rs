@@ -27,6 +27,11 @@ pub struct JoinStep {
     /// Whether the hop can reach several rows per current row (a reverse
     /// foreign key or a many-to-many link): joining it multiplies rows.
     pub many: bool,
+    /// Which join of this hop: 0 for the join every clause shares; a
+    /// later `filter()` call that reaches a multi-valued hop the query
+    /// already joins gets its own (Django: conditions in separate
+    /// `filter()` calls may match different related rows).
+    pub join: u32,
 }
 
 impl PartialEq for JoinStep {
@@ -37,6 +42,7 @@ impl PartialEq for JoinStep {
             && self.pk_column == other.pk_column
             && self.nullable == other.nullable
             && self.many == other.many
+            && self.join == other.join
     }
 }
 
@@ -286,6 +292,61 @@ impl Relation {
     pub fn table(&self) -> &'static str {
         match self {
             Relation::Reverse { table, .. } | Relation::ManyToMany { table, .. } => table,
+        }
+    }
+
+    /// The join steps from a parent row to its related rows: LEFT JOINs
+    /// (a parent without related rows keeps its row), multi-valued.
+    pub fn steps(&self) -> Vec<JoinStep> {
+        let step = |fk_column, table, pk_column, many| JoinStep {
+            fk_column,
+            table,
+            pk_column,
+            nullable: true,
+            meta: None,
+            many,
+            join: 0,
+        };
+        match *self {
+            Relation::Reverse {
+                table,
+                fk_column,
+                parent_pk,
+                ..
+            } => vec![step(parent_pk, table, fk_column, true)],
+            Relation::ManyToMany {
+                through,
+                source_column,
+                target_column,
+                table,
+                target_pk,
+                parent_pk,
+                ..
+            } => vec![
+                step(parent_pk, through, source_column, true),
+                step(target_column, table, target_pk, false),
+            ],
+        }
+    }
+
+    /// A column of the related rows, through [`Relation::steps`], that is
+    /// non-NULL exactly when a related row was joined.
+    pub fn key(&self) -> ColumnRef {
+        let (column, kind) = match *self {
+            Relation::Reverse {
+                fk_column, pk_kind, ..
+            } => (fk_column, pk_kind),
+            Relation::ManyToMany {
+                target_pk,
+                target_kind,
+                ..
+            } => (target_pk, target_kind),
+        };
+        ColumnRef {
+            path: Cow::Owned(self.steps()),
+            column,
+            nullable: true,
+            kind,
         }
     }
 }

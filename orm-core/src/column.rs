@@ -71,6 +71,7 @@ impl<M, T: FieldType> Column<M, T> {
             nullable,
             meta: Some(target),
             many: false,
+            join: 0,
         });
         path.extend_from_slice(&next.path);
         Column {
@@ -127,6 +128,7 @@ impl<M, T> Column<M, T> {
             nullable,
             meta: Some(P::META),
             many: false,
+            join: 0,
         });
         (path, P::META)
     }

@@ -13,6 +13,7 @@ pub mod expr;
 pub mod field;
 pub mod fold;
 pub mod function;
+pub mod joins;
 pub mod lookup;
 pub mod math;
 pub mod model;

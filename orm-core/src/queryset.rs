@@ -255,6 +255,7 @@ pub trait QuerySetBuilder: Sized + Clone + Send + Sync + 'static {
     fn filter(self, q: impl Condition<Self::Model>) -> Self {
         let mut qs = self.into_queryset();
         let cond = qs.resolve_cond(q.into_cond());
+        let cond = crate::joins::separate(&qs, cond);
         place_condition(qs.select_mut(), cond);
         Self::from_queryset(qs)
     }

@@ -7,6 +7,7 @@ use crate::ast::ExprNode;
 use crate::column::Column;
 use crate::expr::{Expr, Typed};
 use crate::field::FieldType;
+use crate::relation::RelColumn;
 use crate::row::{DecodeError, RowReader};
 use crate::subquery::Subquery;
 
@@ -109,7 +110,7 @@ macro_rules! single {
     )*};
 }
 
-single!(Column<T>, Expr<T>, Agg<T, R>, Subquery<T>);
+single!(Column<T>, Expr<T>, Agg<T, R>, Subquery<T>, RelColumn<R, T>);
 
 macro_rules! tuples {
     ($( ($($n:tt $t:ident),+) )*) => {$(

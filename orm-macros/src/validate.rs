@@ -77,6 +77,10 @@ pub struct ManyToManyDef {
     pub target: Type,
     pub through: Through,
     pub symmetrical: bool,
+    /// The reverse handle on the target: `related_name`, or
+    /// `<model>_set` (Django's default); `None` for `related_name = "+"`
+    /// and for a symmetrical relation (its own reverse).
+    pub related_name: Option<String>,
 }
 
 pub enum Through {
@@ -385,7 +389,6 @@ fn field(f: FieldInput, model: &Ident, table: &str) -> Result<FieldDef> {
             (f.unique.is_present().then(|| f.unique.span()), "unique"),
             (f.index.is_present().then(|| f.index.span()), "index"),
             (f.max_length.as_ref().map(|c| c.span()), "max_length"),
-            (f.related_name.as_ref().map(|c| c.span()), "related_name"),
             (f.on_delete.as_ref().map(|c| c.span()), "on_delete"),
         ] {
             if let Some(span) = present {
@@ -473,6 +476,11 @@ fn field(f: FieldInput, model: &Ident, table: &str) -> Result<FieldDef> {
                 target,
                 through,
                 symmetrical,
+                related_name: if symmetrical {
+                    None
+                } else {
+                    reverse_name(f.related_name.as_ref().map(|r| r.as_str()), model)
+                },
             }),
         });
         errors.finish()?;
@@ -501,7 +509,7 @@ fn field(f: FieldInput, model: &Ident, table: &str) -> Result<FieldDef> {
         &mut errors,
         f.related_name.as_ref().map(|s| s.span()),
         is_fk,
-        "`related_name` applies only to ForeignKey fields",
+        "`related_name` applies only to ForeignKey and ManyToMany fields",
     );
     only(
         &mut errors,
@@ -691,7 +699,7 @@ fn field(f: FieldInput, model: &Ident, table: &str) -> Result<FieldDef> {
             min_value: f.min_value.map(|v| *v),
             max_value: f.max_value.map(|v| *v),
             foreign_key,
-            related_name: f.related_name.map(|r| (*r).clone()),
+            related_name: reverse_name(f.related_name.as_ref().map(|r| r.as_str()), model),
         }),
     })
 }
@@ -722,5 +730,16 @@ fn default_lit(e: &syn::Expr, class: Class) -> Result<DefaultLit> {
         (syn::Lit::Bool(b), Class::Bool) if !neg => Ok(DefaultLit::Bool(b.value)),
         (syn::Lit::Str(s), Class::Text) if !neg => Ok(DefaultLit::Text(s.value())),
         _ => Err(mismatch()),
+    }
+}
+
+/// The name of the reverse handle a relation field generates on its
+/// target: the declared `related_name`, or Django's default `<model>_set`
+/// (the model name in lower case); none for `related_name = "+"`.
+fn reverse_name(declared: Option<&str>, model: &syn::Ident) -> Option<String> {
+    match declared {
+        Some("+") => None,
+        Some(name) => Some(name.to_owned()),
+        None => Some(format!("{}_set", model.to_string().to_lowercase())),
     }
 }

@@ -98,7 +98,7 @@ pub mod prelude {
     pub use orm_core::order::{Order, Sortable};
     pub use orm_core::q::Q;
     pub use orm_core::queryset::{QuerySet, QuerySetBuilder};
-    pub use orm_core::relation::{RelColumn, Reverse};
+    pub use orm_core::relation::{ManyToManyRel, PathStep, RelColumn, RelPath, Reverse};
     pub use orm_core::select_list::SelectList;
     pub use orm_core::subquery::{Exists, OuterRef, Subquery, subquery_aggregate, subquery_count};
     pub use orm_core::values::{Annotated, Values};

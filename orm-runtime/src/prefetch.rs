@@ -304,6 +304,7 @@ fn parent_key(relation: &Relation) -> (ExprNode, Kind) {
                 nullable: false,
                 meta: None,
                 many: true,
+                join: 0,
             };
             let col = ColumnRef {
                 path: Cow::Owned(vec![step]),

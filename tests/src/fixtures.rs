@@ -273,3 +273,26 @@ pub async fn blog(db: &Db, writers: usize) -> Result<(), Error> {
         .await?;
     Ok(())
 }
+
+/// The bookshop with authors on books and friendships:
+/// - Penguin: The Hobbit (Alice 40, Carol 50, dave 28), the hobbit
+///   companion (Bob 35);
+/// - O'Reilly: Rust in Action (Alice 40, Bob 35), Programming Rust (Carol 50);
+/// - Small Press: 100% Pure_Luck (no authors);
+/// - Alice is friends with Bob and Carol (symmetrical).
+pub async fn bookshop_with_authors(db: &Db) -> Result<Bookshop, Error> {
+    let shop = bookshop(db).await?;
+    let [alice, bob, carol, dave] = [0, 1, 2, 3].map(|i| shop.authors[i].clone());
+    Book::authors
+        .of(&shop.books[0])
+        .add(db, [&alice, &bob])
+        .await?;
+    Book::authors.of(&shop.books[1]).add(db, [&carol]).await?;
+    Book::authors
+        .of(&shop.books[2])
+        .add(db, [&alice, &carol, &dave])
+        .await?;
+    Book::authors.of(&shop.books[4]).add(db, [&bob]).await?;
+    Author::friends.of(&alice).add(db, [&bob, &carol]).await?;
+    Ok(shop)
+}

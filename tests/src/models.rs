@@ -93,7 +93,9 @@ pub struct Book {
     pub price: Decimal,
     /// Publication date.
     pub published: NaiveDate,
-    /// Authors (automatic join table `books_authors`).
+    /// Authors (automatic join table `books_authors`); `Author::books` is
+    /// the reverse.
+    #[orm(related_name = "books")]
     pub authors: ManyToMany<Author>,
 }
 

@@ -6,31 +6,12 @@
 //! GROUP BY, computed group keys, and plain values next to aggregates.
 
 use orm_runtime::prelude::*;
-use orm_tests::fixtures::{Bookshop, bookshop, playlists};
+use orm_tests::fixtures::{Bookshop, bookshop, bookshop_with_authors, playlists};
 use orm_tests::models::*;
 use orm_tests::on_all_backends;
 
-/// The bookshop with authors on books and friendships:
-/// - Penguin: The Hobbit (Alice 40, Carol 50, dave 28), the hobbit
-///   companion (Bob 35);
-/// - O'Reilly: Rust in Action (Alice 40, Bob 35), Programming Rust (Carol 50);
-/// - Small Press: 100% Pure_Luck (no authors);
-/// - Alice is friends with Bob and Carol (symmetrical).
 async fn shop(db: &Db) -> Result<Bookshop, Error> {
-    let shop = bookshop(db).await?;
-    let [alice, bob, carol, dave] = [0, 1, 2, 3].map(|i| shop.authors[i].clone());
-    Book::authors
-        .of(&shop.books[0])
-        .add(db, [&alice, &bob])
-        .await?;
-    Book::authors.of(&shop.books[1]).add(db, [&carol]).await?;
-    Book::authors
-        .of(&shop.books[2])
-        .add(db, [&alice, &carol, &dave])
-        .await?;
-    Book::authors.of(&shop.books[4]).add(db, [&bob]).await?;
-    Author::friends.of(&alice).add(db, [&bob, &carol]).await?;
-    Ok(shop)
+    bookshop_with_authors(db).await
 }
 
 #[tokio::test]

@@ -64,6 +64,20 @@ pub fn expand(def: &ModelDef) -> TokenStream {
                     #[doc = #doc]
                     #vis const #ident: #p::ManyToManyRel<#model, #target> = #p::ManyToManyRel::new(#index);
                 });
+                if let Some(name) = &m.related_name {
+                    let name = quote::format_ident!("{}", name);
+                    let doc = format!(
+                        "The `{model}` rows related to this row through `{model}::{ident}` (its reverse)."
+                    );
+                    reverse.push(quote! {
+                        #[allow(non_upper_case_globals, dead_code)]
+                        #[automatically_derived]
+                        impl #target {
+                            #[doc = #doc]
+                            #vis const #name: #p::ManyToManyRel<#target, #model> = #p::ManyToManyRel::reverse(#index);
+                        }
+                    });
+                }
                 if let Through::Model {
                     path,
                     source,

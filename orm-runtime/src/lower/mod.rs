@@ -15,23 +15,29 @@
 //!    grouped by those values (and by its ordering keys).
 //! 6. [`count`]: `count()` of a distinct, sliced or grouped query counts the
 //!    rows of a derived table.
-//! 7. [`relation_aggregate`]: an aggregate over a relation of each row is a
+//! 7. [`multi_exclude`]: under a negation, a condition through a
+//!    multi-valued relation tests the parent's key against the related rows
+//!    that match ("no related row matches").
+//! 8. [`relation_aggregate`]: an aggregate over a relation of each row is a
 //!    correlated subquery, so two relations never multiply each other.
-//! 8. [`window_filter`]: a condition on a window function filters a
-//!    derived table that computes it.
-//! 9. [`distinct_order`]: `SELECT DISTINCT` selects its ordering keys.
-//! 10. [`redundant_group`]: a scalar subquery grouped only by keys its
+//! 9. [`group_ordinal`] (HAVING part): a HAVING condition on a computed
+//!    group key moves to the window-filter wrapping.
+//! 10. [`window_filter`]: a condition on a window function filters a
+//!     derived table that computes it.
+//! 11. [`distinct_order`]: `SELECT DISTINCT` selects its ordering keys.
+//! 12. [`redundant_group`]: a scalar subquery grouped only by keys its
 //!     filter fixes loses the GROUP BY.
-//! 11. [`one_row_guard`]: on SQLite, a scalar subquery that may return more
+//! 13. [`one_row_guard`]: on SQLite, a scalar subquery that may return more
 //!     than one row raises an error as on the other backends.
-//! 12. [`limited_in`]: on MySQL, `IN (SELECT .. LIMIT)` and reads of the
+//! 14. [`limited_in`]: on MySQL, `IN (SELECT .. LIMIT)` and reads of the
 //!     table being written go through a derived table.
-//! 13. [`duration_average`]: the average of a duration is the integer
+//! 15. [`duration_average`]: the average of a duration is the integer
 //!     quotient of its sum by its count, the same on every backend.
-//! 14. [`double_precision`]: `Avg` of integers and `StdDev`/`Variance`
+//! 16. [`double_precision`]: `Avg` of integers and `StdDev`/`Variance`
 //!     compute in double precision on every backend.
-//! 15. [`group_ordinal`]: on PostgreSQL and MySQL, a computed GROUP BY key
-//!     is written once, as its position in the select list.
+//! 17. [`group_ordinal`]: on PostgreSQL and MySQL, a computed GROUP BY key
+//!     is written once, as its position in the select list (an ordering-only
+//!     one is first added to the top-level select list).
 
 mod aggregate_source;
 mod count;
@@ -42,6 +48,7 @@ mod exact_decimal;
 mod group_ordinal;
 mod grouping;
 mod limited_in;
+mod multi_exclude;
 mod one_row_guard;
 mod redundant_group;
 mod relation_aggregate;
@@ -88,12 +95,12 @@ pub(crate) fn every_level(
             if self.error.is_some() {
                 return s;
             }
-            let fallback = s.clone();
             match (self.rule)(s) {
                 Ok(s) => s,
                 Err(e) => {
+                    // The statement is abandoned: what is returned is never written.
                     self.error = Some(e);
-                    fallback
+                    Select::from_table("")
                 }
             }
         }
@@ -134,6 +141,7 @@ pub(crate) fn select(
 /// The rules every statement kind goes through, after the query-shaping
 /// ones: relation aggregates, window filters, subquery shapes per backend.
 fn shared(s: Select, dialect: Dialect, writing: Option<&'static str>) -> Result<Select, Error> {
+    let s = every_level(s, &mut |s| Ok(multi_exclude::apply(s)))?;
     let s = every_level(s, &mut |s| Ok(relation_aggregate::apply(s)))?;
     let s = every_level(s, &mut |s| Ok(group_ordinal::wrap_having(s, dialect)))?;
     let s = every_level(s, &mut |s| window_filter::apply(s, dialect))?;

@@ -16,71 +16,6 @@ use orm_core::ast::{Aggregate, ColumnRef, ExprNode, JoinStep, Relation, Select};
 use orm_core::fold::{Fold, walk_cond, walk_expr, walk_level};
 use std::borrow::Cow;
 
-/// The join steps from the parent to the related rows, and the related
-/// column that is non-NULL exactly when a related row was joined.
-pub(super) fn steps(rel: Relation, nullable: bool) -> (Vec<JoinStep>, ColumnRef) {
-    match rel {
-        Relation::Reverse {
-            table,
-            fk_column,
-            parent_pk,
-            pk_kind,
-        } => {
-            let steps = vec![JoinStep {
-                fk_column: parent_pk,
-                table,
-                pk_column: fk_column,
-                nullable,
-                meta: None,
-                many: true,
-            }];
-            let key = ColumnRef {
-                path: Cow::Owned(steps.clone()),
-                column: fk_column,
-                nullable,
-                kind: pk_kind,
-            };
-            (steps, key)
-        }
-        Relation::ManyToMany {
-            through,
-            source_column,
-            target_column,
-            table,
-            target_pk,
-            parent_pk,
-            target_kind,
-            ..
-        } => {
-            let steps = vec![
-                JoinStep {
-                    fk_column: parent_pk,
-                    table: through,
-                    pk_column: source_column,
-                    nullable,
-                    meta: None,
-                    many: true,
-                },
-                JoinStep {
-                    fk_column: target_column,
-                    table,
-                    pk_column: target_pk,
-                    nullable,
-                    meta: None,
-                    many: false,
-                },
-            ];
-            let key = ColumnRef {
-                path: Cow::Owned(steps.clone()),
-                column: target_pk,
-                nullable,
-                kind: target_kind,
-            };
-            (steps, key)
-        }
-    }
-}
-
 /// Moves the columns of an expression or condition about the related
 /// rows behind the join steps that reach them.
 pub(super) struct Prefix<'a> {
@@ -111,7 +46,7 @@ impl Fold for Prefix<'_> {
 
 /// The aggregate over the joined related rows.
 pub(super) fn joined(a: Aggregate, rel: Relation, nullable: bool) -> Aggregate {
-    let (steps, key) = steps(rel, nullable);
+    let (steps, key) = (rel.steps(), rel.key());
     let mut prefix = Prefix {
         steps: &steps,
         nullable,

@@ -150,6 +150,7 @@ fn related_rows(
                 nullable: false,
                 meta: None,
                 many: false,
+                join: 0,
             }];
             let mut sub = Select::from_table(through);
             let mut a = agg(a, Some(&step));
