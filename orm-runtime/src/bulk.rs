@@ -337,10 +337,9 @@ pub(crate) async fn delete<M: Model, E: Executor + ?Sized>(
 /// computed results by the database (`ConstraintKind::Range`).
 pub(crate) fn check_plain_values<M: Model>(set: &[(&'static str, ExprNode)]) -> Result<()> {
     for (column, node) in set {
-        if let (ExprNode::Value(v), Some(f)) = (
-            node,
-            M::META.fields.iter().find(|f| f.column == *column),
-        ) {
+        if let (ExprNode::Value(v), Some(f)) =
+            (node, M::META.fields.iter().find(|f| f.column == *column))
+        {
             storable::check_field(M::META.name, f, v)?;
         }
     }

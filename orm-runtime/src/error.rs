@@ -197,11 +197,13 @@ impl Error {
                 let kind = match range_kind(db.code().as_deref(), &message) {
                     Some(kind) => Some(kind),
                     None => match db.kind() {
-                    sqlx::error::ErrorKind::UniqueViolation => Some(ConstraintKind::Unique),
-                    sqlx::error::ErrorKind::ForeignKeyViolation => Some(ConstraintKind::ForeignKey),
-                    sqlx::error::ErrorKind::NotNullViolation => Some(ConstraintKind::NotNull),
-                    sqlx::error::ErrorKind::CheckViolation => Some(ConstraintKind::Check),
-                    _ => sqlite_kind(&message),
+                        sqlx::error::ErrorKind::UniqueViolation => Some(ConstraintKind::Unique),
+                        sqlx::error::ErrorKind::ForeignKeyViolation => {
+                            Some(ConstraintKind::ForeignKey)
+                        }
+                        sqlx::error::ErrorKind::NotNullViolation => Some(ConstraintKind::NotNull),
+                        sqlx::error::ErrorKind::CheckViolation => Some(ConstraintKind::Check),
+                        _ => sqlite_kind(&message),
                     },
                 };
                 match kind {
@@ -249,12 +251,30 @@ impl Error {
     }
 }
 
-/// A value outside its column's type: SQLSTATE 22003 (numeric value out
-/// of range; MariaDB's errors 1264 and 1690) and 22001 (text too long;
-/// MariaDB's 1406) on PostgreSQL and MariaDB, and on SQLite the named
-/// CHECKs the DDL adds for the same limits (`render::ddl`).
+/// A value outside its column's type: SQLSTATE 22001 (text too long;
+/// MariaDB's 1406) on PostgreSQL and MariaDB; SQLSTATE 22003 when it is an
+/// integer or a declared decimal that overflowed (PostgreSQL's "integer out
+/// of range" and "numeric field overflow", MariaDB's "Out of range value for
+/// column" and "BIGINT value is out of range"), not a double (`Exp` past the
+/// double range stays `Error::Database`, as on SQLite); and on SQLite the
+/// named CHECKs the DDL adds for the same limits (`render::ddl`).
 fn range_kind(code: Option<&str>, message: &str) -> Option<ConstraintKind> {
-    let by_code = matches!(code, Some("22003" | "22001"));
+    let integer_overflow = [
+        "smallint out of range",
+        "integer out of range",
+        "bigint out of range",
+        "numeric field overflow",
+        "Out of range value for column",
+        "BIGINT value is out of range",
+        "BIGINT UNSIGNED value is out of range",
+    ]
+    .iter()
+    .any(|m| message.starts_with(m));
+    let by_code = match code {
+        Some("22001") => true,
+        Some("22003") => integer_overflow,
+        _ => false,
+    };
     let by_check = message
         .strip_prefix("CHECK constraint failed: ")
         .is_some_and(crate::render::ddl::is_type_check);

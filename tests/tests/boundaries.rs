@@ -60,7 +60,9 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 }
 
 fn base(id: i64) -> Bound {
-    let at = date(2024, 1, 2).and_hms_micro_opt(3, 4, 5, 6).expect("a time");
+    let at = date(2024, 1, 2)
+        .and_hms_micro_opt(3, 4, 5, 6)
+        .expect("a time");
     Bound {
         id,
         small: 0,
@@ -191,15 +193,23 @@ async fn integer_overflow_in_the_database_is_refused_and_changes_nothing() {
             ..base(2)
         };
         Bound::objects()
-            .bulk_create(&db, vec![top.clone(), bottom.clone()], BulkCreate::default())
+            .bulk_create(
+                &db,
+                vec![top.clone(), bottom.clone()],
+                BulkCreate::default(),
+            )
             .await?;
         let at = |id: i64| Bound::objects().filter(Bound::id.eq(id));
         assert_range(
-            at(1).update(&db, Bound::small.set(Bound::small + 1i16)).await,
+            at(1)
+                .update(&db, Bound::small.set(Bound::small + 1i16))
+                .await,
             "i16 MAX + 1",
         );
         assert_range(
-            at(2).update(&db, Bound::small.set(Bound::small - 1i16)).await,
+            at(2)
+                .update(&db, Bound::small.set(Bound::small - 1i16))
+                .await,
             "i16 MIN - 1",
         );
         assert_range(
@@ -222,13 +232,16 @@ async fn integer_overflow_in_the_database_is_refused_and_changes_nothing() {
         at(1)
             .update(&db, Bound::small.set(Bound::small - 1i16))
             .await?;
-        assert_eq!(all(&db).await?, vec![
-            Bound {
-                small: i16::MAX - 1,
-                ..top
-            },
-            bottom
-        ]);
+        assert_eq!(
+            all(&db).await?,
+            vec![
+                Bound {
+                    small: i16::MAX - 1,
+                    ..top
+                },
+                bottom
+            ]
+        );
         Ok(())
     })
     .await;
@@ -236,16 +249,14 @@ async fn integer_overflow_in_the_database_is_refused_and_changes_nothing() {
 
 fn assert_exceeds<T: std::fmt::Debug>(r: Result<T, Error>, name: &'static str, want: Limit) {
     match r {
-        Err(Error::ExceedsLimit { field: f, limit, .. }) if f == field(name) && limit == want => {}
+        Err(Error::ExceedsLimit {
+            field: f, limit, ..
+        }) if f == field(name) && limit == want => {}
         other => panic!("expected {name} to exceed {want}, got {other:?}"),
     }
 }
 
-fn assert_unstorable<T: std::fmt::Debug>(
-    r: Result<T, Error>,
-    ty: &str,
-    field: Option<FieldName>,
-) {
+fn assert_unstorable<T: std::fmt::Debug>(r: Result<T, Error>, ty: &str, field: Option<FieldName>) {
     match r {
         Err(Error::Unstorable {
             type_name,
@@ -261,19 +272,18 @@ async fn values_past_the_limits_are_refused_on_every_write_path() {
     on_all_backends(|db| async move {
         schema(&db).await?;
         let stored = Bound::objects().create(&db, base(1)).await?;
-        let too_long = [
-            "abcdef",
-            "abcde ",
-            "ok    ",
-            "éééééé",
-        ];
+        let too_long = ["abcdef", "abcde ", "ok    ", "éééééé"];
         for code in too_long {
             let row = Bound {
                 code: code.into(),
                 ..base(2)
             };
             let limit = Limit::MaxLength(5);
-            assert_exceeds(Bound::objects().create(&db, row.clone()).await, "code", limit);
+            assert_exceeds(
+                Bound::objects().create(&db, row.clone()).await,
+                "code",
+                limit,
+            );
             assert_exceeds(
                 Bound::objects()
                     .bulk_create(&db, vec![base(3), row.clone()], BulkCreate::default())
@@ -288,7 +298,7 @@ async fn values_past_the_limits_are_refused_on_every_write_path() {
             assert_exceeds(changed.save(&db).await, "code", limit);
             assert_exceeds(
                 Bound::objects()
-                    .bulk_update(&db, &[changed.clone()], Bound::code, None)
+                    .bulk_update(&db, std::slice::from_ref(&changed), Bound::code, None)
                     .await,
                 "code",
                 limit,
@@ -324,17 +334,10 @@ async fn values_past_the_limits_are_refused_on_every_write_path() {
                 limit,
             );
         }
-        let bad_dates = [
-            date(0, 12, 31),
-            date(-44, 3, 15),
-            date(10_000, 1, 1),
-        ];
+        let bad_dates = [date(0, 12, 31), date(-44, 3, 15), date(10_000, 1, 1)];
         for day in bad_dates {
             let at = day.and_hms_opt(12, 0, 0).expect("a time");
-            let row = Bound {
-                day,
-                ..base(2)
-            };
+            let row = Bound { day, ..base(2) };
             assert_unstorable(
                 Bound::objects().create(&db, row).await,
                 "NaiveDate",

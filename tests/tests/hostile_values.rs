@@ -6,8 +6,8 @@
 //! afterwards are exactly those expected. Text holding NUL is refused with
 //! `Error::Unstorable` before anything runs, on every backend.
 
-use orm_runtime::prelude::*;
 use orm_runtime::FieldName;
+use orm_runtime::prelude::*;
 use orm_tests::on_all_backends;
 use std::collections::BTreeSet;
 
