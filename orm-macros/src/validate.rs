@@ -619,6 +619,20 @@ fn field(f: FieldInput, model: &Ident, table: &str) -> Result<FieldDef> {
     };
 
     let on_delete = match &f.on_delete {
+        // Django makes every foreign key state its rule; a nullable one is
+        // where a silent CASCADE surprises most (deleting a parent deletes
+        // rows that could have kept a NULL), so it must be stated.
+        None if is_fk && nullable => {
+            errors.push(
+                Error::custom(
+                    "a nullable foreign key must state what deleting its target does: \
+                     add #[orm(on_delete = \"cascade\")], #[orm(on_delete = \"set_null\")] \
+                     or #[orm(on_delete = \"restrict\")]",
+                )
+                .with_span(&f.ty),
+            );
+            OnDelete::Cascade
+        }
         None => OnDelete::Cascade,
         Some(s) => match s.as_str() {
             "cascade" => OnDelete::Cascade,

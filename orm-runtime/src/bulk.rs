@@ -10,7 +10,7 @@ use crate::dialect::Dialect;
 use crate::error::{ConstraintKind, Error, Result};
 use crate::exec::{self, Executor, ValuesDecoder};
 use crate::render;
-use crate::temporal;
+use crate::storable;
 use crate::terminal::QuerySetExt;
 use orm_core::ast::{CmpOp, ColumnRef, Cond, Delete, ExprNode, Insert, OnConflict, Select, Update};
 use orm_core::field::FieldType;
@@ -97,10 +97,8 @@ pub(crate) async fn bulk_create<M: Model, E: Executor + ?Sized>(
     let returning = pk.auto_increment && db.supports_returning() && options.on_conflict.is_none();
     let dialect = db.dialect();
     // An unstorable value is refused before the first batch runs.
-    if meta.fields.iter().any(|f| temporal::is_checked(f.ty.kind)) {
-        for o in &objs {
-            o.values().iter().try_for_each(temporal::check)?;
-        }
+    for o in &objs {
+        storable::check_row(meta, &o.values())?;
     }
     atomic(db, move |tx| async move {
         let mut objs = objs;
@@ -195,11 +193,12 @@ pub(crate) async fn bulk_update<M: Model, E: Executor + ?Sized>(
         .collect();
     // An unstorable value is refused before the first batch runs.
     for (pk, values) in &rows {
-        temporal::check(pk)?;
-        indices
-            .iter()
-            .filter_map(|&i| values.get(i))
-            .try_for_each(temporal::check)?;
+        storable::check_field(meta.name, meta.pk(), pk)?;
+        for &i in &indices {
+            if let Some(v) = values.get(i) {
+                storable::check_field(meta.name, &meta.fields[i], v)?;
+            }
+        }
     }
     atomic(db, move |tx| async move {
         let mut total = 0;
@@ -299,6 +298,7 @@ pub(crate) async fn update<M: Model, E: Executor + ?Sized>(
     qs: &QuerySet<M>,
     set: Vec<(&'static str, ExprNode)>,
 ) -> Result<u64> {
+    check_plain_values::<M>(&set)?;
     let up = Update {
         table: M::META.table,
         set,
@@ -330,6 +330,20 @@ pub(crate) async fn delete<M: Model, E: Executor + ?Sized>(
             .await?
             .rows_affected,
     )
+}
+
+/// Refuses a plain value set by `update()` that its field cannot hold,
+/// naming the field; values inside expressions are checked when bound, and
+/// computed results by the database (`ConstraintKind::Range`).
+pub(crate) fn check_plain_values<M: Model>(set: &[(&'static str, ExprNode)]) -> Result<()> {
+    for (column, node) in set {
+        if let (ExprNode::Value(v), Some(f)) =
+            (node, M::META.fields.iter().find(|f| f.column == *column))
+        {
+            storable::check_field(M::META.name, f, v)?;
+        }
+    }
+    Ok(())
 }
 
 fn is_unique_violation(e: &Error) -> bool {

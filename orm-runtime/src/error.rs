@@ -16,6 +16,13 @@ pub enum ConstraintKind {
     NotNull,
     /// A CHECK constraint.
     Check,
+    /// A value computed in the database falls outside its column's type:
+    /// an integer beyond its width, a non-integer stored into an integer
+    /// column, text beyond `max_length` (PostgreSQL's and MariaDB's "out of
+    /// range" and "too long" errors, and the named CHECKs the DDL adds for
+    /// the same limits on SQLite). Plain values are refused before binding
+    /// instead (`Error::ExceedsLimit`).
+    Range,
 }
 
 impl std::fmt::Display for ConstraintKind {
@@ -25,7 +32,46 @@ impl std::fmt::Display for ConstraintKind {
             ConstraintKind::ForeignKey => "foreign key",
             ConstraintKind::NotNull => "not null",
             ConstraintKind::Check => "check",
+            ConstraintKind::Range => "range",
         })
+    }
+}
+
+/// A model's field, named in errors about the values written to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldName {
+    /// The model's Rust type name.
+    pub model: &'static str,
+    /// The Rust field name.
+    pub field: &'static str,
+}
+
+impl std::fmt::Display for FieldName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.model, self.field)
+    }
+}
+
+/// A limit declared on a field, which a refused value exceeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// At most this many characters (`max_length`); trailing spaces count.
+    MaxLength(u32),
+    /// At most this many digits before the decimal point
+    /// (`max_digits - decimal_places`).
+    IntegerDigits(u32),
+    /// At most this many digits after the decimal point
+    /// (`decimal_places`); extra places are refused, never rounded.
+    DecimalPlaces(u32),
+}
+
+impl std::fmt::Display for Limit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Limit::MaxLength(n) => write!(f, "max_length = {n} characters"),
+            Limit::IntegerDigits(n) => write!(f, "at most {n} digits before the point"),
+            Limit::DecimalPlaces(n) => write!(f, "decimal_places = {n}"),
+        }
     }
 }
 
@@ -105,7 +151,11 @@ pub enum Error {
     /// `i64` microseconds, a fraction of a microsecond, a leap second), so
     /// it was refused before the statement carrying it ran, the same way
     /// on every backend.
-    #[error("cannot store {type_name} {value}: {reason}")]
+    ///
+    /// The same case refuses text holding a NUL character (PostgreSQL text
+    /// cannot hold one and SQLite patterns stop at it), NaN and infinite
+    /// floats, and dates outside the years 1 to 9999 (see `storable`).
+    #[error("cannot store {type_name} {value}{}: {reason}", field.map(|f| format!(" in {f}")).unwrap_or_default())]
     Unstorable {
         /// The Rust type of the value.
         type_name: &'static str,
@@ -113,6 +163,22 @@ pub enum Error {
         value: String,
         /// Why it cannot be stored.
         reason: &'static str,
+        /// The field it was written to, when it is known (writes of model
+        /// rows and `update()` of plain values; not filter values).
+        field: Option<FieldName>,
+    },
+    /// A value does not fit a limit declared on its field (`max_length`,
+    /// `max_digits`/`decimal_places`), so it was refused before the
+    /// statement carrying it ran, the same way on every backend (rather
+    /// than cut or rounded by some backends and kept by others).
+    #[error("{value} does not fit {field}: {limit}")]
+    ExceedsLimit {
+        /// The model and field.
+        field: FieldName,
+        /// The limit it exceeds.
+        limit: Limit,
+        /// The value, as its `Debug` text (long text is shortened).
+        value: String,
     },
     /// The API was used in a way the types could not rule out.
     #[error("invalid use: {0}")]
@@ -128,12 +194,17 @@ impl Error {
         match &e {
             sqlx::Error::Database(db) => {
                 let message = db.message().to_owned();
-                let kind = match db.kind() {
-                    sqlx::error::ErrorKind::UniqueViolation => Some(ConstraintKind::Unique),
-                    sqlx::error::ErrorKind::ForeignKeyViolation => Some(ConstraintKind::ForeignKey),
-                    sqlx::error::ErrorKind::NotNullViolation => Some(ConstraintKind::NotNull),
-                    sqlx::error::ErrorKind::CheckViolation => Some(ConstraintKind::Check),
-                    _ => sqlite_kind(&message),
+                let kind = match range_kind(db.code().as_deref(), &message) {
+                    Some(kind) => Some(kind),
+                    None => match db.kind() {
+                        sqlx::error::ErrorKind::UniqueViolation => Some(ConstraintKind::Unique),
+                        sqlx::error::ErrorKind::ForeignKeyViolation => {
+                            Some(ConstraintKind::ForeignKey)
+                        }
+                        sqlx::error::ErrorKind::NotNullViolation => Some(ConstraintKind::NotNull),
+                        sqlx::error::ErrorKind::CheckViolation => Some(ConstraintKind::Check),
+                        _ => sqlite_kind(&message),
+                    },
                 };
                 match kind {
                     Some(kind) => Error::Constraint {
@@ -178,6 +249,36 @@ impl Error {
     pub fn is_not_found(&self) -> bool {
         matches!(self, Error::NotFound { .. })
     }
+}
+
+/// A value outside its column's type: SQLSTATE 22001 (text too long;
+/// MariaDB's 1406) on PostgreSQL and MariaDB; SQLSTATE 22003 when it is an
+/// integer or a declared decimal that overflowed (PostgreSQL's "integer out
+/// of range" and "numeric field overflow", MariaDB's "Out of range value for
+/// column" and "BIGINT value is out of range"), not a double (`Exp` past the
+/// double range stays `Error::Database`, as on SQLite); and on SQLite the
+/// named CHECKs the DDL adds for the same limits (`render::ddl`).
+fn range_kind(code: Option<&str>, message: &str) -> Option<ConstraintKind> {
+    let integer_overflow = [
+        "smallint out of range",
+        "integer out of range",
+        "bigint out of range",
+        "numeric field overflow",
+        "Out of range value for column",
+        "BIGINT value is out of range",
+        "BIGINT UNSIGNED value is out of range",
+    ]
+    .iter()
+    .any(|m| message.starts_with(m));
+    let by_code = match code {
+        Some("22001") => true,
+        Some("22003") => integer_overflow,
+        _ => false,
+    };
+    let by_check = message
+        .strip_prefix("CHECK constraint failed: ")
+        .is_some_and(crate::render::ddl::is_type_check);
+    (by_code || by_check).then_some(ConstraintKind::Range)
 }
 
 /// SQLite reports some violations (a RESTRICT on delete, checked at the end

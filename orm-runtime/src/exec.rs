@@ -9,6 +9,7 @@ use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::observe;
 use crate::render::Statement;
+use crate::storable;
 use crate::temporal;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
 use futures::StreamExt;
@@ -321,6 +322,7 @@ impl Backend for sqlx::Sqlite {
     fn arguments(binds: &[Value]) -> Result<Self::Arguments> {
         let mut a = sqlx::sqlite::SqliteArguments::default();
         for v in binds {
+            storable::check(v)?;
             let r = match v {
                 Value::Null(_) => a.add(Option::<i64>::None),
                 Value::Bool(b) => a.add(*b),
@@ -384,6 +386,7 @@ impl Backend for sqlx::Postgres {
     fn arguments(binds: &[Value]) -> Result<Self::Arguments> {
         let mut a = sqlx::postgres::PgArguments::default();
         for v in binds {
+            storable::check(v)?;
             let r = match v {
                 Value::Null(k) => typed_null!(a, k, uuid = Uuid, json = serde_json::Value),
                 Value::Bool(b) => a.add(*b),
@@ -402,10 +405,7 @@ impl Backend for sqlx::Postgres {
                 Value::Duration(d) => a.add(temporal::duration_micros(d)?),
                 Value::Uuid(u) => a.add(*u),
                 Value::Json(j) => a.add(j),
-                Value::List(kind, items) => {
-                    temporal::check(v)?;
-                    bind_pg_list(&mut a, *kind, items)
-                }
+                Value::List(kind, items) => bind_pg_list(&mut a, *kind, items),
             };
             r.map_err(|e| bind_err(v, e))?;
         }
@@ -473,6 +473,7 @@ impl Backend for sqlx::MySql {
     fn arguments(binds: &[Value]) -> Result<Self::Arguments> {
         let mut a = sqlx::mysql::MySqlArguments::default();
         for v in binds {
+            storable::check(v)?;
             let r = match v {
                 Value::Null(Kind::DateTimeUtc) => a.add(Option::<NaiveDateTime>::None),
                 Value::Null(k) => typed_null!(a, k, uuid = Vec<u8>, json = String),

@@ -46,13 +46,14 @@ mod raw;
 mod related;
 pub mod render;
 mod sqlite_functions;
+mod storable;
 mod temporal;
 mod terminal;
 
 pub use bulk::{BulkCreate, conflict_update, max_binds};
 pub use db::{Conn, Db, PoolConfig, Tx};
 pub use dialect::Dialect;
-pub use error::{ConstraintKind, DecodeError, Error, Result};
+pub use error::{ConstraintKind, DecodeError, Error, FieldName, Limit, Result};
 pub use exec::Executor;
 pub use model_ext::{ForeignKeyExt, ModelExt};
 pub use orm_core::model::Model;

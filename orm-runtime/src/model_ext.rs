@@ -122,8 +122,10 @@ pub trait ModelExt: Model {
                 returning: None,
                 on_conflict: None,
             };
+            let values = self.values();
+            crate::storable::check_row(meta, &values)?;
             let mut row = Vec::with_capacity(meta.fields.len());
-            for (f, v) in meta.fields.iter().zip(self.values()) {
+            for (f, v) in meta.fields.iter().zip(values) {
                 if f.primary_key && f.auto_increment {
                     continue;
                 }
@@ -169,7 +171,7 @@ pub trait ModelExt: Model {
         async move {
             let meta = Self::META;
             // Deferred fields that were not loaded keep their stored value.
-            let set = meta
+            let set: Vec<(&'static str, ExprNode)> = meta
                 .fields
                 .iter()
                 .zip(self.values())
@@ -178,6 +180,7 @@ pub trait ModelExt: Model {
                 .map(|(fv, _)| fv)
                 .map(|(f, v)| (f.column, ExprNode::Value(v)))
                 .collect();
+            crate::bulk::check_plain_values::<Self>(&set)?;
             let up = Update {
                 table: meta.table,
                 set,

@@ -10,7 +10,7 @@
 
 use crate::error::{Error, Result};
 use chrono::{NaiveTime, TimeDelta, Timelike};
-use orm_core::value::{Kind, Value};
+use orm_core::value::Value;
 
 /// SQLite's text form of a time of day: always six fraction digits.
 const SQLITE_TIME: &str = "%H:%M:%S%.6f";
@@ -21,6 +21,7 @@ pub(crate) fn duration_micros(d: &TimeDelta) -> Result<i64> {
         type_name: "TimeDelta",
         value: d.to_string(),
         reason,
+        field: None,
     };
     if d.subsec_nanos() % 1_000 != 0 {
         return Err(refuse("durations are stored in whole microseconds"));
@@ -44,6 +45,7 @@ pub(crate) fn checked_time(t: &NaiveTime) -> Result<NaiveTime> {
         type_name: "NaiveTime",
         value: t.to_string(),
         reason,
+        field: None,
     })
 }
 
@@ -58,18 +60,12 @@ pub(crate) fn parse_sqlite_time(s: &str) -> Result<NaiveTime, String> {
     NaiveTime::parse_from_str(s, "%H:%M:%S%.f").map_err(|e| format!("{s:?}: {e}"))
 }
 
-/// Whether values of `kind` can be refused by [`check`].
-pub(crate) fn is_checked(kind: Kind) -> bool {
-    matches!(kind, Kind::Time | Kind::Duration)
-}
-
-/// Refuses a value no backend stores exactly; other values pass. Writes of
-/// several statements call it on every value before the first one runs.
+/// Refuses a time of day or duration no backend stores exactly; other
+/// values pass (`storable::check` covers every kind).
 pub(crate) fn check(v: &Value) -> Result<()> {
     match v {
         Value::Time(t) => checked_time(t).map(drop),
         Value::Duration(d) => duration_micros(d).map(drop),
-        Value::List(_, items) => items.iter().try_for_each(check),
         _ => Ok(()),
     }
 }

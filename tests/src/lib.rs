@@ -85,7 +85,9 @@ pub async fn fresh(dialect: Dialect) -> Option<TestDb> {
             let name = unique_name();
             exec_admin(
                 &admin,
-                &format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"),
+                &format!(
+                    "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin"
+                ),
             )
             .await;
             let base = match url.rfind('/') {

@@ -1,5 +1,12 @@
 //! DDL: CREATE TABLE with keys, foreign keys, CHECK and unique constraints,
 //! CREATE INDEX, join tables of many-to-many relations, and DROP TABLE.
+//!
+//! SQLite enforces no declared type, so its tables carry named CHECKs that
+//! hold each column to what PostgreSQL and MariaDB enforce by type: an
+//! integer column holds only integers of its width (`orm_range_..`), a
+//! `max_length` text column at most that many characters (`orm_length_..`).
+//! A write breaking one fails with `ConstraintKind::Range`, as an out of
+//! range or too long value does on the other two.
 
 use super::Writer;
 use crate::dialect::Dialect;
@@ -167,6 +174,54 @@ fn checks(w: &mut Writer, f: &FieldMeta) {
     w.raw(")");
 }
 
+/// The name prefixes of the CHECKs [`type_checks`] adds on SQLite.
+const TYPE_CHECK_PREFIXES: [&str; 2] = ["orm_range_", "orm_length_"];
+
+/// Whether a CHECK constraint named `name` is one of the type checks the
+/// DDL adds on SQLite.
+pub(crate) fn is_type_check(name: &str) -> bool {
+    TYPE_CHECK_PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
+/// SQLite's CHECKs for what the other backends' column types enforce.
+fn type_checks(w: &mut Writer, table: &str, f: &FieldMeta) {
+    if w.dialect != Dialect::Sqlite {
+        return;
+    }
+    let col = f.column;
+    let range = match f.ty.kind {
+        Kind::I16 => Some((i16::MIN.into(), i16::MAX.into())),
+        Kind::I32 => Some((i32::MIN.into(), i32::MAX.into())),
+        // An overflowing i64 becomes a REAL in SQLite: the typeof test refuses it.
+        Kind::I64 | Kind::Duration => Some((i64::MIN, i64::MAX)),
+        _ => None,
+    };
+    if let Some((lo, hi)) = range {
+        w.raw(" CONSTRAINT ");
+        w.ident(&format!("{}{table}_{col}", TYPE_CHECK_PREFIXES[0]));
+        w.raw(" CHECK (typeof(");
+        w.ident(col);
+        w.raw(if f.nullable {
+            ") IN ('integer', 'null')"
+        } else {
+            ") = 'integer'"
+        });
+        if lo != i64::MIN || hi != i64::MAX {
+            w.raw(" AND ");
+            w.ident(col);
+            w.raw(&format!(" BETWEEN {lo} AND {hi}"));
+        }
+        w.raw(")");
+    }
+    if let (Kind::String, Some(n)) = (f.ty.kind, f.ty.max_length) {
+        w.raw(" CONSTRAINT ");
+        w.ident(&format!("{}{table}_{col}", TYPE_CHECK_PREFIXES[1]));
+        w.raw(" CHECK (length(");
+        w.ident(col);
+        w.raw(&format!(") <= {n})"));
+    }
+}
+
 fn foreign_key(w: &mut Writer, column: &str, table: &str, pk: &str, on_delete: OnDelete) {
     w.raw(",\n  FOREIGN KEY (");
     w.ident(column);
@@ -189,8 +244,11 @@ fn unique(w: &mut Writer, columns: &[&str]) {
 
 fn table_options(w: &mut Writer) {
     if w.dialect == Dialect::MySql {
-        // Binary collation: the same case-sensitive comparisons and ordering as SQLite and PostgreSQL.
-        w.raw(" ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin");
+        // Binary collation without padding: the same case-sensitive
+        // comparisons and ordering as SQLite and PostgreSQL, and "a" and
+        // "a " are different values for =, IN, UNIQUE and GROUP BY
+        // (utf8mb4_bin pads, so it ignores trailing spaces).
+        w.raw(" ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin");
     }
 }
 
@@ -248,6 +306,7 @@ pub fn create_table(m: &ModelMeta, dialect: Dialect) -> Vec<String> {
             default_value(&mut w, d);
         }
         checks(&mut w, f);
+        type_checks(&mut w, m.table, f);
     }
     for f in m.fields {
         if let Some(fk) = f.foreign_key {
