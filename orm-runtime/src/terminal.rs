@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::exec::{self, CountDecoder, Executor, RowDecoder, TextRowDecoder};
 use crate::model_ext::ModelExt;
 use crate::render::Statement;
-use crate::render::select::{ExplainOptions, Projection, explain, render};
+use crate::render::select::{ExplainOptions, Projection, explain, render_owned as render};
 use futures::stream::BoxStream;
 use orm_core::assign::Assignments;
 use orm_core::ast::Select;
@@ -48,11 +48,7 @@ pub trait QuerySetExt: QuerySetBuilder {
     /// The SQL and binds this queryset runs, for `dialect`, without a
     /// database.
     fn to_sql(&self, dialect: Dialect) -> Result<Statement> {
-        render(
-            &self.as_queryset().statement(),
-            Projection::Columns,
-            dialect,
-        )
+        render(self.as_queryset().statement(), Projection::Columns, dialect)
     }
 
     /// All matching rows.
@@ -106,7 +102,7 @@ pub trait QuerySetExt: QuerySetBuilder {
     fn count<E: Executor + ?Sized>(self, db: &E) -> impl Future<Output = Result<i64>> + Send {
         let select = self.as_queryset().statement();
         let zero = crate::empty::counts_zero(&select);
-        let stmt = render(&select, Projection::Count, db.dialect());
+        let stmt = render(select, Projection::Count, db.dialect());
         async move {
             if zero {
                 return Ok(0);
@@ -124,7 +120,7 @@ pub trait QuerySetExt: QuerySetBuilder {
             select.order.clear();
         }
         let nothing = select.matches_nothing();
-        let stmt = render(&select, Projection::One, db.dialect());
+        let stmt = render(select, Projection::One, db.dialect());
         async move {
             if nothing {
                 return Ok(false);
@@ -287,7 +283,7 @@ fn fetch<E: Executor + ?Sized, D: RowDecoder + 'static>(
     let known = crate::empty::rows(&select);
     let stmt = match known {
         Some(_) => None,
-        None => Some(render(&select, Projection::Columns, db.dialect())),
+        None => Some(render(select, Projection::Columns, db.dialect())),
     };
     async move {
         match (known, stmt) {

@@ -7,32 +7,21 @@
 //! uses its double precision algorithm (the one SQLite's registered
 //! aggregates reproduce) rather than NUMERIC.
 
-use orm_core::ast::{AggFunc, Aggregate, ExprNode, Select, WindowFunc};
-use orm_core::fold::{Fold, walk_aggregate, walk_select};
+use orm_core::ast::{AggFunc, Aggregate, ExprNode, WindowFunc};
 use orm_core::value::Kind;
 
-/// Casts the arguments of such aggregates anywhere in `s`.
-pub(super) fn apply(s: Select) -> Select {
-    walk_select(&mut Double, s)
-}
-
-struct Double;
-
-impl Fold for Double {
-    fn fold_expr(&mut self, e: ExprNode) -> ExprNode {
-        match e {
-            ExprNode::Aggregate(a) => ExprNode::Aggregate(Box::new(cast(walk_aggregate(self, *a)))),
-            e => match orm_core::fold::walk_expr(self, e) {
-                // An aggregate used as a window function.
-                ExprNode::Window(mut w) => {
-                    if let WindowFunc::Aggregate(a) = w.func {
-                        w.func = WindowFunc::Aggregate(Box::new(cast(*a)));
-                    }
-                    ExprNode::Window(w)
-                }
-                e => e,
-            },
+/// Casts the argument of such an aggregate (its parts already lowered),
+/// also of one used as a window function.
+pub(super) fn node(e: ExprNode) -> ExprNode {
+    match e {
+        ExprNode::Aggregate(a) => ExprNode::Aggregate(Box::new(cast(*a))),
+        ExprNode::Window(mut w) => {
+            if let WindowFunc::Aggregate(a) = w.func {
+                w.func = WindowFunc::Aggregate(Box::new(cast(*a)));
+            }
+            ExprNode::Window(w)
         }
+        e => e,
     }
 }
 

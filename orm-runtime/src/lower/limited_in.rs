@@ -2,28 +2,14 @@
 //! the table an UPDATE or DELETE writes. A derived table has the same rows
 //! and is accepted: `IN (SELECT * FROM (SELECT .. LIMIT ?) AS "limited")`.
 
-use crate::dialect::Dialect;
 use orm_core::ast::{Cond, Derived, ExprNode, Select};
-use orm_core::fold::{Fold, walk_cond};
 
-/// Rewrites the `IN (SELECT ..)` conditions anywhere in `s` on MySQL.
-pub(super) fn apply(s: Select, dialect: Dialect, writing: Option<&'static str>) -> Select {
-    if dialect != Dialect::MySql {
-        return s;
-    }
-    orm_core::fold::walk_select(&mut Limited { writing }, s)
-}
-
-struct Limited {
-    writing: Option<&'static str>,
-}
-
-impl Fold for Limited {
-    fn fold_cond(&mut self, c: Cond) -> Cond {
-        match walk_cond(self, c) {
-            Cond::InSelect { lhs, select } => cond(lhs, *select, self.writing),
-            c => c,
-        }
+/// Rewrites an `IN (SELECT ..)` condition (its parts already lowered);
+/// MySQL only.
+pub(super) fn node(c: Cond, writing: Option<&'static str>) -> Cond {
+    match c {
+        Cond::InSelect { lhs, select } => cond(lhs, *select, writing),
+        c => c,
     }
 }
 

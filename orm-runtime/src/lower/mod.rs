@@ -59,7 +59,7 @@ mod window_filter;
 use crate::dialect::Dialect;
 use crate::error::Error;
 use crate::render::select::Projection;
-use orm_core::ast::{Delete, Select, Update};
+use orm_core::ast::{Cond, Delete, ExprNode, Select, Update};
 use orm_core::fold::{Fold, walk_select};
 
 /// A lowering rule failed: the query cannot be run as asked.
@@ -127,8 +127,10 @@ pub(crate) fn select(
     };
     let s = every_level(s, &mut |s| relation_rows::apply(s, dialect))?;
     let s = every_level(s, &mut |s| aggregate_source::apply(s, dialect))?;
-    let s = every_level(s, &mut |s| relation_join::apply(s, dialect))?;
-    let s = every_level(s, &mut |s| Ok(grouping::apply(s)))?;
+    let s = every_level(s, &mut |s| {
+        let s = relation_join::apply(s, dialect)?;
+        Ok(grouping::apply(s))
+    })?;
     let (s, projection) = count::apply(s, projection);
     let s = if projection == Projection::Columns {
         group_ordinal::select_order_keys(s, dialect)
@@ -141,17 +143,64 @@ pub(crate) fn select(
 /// The rules every statement kind goes through, after the query-shaping
 /// ones: relation aggregates, window filters, subquery shapes per backend.
 fn shared(s: Select, dialect: Dialect, writing: Option<&'static str>) -> Result<Select, Error> {
-    let s = every_level(s, &mut |s| Ok(multi_exclude::apply(s)))?;
-    let s = every_level(s, &mut |s| Ok(relation_aggregate::apply(s)))?;
-    let s = every_level(s, &mut |s| Ok(group_ordinal::wrap_having(s, dialect)))?;
-    let s = every_level(s, &mut |s| window_filter::apply(s, dialect))?;
-    let s = every_level(s, &mut |s| Ok(distinct_order::nested(s)))?;
-    let s = redundant_group::apply(s);
-    let s = one_row_guard::apply(s, dialect);
-    let s = limited_in::apply(s, dialect, writing);
-    let s = duration_average::apply(s, dialect)?;
-    let s = double_precision::apply(s);
+    // Rules about one query level, in order, each level after its inner ones.
+    let s = every_level(s, &mut |s| {
+        let s = multi_exclude::apply(s);
+        let s = relation_aggregate::apply(s);
+        let s = group_ordinal::wrap_having(s, dialect);
+        let s = window_filter::apply(s, dialect)?;
+        Ok(distinct_order::nested(s))
+    })?;
+    // Rules about one node, applied in one walk, children first.
+    let mut nodes = Nodes {
+        dialect,
+        writing,
+        window_average: false,
+    };
+    let s = walk_select(&mut nodes, s);
+    if nodes.window_average {
+        return Err(unsupported(
+            dialect,
+            "Avg of a duration as a window function",
+        ));
+    }
     every_level(s, &mut |s| Ok(group_ordinal::apply(s, dialect)))
+}
+
+/// The node rules: redundant GROUP BYs of scalar subqueries, SQLite's
+/// one-row guard, MySQL's derived table for `IN (SELECT ..)`, duration
+/// averages and double-precision aggregates.
+struct Nodes {
+    dialect: Dialect,
+    writing: Option<&'static str>,
+    window_average: bool,
+}
+
+impl Fold for Nodes {
+    fn fold_expr(&mut self, e: ExprNode) -> ExprNode {
+        let e = redundant_group::node(orm_core::fold::walk_expr(self, e));
+        let e = if self.dialect == Dialect::Sqlite {
+            one_row_guard::node(e)
+        } else {
+            e
+        };
+        let e = match duration_average::node(e) {
+            Ok(e) => e,
+            Err(()) => {
+                self.window_average = true;
+                ExprNode::Value(orm_core::value::Value::Null(orm_core::value::Kind::I64))
+            }
+        };
+        double_precision::node(e)
+    }
+    fn fold_cond(&mut self, c: Cond) -> Cond {
+        let c = orm_core::fold::walk_cond(self, c);
+        if self.dialect == Dialect::MySql {
+            limited_in::node(c, self.writing)
+        } else {
+            c
+        }
+    }
 }
 
 /// Lowers the expressions and conditions of an UPDATE.

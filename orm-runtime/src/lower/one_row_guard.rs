@@ -4,45 +4,32 @@
 //! `CASE WHEN EXISTS (<its second row>) THEN <error> ELSE (<it>) END`.
 
 use super::redundant_group::group_fixed;
-use crate::dialect::Dialect;
 use orm_core::ast::{Cond, ExprNode, Func, Select};
-use orm_core::fold::{Fold, walk_expr};
 
 const MESSAGE: &str = "more than one row returned by a subquery used as an expression";
 
-/// Guards the scalar subqueries anywhere in `s` on SQLite.
-pub(super) fn apply(s: Select, dialect: Dialect) -> Select {
-    if dialect != Dialect::Sqlite {
-        return s;
-    }
-    orm_core::fold::walk_select(&mut Guard, s)
-}
-
-struct Guard;
-
-impl Fold for Guard {
-    fn fold_expr(&mut self, e: ExprNode) -> ExprNode {
-        match walk_expr(self, e) {
-            ExprNode::Subquery(s) if !single_row(&s) => {
-                let mut second = (*s).clone();
-                second.limit = Some(1);
-                second.offset = Some(s.offset.unwrap_or(0).saturating_add(1));
-                let kind = s.columns.first().and_then(ExprNode::kind);
-                ExprNode::Case {
-                    whens: vec![(
-                        Cond::Exists(Box::new(second)),
-                        ExprNode::Func {
-                            func: Func::Fail(MESSAGE),
-                            args: Vec::new(),
-                            kind: kind.unwrap_or(orm_core::value::Kind::I64),
-                        },
-                    )],
-                    default: Some(Box::new(ExprNode::Subquery(s))),
-                    kind: kind.unwrap_or(orm_core::value::Kind::I64),
-                }
+/// Guards a scalar subquery (its parts already lowered); SQLite only.
+pub(super) fn node(e: ExprNode) -> ExprNode {
+    match e {
+        ExprNode::Subquery(s) if !single_row(&s) => {
+            let mut second = (*s).clone();
+            second.limit = Some(1);
+            second.offset = Some(s.offset.unwrap_or(0).saturating_add(1));
+            let kind = s.columns.first().and_then(ExprNode::kind);
+            ExprNode::Case {
+                whens: vec![(
+                    Cond::Exists(Box::new(second)),
+                    ExprNode::Func {
+                        func: Func::Fail(MESSAGE),
+                        args: Vec::new(),
+                        kind: kind.unwrap_or(orm_core::value::Kind::I64),
+                    },
+                )],
+                default: Some(Box::new(ExprNode::Subquery(s))),
+                kind: kind.unwrap_or(orm_core::value::Kind::I64),
             }
-            e => e,
         }
+        e => e,
     }
 }
 

@@ -4,24 +4,16 @@
 //! NULL, so the GROUP BY is dropped.
 
 use orm_core::ast::{AggFunc, CmpOp, Cond, ExprNode, Select};
-use orm_core::fold::{Fold, walk_expr};
 
-/// Drops redundant GROUP BYs of scalar subqueries anywhere in `s`.
-pub(super) fn apply(s: Select) -> Select {
-    orm_core::fold::walk_select(&mut Drop, s)
-}
-
-struct Drop;
-
-impl Fold for Drop {
-    fn fold_expr(&mut self, e: ExprNode) -> ExprNode {
-        match walk_expr(self, e) {
-            ExprNode::Subquery(mut s) if redundant(&s) => {
-                s.group_by.clear();
-                ExprNode::Subquery(s)
-            }
-            e => e,
+/// Drops the GROUP BY of a scalar subquery (its parts already lowered)
+/// when it is redundant.
+pub(super) fn node(e: ExprNode) -> ExprNode {
+    match e {
+        ExprNode::Subquery(mut s) if redundant(&s) => {
+            s.group_by.clear();
+            ExprNode::Subquery(s)
         }
+        e => e,
     }
 }
 

@@ -67,7 +67,16 @@ pub fn render(
     projection: Projection,
     dialect: Dialect,
 ) -> Result<Statement, Error> {
-    let (select, projection) = crate::lower::select(select.clone(), projection, dialect)?;
+    render_owned(select.clone(), projection, dialect)
+}
+
+/// [`render`] of a select the caller no longer needs.
+pub(crate) fn render_owned(
+    select: Select,
+    projection: Projection,
+    dialect: Dialect,
+) -> Result<Statement, Error> {
+    let (select, projection) = crate::lower::select(select, projection, dialect)?;
     let mut w = Writer::new(dialect);
     select_into(&mut w, &select, projection)?;
     Ok(w.finish())
