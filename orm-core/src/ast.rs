@@ -718,6 +718,9 @@ pub struct Select {
     pub source: Option<Derived>,
     /// Column aliases (`AS "name"`), one per column when not empty.
     pub names: Vec<&'static str>,
+    /// Paths joined though no clause of this select names them: those an
+    /// `OuterRef` in a subquery reaches from this select's rows.
+    pub joins: Vec<Vec<JoinStep>>,
     /// Selected expressions, in decoding order.
     pub columns: Vec<ExprNode>,
     /// Conditions, all of which must hold.
@@ -758,6 +761,7 @@ impl Select {
             table,
             source: None,
             names: Vec::new(),
+            joins: Vec::new(),
             columns: Vec::new(),
             filter: Vec::new(),
             order: Vec::new(),

@@ -27,6 +27,7 @@ pub mod select_list;
 pub mod subquery;
 pub mod value;
 pub mod values;
+pub mod visit;
 pub mod window;
 
 /// A zero-sized marker for the type parameters of typed handles, without

@@ -35,6 +35,18 @@ pub fn OuterRef<P, T>(column: Column<P, T>) -> OuterRef<P, T> {
     OuterRef { column }
 }
 
+/// An outer column as a typed expression, so functions and transforms take
+/// it: `ExtractYear(OuterRef(Book::published))`.
+impl<M, P: Model, T: FieldType> Typed<M> for OuterRef<P, T> {
+    type Type = T;
+    fn into_typed_node(self) -> ExprNode {
+        ExprNode::OuterRef {
+            table: P::META.table,
+            column: self.column.into_ref(),
+        }
+    }
+}
+
 impl<M, P: Model, T: FieldType> IntoExpr<M, T::Compare> for OuterRef<P, T> {
     type Nullability = T::Nullability;
     fn into_node(self) -> ExprNode {

@@ -7,6 +7,7 @@
 //!   conditions in separate calls may be about different ones;
 //! - `exclude()` means "no related row matches".
 
+use orm_runtime::observe::assert_num_queries;
 use orm_runtime::prelude::*;
 use orm_tests::fixtures::bookshop_with_authors;
 use orm_tests::models::*;
@@ -250,6 +251,83 @@ async fn values_and_ordering_through_a_relation() {
             .map(|b| b.title)
             .collect();
         assert_eq!(titles, ["The Hobbit", "the hobbit companion"]);
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn outer_refs_through_paths_and_functions_and_prefetch_from_the_reverse_side() {
+    on_all_backends(|db| async move {
+        bookshop_with_authors(&db).await?;
+        // For each book, the books of a publisher with the same name
+        // (OuterRef through a foreign-key path).
+        let same_publisher = subquery_count(
+            Book::objects().filter(
+                Book::publisher
+                    .then(Publisher::name)
+                    .eq(OuterRef(Book::publisher.then(Publisher::name))),
+            ),
+        );
+        let rows: Vec<(Book, i64)> = Book::objects()
+            .annotate(same_publisher)
+            .order_by(Book::pages.asc())
+            .all(&db)
+            .await?;
+        let got: Vec<(i32, i64)> = rows.iter().map(|(b, n)| (b.pages, *n)).collect();
+        assert_eq!(got, [(120, 1), (200, 2), (310, 2), (456, 2), (738, 2)]);
+
+        // A function of an outer column: books of the same year.
+        let same_year = subquery_count(
+            Book::objects()
+                .filter(ExtractYear(Book::published).eq(ExtractYear(OuterRef(Book::published)))),
+        );
+        let rows: Vec<(Book, i64)> = Book::objects()
+            .annotate(same_year)
+            .order_by(Book::pages.asc())
+            .all(&db)
+            .await?;
+        let got: Vec<(i32, i64)> = rows.iter().map(|(b, n)| (b.pages, *n)).collect();
+        assert_eq!(got, [(120, 1), (200, 1), (310, 1), (456, 2), (738, 2)]);
+
+        // Prefetch from the reverse many-to-many handle: two queries.
+        let authors = assert_num_queries(
+            2,
+            Author::objects()
+                .order_by(Author::name.asc())
+                .prefetch(Author::books.prefetch())
+                .all(&db),
+        )
+        .await?;
+        let got: Vec<(String, Vec<String>)> = authors
+            .into_iter()
+            .map(|(a, books)| {
+                let mut titles: Vec<String> = books.into_iter().map(|b| b.title).collect();
+                titles.sort();
+                (a.name, titles)
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "Alice".to_owned(),
+                    vec!["Rust in Action".to_owned(), "The Hobbit".to_owned()]
+                ),
+                (
+                    "Bob".to_owned(),
+                    vec![
+                        "Rust in Action".to_owned(),
+                        "the hobbit companion".to_owned()
+                    ]
+                ),
+                (
+                    "Carol".to_owned(),
+                    vec!["Programming Rust".to_owned(), "The Hobbit".to_owned()]
+                ),
+                ("dave".to_owned(), vec!["The Hobbit".to_owned()]),
+            ]
+        );
         Ok(())
     })
     .await;

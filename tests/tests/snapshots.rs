@@ -1269,3 +1269,70 @@ fn having_on_a_computed_group_key_filters_a_derived_table() {
         )
     );
 }
+
+#[test]
+fn filter_through_a_reverse_many_to_many() {
+    insta::assert_snapshot!(
+        "filter_through_a_reverse_many_to_many",
+        sql_of(
+            Author::objects()
+                .filter(Author::books.then(Book::rating).gt(4.6))
+                .distinct()
+        )
+    );
+}
+
+#[test]
+fn separate_filter_calls_join_separately() {
+    insta::assert_snapshot!(
+        "separate_filter_calls_join_separately",
+        sql_of(
+            Publisher::objects()
+                .filter(Publisher::books.then(Book::rating).lt(4.0))
+                .filter(Publisher::books.then(Book::pages).gt(300))
+        )
+    );
+}
+
+#[test]
+fn exclude_through_a_relation_tests_the_related_rows() {
+    insta::assert_snapshot!(
+        "exclude_through_a_relation_tests_the_related_rows",
+        sql_of(
+            Publisher::objects().exclude(
+                Publisher::books
+                    .then(Book::authors)
+                    .then(Author::age)
+                    .gt(45)
+            )
+        )
+    );
+}
+
+#[test]
+fn values_through_a_many_to_many() {
+    insta::assert_snapshot!(
+        "values_through_a_many_to_many",
+        sql_of(
+            Book::objects()
+                .values((Book::title, Book::authors.then(Author::name)))
+                .order_by(Book::authors.then(Author::name).asc())
+        )
+    );
+}
+
+#[test]
+fn outer_ref_through_a_foreign_key_path() {
+    insta::assert_snapshot!(
+        "outer_ref_through_a_foreign_key_path",
+        sql_of(
+            Book::objects().annotate(subquery_count(
+                Book::objects().filter(
+                    Book::publisher
+                        .then(Publisher::name)
+                        .eq(OuterRef(Book::publisher.then(Publisher::name))),
+                )
+            ))
+        )
+    );
+}

@@ -15,27 +15,29 @@
 //!    grouped by those values (and by its ordering keys).
 //! 6. [`count`]: `count()` of a distinct, sliced or grouped query counts the
 //!    rows of a derived table.
-//! 7. [`multi_exclude`]: under a negation, a condition through a
+//! 7. [`outer_paths`]: a query level joins the foreign-key paths its
+//!    subqueries' `OuterRef`s reach from its rows.
+//! 8. [`multi_exclude`]: under a negation, a condition through a
 //!    multi-valued relation tests the parent's key against the related rows
 //!    that match ("no related row matches").
-//! 8. [`relation_aggregate`]: an aggregate over a relation of each row is a
+//! 9. [`relation_aggregate`]: an aggregate over a relation of each row is a
 //!    correlated subquery, so two relations never multiply each other.
-//! 9. [`group_ordinal`] (HAVING part): a HAVING condition on a computed
-//!    group key moves to the window-filter wrapping.
-//! 10. [`window_filter`]: a condition on a window function filters a
+//! 10. [`group_ordinal`] (HAVING part): a HAVING condition on a computed
+//!     group key moves to the window-filter wrapping.
+//! 11. [`window_filter`]: a condition on a window function filters a
 //!     derived table that computes it.
-//! 11. [`distinct_order`]: `SELECT DISTINCT` selects its ordering keys.
-//! 12. [`redundant_group`]: a scalar subquery grouped only by keys its
+//! 12. [`distinct_order`]: `SELECT DISTINCT` selects its ordering keys.
+//! 13. [`redundant_group`]: a scalar subquery grouped only by keys its
 //!     filter fixes loses the GROUP BY.
-//! 13. [`one_row_guard`]: on SQLite, a scalar subquery that may return more
+//! 14. [`one_row_guard`]: on SQLite, a scalar subquery that may return more
 //!     than one row raises an error as on the other backends.
-//! 14. [`limited_in`]: on MySQL, `IN (SELECT .. LIMIT)` and reads of the
+//! 15. [`limited_in`]: on MySQL, `IN (SELECT .. LIMIT)` and reads of the
 //!     table being written go through a derived table.
-//! 15. [`duration_average`]: the average of a duration is the integer
+//! 16. [`duration_average`]: the average of a duration is the integer
 //!     quotient of its sum by its count, the same on every backend.
-//! 16. [`double_precision`]: `Avg` of integers and `StdDev`/`Variance`
+//! 17. [`double_precision`]: `Avg` of integers and `StdDev`/`Variance`
 //!     compute in double precision on every backend.
-//! 17. [`group_ordinal`]: on PostgreSQL and MySQL, a computed GROUP BY key
+//! 18. [`group_ordinal`]: on PostgreSQL and MySQL, a computed GROUP BY key
 //!     is written once, as its position in the select list (an ordering-only
 //!     one is first added to the top-level select list).
 
@@ -50,6 +52,7 @@ mod grouping;
 mod limited_in;
 mod multi_exclude;
 mod one_row_guard;
+mod outer_paths;
 mod redundant_group;
 mod relation_aggregate;
 mod relation_join;
@@ -145,6 +148,7 @@ pub(crate) fn select(
 fn shared(s: Select, dialect: Dialect, writing: Option<&'static str>) -> Result<Select, Error> {
     // Rules about one query level, in order, each level after its inner ones.
     let s = every_level(s, &mut |s| {
+        let s = outer_paths::apply(s);
         let s = multi_exclude::apply(s);
         let s = relation_aggregate::apply(s);
         let s = group_ordinal::wrap_having(s, dialect);

@@ -144,6 +144,14 @@ pub(crate) fn select_into(w: &mut Writer, s: &Select, projection: Projection) ->
         s.having.iter().for_each(|c| visit_cond(c, &mut add));
         s.group_by.iter().for_each(|e| visit_expr(e, &mut add));
         s.order.iter().for_each(|o| visit_expr(&o.expr, &mut add));
+        for p in &s.joins {
+            add(&ColumnRef {
+                path: std::borrow::Cow::Owned(p.clone()),
+                column: "",
+                nullable: true,
+                kind: orm_core::value::Kind::I64,
+            });
+        }
     }
     let joins: Vec<(Vec<JoinStep>, String)> = paths.into_iter().map(|p| (p, w.alias())).collect();
     w.scopes.push(Scope::Aliased {
@@ -454,8 +462,8 @@ pub(crate) fn expr(w: &mut Writer, e: &ExprNode) -> Result<(), Error> {
                     w.raw(".");
                     w.ident(c.column);
                 }
-                Some(i) if c.path.is_empty() => column(w, i, c)?,
-                Some(_) => return Err(unsupported(w, "an OuterRef through a foreign-key path")),
+                // Through a path: the enclosing query joins it (lower/outer_paths.rs).
+                Some(i) => column(w, i, c)?,
                 None => {
                     return Err(unsupported(
                         w,
