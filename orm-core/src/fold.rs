@@ -27,9 +27,42 @@ pub trait Fold {
     }
 }
 
-#[allow(clippy::boxed_local)] // the tree's children arrive boxed
+/// Rewrites the value in a box, keeping the allocation (the walk runs
+/// once per rule and rendering is on every query's path).
+fn in_box<T>(mut b: Box<T>, placeholder: T, rewrite: impl FnOnce(T) -> T) -> Box<T> {
+    let v = std::mem::replace(&mut *b, placeholder);
+    *b = rewrite(v);
+    b
+}
+
+fn hole() -> ExprNode {
+    ExprNode::Value(crate::value::Value::Null(crate::value::Kind::I64))
+}
+
 fn boxed<F: Fold + ?Sized>(f: &mut F, e: Box<ExprNode>) -> Box<ExprNode> {
-    Box::new(f.fold_expr(*e))
+    in_box(e, hole(), |e| f.fold_expr(e))
+}
+
+fn boxed_select<F: Fold + ?Sized>(f: &mut F, s: Box<Select>) -> Box<Select> {
+    in_box(s, Select::from_table(""), |s| f.fold_select(s))
+}
+
+fn boxed_cond<F: Fold + ?Sized>(f: &mut F, c: Box<Cond>) -> Box<Cond> {
+    in_box(c, Cond::All(Vec::new()), |c| f.fold_cond(c))
+}
+
+fn boxed_aggregate<F: Fold + ?Sized>(f: &mut F, a: Box<Aggregate>) -> Box<Aggregate> {
+    let placeholder = Aggregate {
+        func: crate::ast::AggFunc::Count,
+        arg: None,
+        arg_kind: crate::value::Kind::I64,
+        kind: crate::value::Kind::I64,
+        distinct: false,
+        filter: None,
+        over: None,
+        exact: false,
+    };
+    in_box(a, placeholder, |a| walk_aggregate(f, a))
 }
 
 fn list<F: Fold + ?Sized>(f: &mut F, v: Vec<ExprNode>) -> Vec<ExprNode> {
@@ -69,7 +102,7 @@ pub fn walk_expr<F: Fold + ?Sized>(f: &mut F, e: ExprNode) -> ExprNode {
             rhs: boxed(f, rhs),
             kind,
         },
-        ExprNode::Aggregate(a) => ExprNode::Aggregate(Box::new(walk_aggregate(f, *a))),
+        ExprNode::Aggregate(a) => ExprNode::Aggregate(boxed_aggregate(f, a)),
         ExprNode::Func { func, args, kind } => ExprNode::Func {
             func,
             args: list(f, args),
@@ -91,14 +124,12 @@ pub fn walk_expr<F: Fold + ?Sized>(f: &mut F, e: ExprNode) -> ExprNode {
             default: default.map(|d| boxed(f, d)),
             kind,
         },
-        ExprNode::Subquery(s) => ExprNode::Subquery(Box::new(f.fold_select(*s))),
+        ExprNode::Subquery(s) => ExprNode::Subquery(boxed_select(f, s)),
         ExprNode::Window(w) => {
             let w = *w;
             ExprNode::Window(Box::new(Window {
                 func: match w.func {
-                    WindowFunc::Aggregate(a) => {
-                        WindowFunc::Aggregate(Box::new(walk_aggregate(f, *a)))
-                    }
+                    WindowFunc::Aggregate(a) => WindowFunc::Aggregate(boxed_aggregate(f, a)),
                     other => other,
                 },
                 arg: w.arg.map(|e| f.fold_expr(e)),
@@ -116,7 +147,7 @@ pub fn walk_cond<F: Fold + ?Sized>(f: &mut F, c: Cond) -> Cond {
     match c {
         Cond::All(v) => Cond::All(v.into_iter().map(|c| f.fold_cond(c)).collect()),
         Cond::Any(v) => Cond::Any(v.into_iter().map(|c| f.fold_cond(c)).collect()),
-        Cond::Not(c) => Cond::Not(Box::new(f.fold_cond(*c))),
+        Cond::Not(c) => Cond::Not(boxed_cond(f, c)),
         Cond::Cmp { lhs, op, rhs } => Cond::Cmp {
             lhs: f.fold_expr(lhs),
             op,
@@ -139,14 +170,14 @@ pub fn walk_cond<F: Fold + ?Sized>(f: &mut F, c: Cond) -> Cond {
         },
         Cond::InSelect { lhs, select } => Cond::InSelect {
             lhs: f.fold_expr(lhs),
-            select: Box::new(f.fold_select(*select)),
+            select: boxed_select(f, select),
         },
         Cond::Between { lhs, low, high } => Cond::Between {
             lhs: f.fold_expr(lhs),
             low: f.fold_expr(low),
             high: f.fold_expr(high),
         },
-        Cond::Exists(s) => Cond::Exists(Box::new(f.fold_select(*s))),
+        Cond::Exists(s) => Cond::Exists(boxed_select(f, s)),
         Cond::IsNull { lhs, is_null } => Cond::IsNull {
             lhs: f.fold_expr(lhs),
             is_null,
@@ -159,7 +190,7 @@ pub fn walk_cond<F: Fold + ?Sized>(f: &mut F, c: Cond) -> Cond {
 pub fn walk_select<F: Fold + ?Sized>(f: &mut F, s: Select) -> Select {
     Select {
         source: s.source.map(|d| Derived {
-            select: Box::new(f.fold_select(*d.select)),
+            select: boxed_select(f, d.select),
             alias: d.alias,
         }),
         columns: list(f, s.columns),
