@@ -83,11 +83,90 @@ impl<M, T: FieldType> Column<M, T> {
 }
 
 impl<M, P: Model> Column<M, ForeignKey<P>> {
-    /// Follows the foreign key to a column of the referenced model:
-    /// `Book::publisher.then(Publisher::name)` is Django's
-    /// `publisher__name`, rendered as a join.
-    pub fn then<U: FieldType>(self, next: Column<P, U>) -> Column<M, U> {
-        self.join(next, false)
+    /// Follows the foreign key to a column of the referenced model
+    /// (`Book::publisher.then(Publisher::name)`, Django's
+    /// `publisher__name`, rendered as a join), or on through a relation of
+    /// it (`Book::publisher.then(Publisher::books).then(Book::title)`,
+    /// `publisher__book__title`: a LEFT JOIN per related row).
+    pub fn then<X: ForwardStep<P>>(self, next: X) -> X::Out<M> {
+        let mut path = self.path.into_owned();
+        path.push(JoinStep {
+            fk_column: self.column,
+            table: P::META.table,
+            pk_column: P::META.pk().column,
+            nullable: false,
+            meta: Some(P::META),
+            many: false,
+            join: 0,
+        });
+        next.after(path)
+    }
+}
+
+/// What may follow a foreign key in a path: a column of the referenced
+/// model, or one of its multi-valued relations.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot follow a foreign key to `{P}`",
+    label = "expected a column of `{P}` (`{P}::<field>`) or a relation of `{P}`"
+)]
+pub trait ForwardStep<P> {
+    /// The path extended by this step, from model `M`.
+    type Out<M>;
+    /// Extends `path` (the joins from `M` to `P`).
+    fn after<M>(self, path: Vec<JoinStep>) -> Self::Out<M>;
+}
+
+impl<P, U: FieldType> ForwardStep<P> for Column<P, U> {
+    type Out<M> = Column<M, U>;
+    fn after<M>(self, mut path: Vec<JoinStep>) -> Column<M, U> {
+        path.extend_from_slice(&self.path);
+        Column {
+            column: self.column,
+            path: Cow::Owned(path),
+            _t: PhantomData,
+        }
+    }
+}
+
+impl<P, S> ForwardStep<P> for crate::relation::Reverse<P, S> {
+    type Out<M> = ManyPath<M, S>;
+    fn after<M>(self, mut path: Vec<JoinStep>) -> ManyPath<M, S> {
+        path.extend(self.relation().steps());
+        ManyPath {
+            path,
+            _t: PhantomData,
+        }
+    }
+}
+
+impl<P: Model, S: Model> ForwardStep<P> for crate::relation::ManyToManyRel<P, S> {
+    type Out<M> = ManyPath<M, S>;
+    fn after<M>(self, mut path: Vec<JoinStep>) -> ManyPath<M, S> {
+        path.extend(self.relation().steps());
+        ManyPath {
+            path,
+            _t: PhantomData,
+        }
+    }
+}
+
+/// A path from `M` that reaches model `S` through a multi-valued relation
+/// after foreign keys; `then` ends it at a column (nullable: a LEFT JOIN).
+pub struct ManyPath<M, S> {
+    path: Vec<JoinStep>,
+    _t: PhantomData<fn() -> (M, S)>,
+}
+
+impl<M, S> ManyPath<M, S> {
+    /// A column of `S`, as a nullable column of `M`.
+    pub fn then<U: FieldType>(self, next: Column<S, U>) -> Column<M, U::Nullable> {
+        let mut path = self.path;
+        path.extend_from_slice(&next.path);
+        Column {
+            column: next.column,
+            path: Cow::Owned(path),
+            _t: PhantomData,
+        }
     }
 }
 

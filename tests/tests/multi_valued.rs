@@ -237,6 +237,22 @@ async fn values_and_ordering_through_a_relation() {
             .all(&db)
             .await?;
         assert_eq!(names(of_bob), ["Alice"]);
+        // A foreign key, then a multi-valued relation: books of the same
+        // publisher as a book by dave (The Hobbit: Penguin's two books).
+        let siblings: Vec<String> = Book::objects()
+            .filter(
+                Book::publisher
+                    .then(Publisher::books)
+                    .then(Book::title)
+                    .eq("The Hobbit"),
+            )
+            .order_by(Book::title.asc())
+            .all(&db)
+            .await?
+            .into_iter()
+            .map(|b| b.title)
+            .collect();
+        assert_eq!(siblings, ["The Hobbit", "the hobbit companion"]);
         // Reverse accessor of one row.
         let penguin = Publisher::objects()
             .filter(Publisher::name.eq("Penguin"))
