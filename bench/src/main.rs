@@ -711,8 +711,12 @@ fn quoted(d: Dialect, alias: &str, col: &str) -> String {
 
 /// f. building and rendering the nested collect() queryset, no database.
 fn render_bench(report: &mut Report) {
+    // `ORM_BENCH_RENDER_N`: iterations per sample (fewer under callgrind).
+    let n: u32 = std::env::var("ORM_BENCH_RENDER_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
     for d in [Dialect::Postgres, Dialect::Sqlite] {
-        let n = 20_000;
         let mut times = Vec::new();
         for _ in 0..7 {
             let t = Instant::now();

@@ -47,6 +47,7 @@ mod distinct_order;
 mod double_precision;
 mod duration_average;
 mod exact_decimal;
+mod features;
 mod group_ordinal;
 mod grouping;
 mod limited_in;
@@ -128,12 +129,21 @@ pub(crate) fn select(
     } else {
         s
     };
-    let s = every_level(s, &mut |s| relation_rows::apply(s, dialect))?;
-    let s = every_level(s, &mut |s| aggregate_source::apply(s, dialect))?;
-    let s = every_level(s, &mut |s| {
-        let s = relation_join::apply(s, dialect)?;
-        Ok(grouping::apply(s))
-    })?;
+    let f = features::Features::of(&s);
+    let s = if f.source {
+        let s = every_level(s, &mut |s| relation_rows::apply(s, dialect))?;
+        every_level(s, &mut |s| aggregate_source::apply(s, dialect))?
+    } else {
+        s
+    };
+    let s = if f.grouped {
+        every_level(s, &mut |s| {
+            let s = relation_join::apply(s, dialect)?;
+            Ok(grouping::apply(s))
+        })?
+    } else {
+        s
+    };
     let (s, projection) = count::apply(s, projection);
     let s = if projection == Projection::Columns {
         group_ordinal::select_order_keys(s, dialect)
@@ -146,15 +156,23 @@ pub(crate) fn select(
 /// The rules every statement kind goes through, after the query-shaping
 /// ones: relation aggregates, window filters, subquery shapes per backend.
 fn shared(s: Select, dialect: Dialect, writing: Option<&'static str>) -> Result<Select, Error> {
+    let f = features::Features::of(&s);
     // Rules about one query level, in order, each level after its inner ones.
-    let s = every_level(s, &mut |s| {
-        let s = outer_paths::apply(s);
-        let s = multi_exclude::apply(s);
-        let s = relation_aggregate::apply(s);
-        let s = group_ordinal::wrap_having(s, dialect);
-        let s = window_filter::apply(s, dialect)?;
-        Ok(distinct_order::nested(s))
-    })?;
+    let s = if !f.level_rules() {
+        s
+    } else {
+        every_level(s, &mut |s| {
+            let s = outer_paths::apply(s);
+            let s = multi_exclude::apply(s);
+            let s = relation_aggregate::apply(s);
+            let s = group_ordinal::wrap_having(s, dialect);
+            let s = window_filter::apply(s, dialect)?;
+            Ok(distinct_order::nested(s))
+        })?
+    };
+    if !f.subquery && !f.grouped {
+        return Ok(s);
+    }
     // Rules about one node, applied in one walk, children first.
     let mut nodes = Nodes {
         dialect,
@@ -167,6 +185,9 @@ fn shared(s: Select, dialect: Dialect, writing: Option<&'static str>) -> Result<
             dialect,
             "Avg of a duration as a window function",
         ));
+    }
+    if !f.grouped || dialect == Dialect::Sqlite {
+        return Ok(s);
     }
     every_level(s, &mut |s| Ok(group_ordinal::apply(s, dialect)))
 }
