@@ -48,6 +48,8 @@ pub struct Pinned {
     pub(crate) dialect: Dialect,
     /// `INSERT .. RETURNING` is available.
     pub(crate) returning: bool,
+    /// How `transaction(..)` starts a transaction on this connection.
+    pub(crate) begin: crate::TransactionMode,
     /// A transaction is open. If the holder is dropped before it ends
     /// (cancelled), the connection is rolled back before it goes back to
     /// the pool.
@@ -63,11 +65,17 @@ pub struct Pinned {
 }
 
 impl Pinned {
-    pub(crate) fn new(conn: PooledConn, dialect: Dialect, returning: bool) -> Self {
+    pub(crate) fn new(
+        conn: PooledConn,
+        dialect: Dialect,
+        returning: bool,
+        begin: crate::TransactionMode,
+    ) -> Self {
         Pinned {
             conn: tokio::sync::Mutex::new(Some(conn)),
             dialect,
             returning,
+            begin,
             open_tx: AtomicBool::new(false),
             depth: AtomicI64::new(0),
             pending_rollback: AtomicI64::new(-1),

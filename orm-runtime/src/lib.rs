@@ -46,6 +46,7 @@ mod raw;
 mod related;
 pub mod render;
 mod sqlite_functions;
+mod sqlite_options;
 mod temporal;
 mod terminal;
 
@@ -68,6 +69,7 @@ pub use raw::{Raw, RawRow, raw};
 pub use related::RelatedSetExt;
 pub use render::Statement;
 pub use render::select::ExplainOptions;
+pub use sqlite_options::{SqliteOptions, TransactionMode};
 pub use terminal::QuerySetExt;
 
 /// Everything needed to declare models and query them.
@@ -77,7 +79,8 @@ pub mod prelude {
     };
     pub use crate::{
         Conn, ConstraintKind, Db, DbEnum, Dialect, Error, Executor, ExplainOptions, Model,
-        ModelExt, PoolConfig, QuerySetExt, RelatedSetExt, Statement, Tx,
+        ModelExt, PoolConfig, QuerySetExt, RelatedSetExt, SqliteOptions, Statement,
+        TransactionMode, Tx,
     };
     pub use orm_core::aggregate::{
         Agg, Avg, Count, CountAll, Max, Min, StdDev, StdDevSample, Sum, Variance, VarianceSample,
