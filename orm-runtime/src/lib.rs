@@ -38,6 +38,7 @@ mod dialect;
 mod empty;
 mod error;
 pub mod exec;
+mod lease;
 mod lower;
 mod model_ext;
 pub mod observe;
