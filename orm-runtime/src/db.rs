@@ -5,6 +5,7 @@ use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::exec::{self, Executor, Handle, Pinned, PooledConn, Pools, Target};
 use crate::render;
+use crate::sqlite_options::{SqliteOptions, TransactionMode};
 use futures::FutureExt;
 use orm_core::model::ModelMeta;
 use sqlx::AssertSqlSafe;
@@ -31,6 +32,9 @@ pub struct PoolConfig {
     pub idle_timeout: Option<Duration>,
     /// Close connections older than this.
     pub max_lifetime: Option<Duration>,
+    /// SQLite only: WAL journal mode, busy timeout and how transactions
+    /// start (`BEGIN IMMEDIATE` by default).
+    pub sqlite: SqliteOptions,
 }
 
 impl Default for PoolConfig {
@@ -41,6 +45,7 @@ impl Default for PoolConfig {
             acquire_timeout: Duration::from_secs(10),
             idle_timeout: Some(Duration::from_secs(600)),
             max_lifetime: Some(Duration::from_secs(1800)),
+            sqlite: SqliteOptions::default(),
         }
     }
 }
@@ -50,6 +55,8 @@ struct DbInner {
     dialect: Dialect,
     /// `INSERT .. RETURNING` is available (all but MySQL proper).
     returning: bool,
+    /// How `transaction(..)` starts a transaction (SQLite).
+    begin: TransactionMode,
 }
 
 /// A database: a connection pool of one backend. Cheap to clone.
@@ -104,11 +111,25 @@ impl Db {
     /// Connects with the given pool settings.
     pub async fn connect_with(url: &str, cfg: PoolConfig) -> Result<Db> {
         let mut returning = true;
+        let begin = cfg.sqlite.begin;
         let (pools, dialect) = if url.starts_with("sqlite:") {
             let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)
                 .map_err(Error::Connection)?
-                .foreign_keys(true);
+                .foreign_keys(true)
+                .busy_timeout(cfg.sqlite.busy_timeout);
             let memory = url.contains(":memory:") || url.contains("mode=memory");
+            if cfg.sqlite.wal && !memory {
+                // Once, on one connection: the journal mode is stored in the
+                // file, and switching it takes an exclusive lock that the busy
+                // timeout does not wait for (pool connections opened while
+                // others write would fail).
+                let wal = opts
+                    .clone()
+                    .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal);
+                sqlx::Connection::close(probe(&wal).await?)
+                    .await
+                    .map_err(Error::Connection)?;
+            }
             let cfg = if memory {
                 PoolConfig {
                     max_connections: 1,
@@ -167,6 +188,7 @@ impl Db {
                 pools,
                 dialect,
                 returning,
+                begin,
             }),
         })
     }
@@ -192,8 +214,12 @@ impl Db {
     pub async fn acquire(&self) -> Result<Conn> {
         let conn = self.acquire_pooled().await?;
         Ok(Conn {
-            pinned: Arc::new(Pinned::new(conn, self.dialect(), self.inner.returning)),
+            pinned: Arc::new(self.pin(conn)),
         })
+    }
+
+    fn pin(&self, conn: PooledConn) -> Pinned {
+        Pinned::new(conn, self.dialect(), self.inner.returning, self.inner.begin)
     }
 
     async fn acquire_pooled(&self) -> Result<PooledConn> {
@@ -207,7 +233,9 @@ impl Db {
     }
 
     /// Runs `f` in a transaction: commits when it returns `Ok`, rolls back
-    /// when it returns `Err` or panics (the panic then continues).
+    /// when it returns `Err` or panics (the panic then continues). On
+    /// SQLite it starts as [`SqliteOptions::begin`] says (`BEGIN IMMEDIATE`
+    /// by default).
     ///
     /// ```no_run
     /// # use orm_runtime::{Db, Error};
@@ -223,9 +251,21 @@ impl Db {
         Fut: Future<Output = Result<T, E>>,
         E: From<Error>,
     {
+        self.transaction_with(self.inner.begin, f).await
+    }
+
+    /// [`transaction`](Db::transaction), starting in `mode` on SQLite
+    /// (for example [`TransactionMode::Deferred`] for a read-only
+    /// transaction that should not wait for writers).
+    pub async fn transaction_with<T, E, F, Fut>(&self, mode: TransactionMode, f: F) -> Result<T, E>
+    where
+        F: FnOnce(Tx) -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        E: From<Error>,
+    {
         let conn = self.acquire_pooled().await?;
-        let pinned = Arc::new(Pinned::new(conn, self.dialect(), self.inner.returning));
-        let out = run_transaction(&pinned, 0, f).await;
+        let pinned = Arc::new(self.pin(conn));
+        let out = run_transaction(&pinned, 0, mode, f).await;
         // Give the connection back to the pool, even if `Tx` clones leaked.
         pinned.conn.lock().await.take();
         out
@@ -311,7 +351,12 @@ impl Drop for CancelGuard<'_> {
     }
 }
 
-async fn run_transaction<T, E, F, Fut>(pinned: &Arc<Pinned>, depth: u32, f: F) -> Result<T, E>
+async fn run_transaction<T, E, F, Fut>(
+    pinned: &Arc<Pinned>,
+    depth: u32,
+    mode: TransactionMode,
+    f: F,
+) -> Result<T, E>
 where
     F: FnOnce(Tx) -> Fut,
     Fut: Future<Output = Result<T, E>>,
@@ -319,7 +364,11 @@ where
 {
     let dialect = pinned.dialect;
     let level = i64::from(depth);
-    exec::execute_raw_pinned(pinned, &render::transaction::begin(dialect, depth)).await?;
+    exec::execute_raw_pinned(
+        pinned,
+        &render::transaction::begin_with(dialect, depth, mode),
+    )
+    .await?;
     if depth == 0 {
         pinned.open_tx.store(true, Ordering::SeqCst);
     }
@@ -415,7 +464,7 @@ impl Tx {
         Fut: Future<Output = Result<T, E>>,
         E: From<Error>,
     {
-        run_transaction(&self.pinned, self.depth + 1, f).await
+        run_transaction(&self.pinned, self.depth + 1, self.pinned.begin, f).await
     }
 
     /// Nesting depth: 0 for the outer transaction.
@@ -449,14 +498,25 @@ pub struct Conn {
 }
 
 impl Conn {
-    /// Runs `f` in a transaction on this connection.
+    /// Runs `f` in a transaction on this connection (started as
+    /// [`SqliteOptions::begin`] says on SQLite).
     pub async fn transaction<T, E, F, Fut>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(Tx) -> Fut,
         Fut: Future<Output = Result<T, E>>,
         E: From<Error>,
     {
-        run_transaction(&self.pinned, 0, f).await
+        run_transaction(&self.pinned, 0, self.pinned.begin, f).await
+    }
+
+    /// [`transaction`](Conn::transaction), starting in `mode` on SQLite.
+    pub async fn transaction_with<T, E, F, Fut>(&self, mode: TransactionMode, f: F) -> Result<T, E>
+    where
+        F: FnOnce(Tx) -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        E: From<Error>,
+    {
+        run_transaction(&self.pinned, 0, mode, f).await
     }
 
     /// Runs SQL text with no parameters on this connection.

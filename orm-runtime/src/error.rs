@@ -192,6 +192,17 @@ impl Error {
     /// Classifies a driver error.
     pub fn from_sqlx(e: sqlx::Error) -> Error {
         match &e {
+            // The server ended the session (PostgreSQL's admin shutdown,
+            // crash shutdown and "cannot connect now"; MariaDB's killed
+            // connection): a connection error, as a dropped socket is.
+            sqlx::Error::Database(db)
+                if matches!(
+                    db.code().as_deref(),
+                    Some("57P01" | "57P02" | "57P03" | "1927")
+                ) =>
+            {
+                Error::Connection(e)
+            }
             sqlx::Error::Database(db) => {
                 let message = db.message().to_owned();
                 let kind = match range_kind(db.code().as_deref(), &message) {

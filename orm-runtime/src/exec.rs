@@ -7,6 +7,7 @@
 
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
+use crate::lease::{Lease, State};
 use crate::observe;
 use crate::render::Statement;
 use crate::storable;
@@ -49,6 +50,8 @@ pub struct Pinned {
     pub(crate) dialect: Dialect,
     /// `INSERT .. RETURNING` is available.
     pub(crate) returning: bool,
+    /// How `transaction(..)` starts a transaction on this connection.
+    pub(crate) begin: crate::TransactionMode,
     /// A transaction is open. If the holder is dropped before it ends
     /// (cancelled), the connection is rolled back before it goes back to
     /// the pool.
@@ -61,23 +64,33 @@ pub struct Pinned {
     /// The shallowest level at which a statement failed inside the
     /// transaction (Django's `needs_rollback`). -1: none.
     pub(crate) failed_depth: AtomicI64,
+    /// The connection was closed because a statement on it was cancelled
+    /// mid-way (see `lease`).
+    pub(crate) discarded: AtomicBool,
 }
 
 impl Pinned {
-    pub(crate) fn new(conn: PooledConn, dialect: Dialect, returning: bool) -> Self {
+    pub(crate) fn new(
+        conn: PooledConn,
+        dialect: Dialect,
+        returning: bool,
+        begin: crate::TransactionMode,
+    ) -> Self {
         Pinned {
             conn: tokio::sync::Mutex::new(Some(conn)),
             dialect,
             returning,
+            begin,
             open_tx: AtomicBool::new(false),
             depth: AtomicI64::new(0),
             pending_rollback: AtomicI64::new(-1),
             failed_depth: AtomicI64::new(-1),
+            discarded: AtomicBool::new(false),
         }
     }
 
     /// The statements that undo a level cancelled mid-way, if any.
-    fn take_pending(&self) -> Vec<String> {
+    pub(crate) fn take_pending(&self) -> Vec<String> {
         let level = self.pending_rollback.swap(-1, Ordering::SeqCst);
         if level < 0 {
             return Vec::new();
@@ -99,8 +112,8 @@ impl Pinned {
     }
 
     /// Records a database error inside a transaction.
-    fn note<T>(&self, out: &Result<T>) {
-        if let Err(Error::Database { .. } | Error::Constraint { .. }) = out
+    pub(crate) fn note(&self, error: &Error) {
+        if let Error::Database { .. } | Error::Constraint { .. } = error
             && self.open_tx.load(Ordering::SeqCst)
         {
             let depth = self.depth.load(Ordering::SeqCst);
@@ -984,75 +997,42 @@ where
     Ok(DB::exec_result(&r))
 }
 
-/// Rolls back a transaction level that was cancelled mid-way, before the
-/// connection runs anything else; observed like any statement.
-async fn undo_cancelled<DB: Backend>(pin: &Pinned, c: &mut DB::Connection) -> Result<()>
-where
-    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
-{
-    for sql in pin.take_pending() {
-        let stmt = Statement {
-            dialect: pin.dialect,
-            sql,
-            binds: Vec::new(),
-        };
-        let started = Instant::now();
-        let undone = raw_on(&mut *c, &stmt.sql).await;
-        observe::finish(&stmt, started, undone.as_ref().map(|r| r.rows_affected));
-        undone?;
-    }
-    Ok(())
+/// Runs SQL text without parameters on a leased connection.
+pub(crate) async fn raw_on_conn(conn: &mut PooledConn, sql: &str) -> Result<ExecResult> {
+    on_conn!(conn, |c| raw_on(c, sql).await)
 }
 
-fn finished() -> Error {
-    Error::Usage("the transaction or connection has already finished".into())
-}
-
-/// Runs `$body` with `$e` bound to the pool or the pinned connection.
-macro_rules! dispatch {
-    ($target:expr, |$e:ident| $body:expr) => {
-        match $target {
-            Target::Pool(Pools::Sqlite(p)) => {
-                let $e = p;
+/// Runs `$body` with `$c` bound to the backend's connection.
+macro_rules! on_conn {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            PooledConn::Sqlite(c) => {
+                let $c = &mut **c;
                 $body
             }
-            Target::Pool(Pools::Postgres(p)) => {
-                let $e = p;
+            PooledConn::Postgres(c) => {
+                let $c = &mut **c;
                 $body
             }
-            Target::Pool(Pools::MySql(p)) => {
-                let $e = p;
+            PooledConn::MySql(c) => {
+                let $c = &mut **c;
                 $body
-            }
-            Target::Pinned(pin) => {
-                let mut guard = pin.conn.lock().await;
-                match guard.as_mut() {
-                    None => Err(finished()),
-                    Some(PooledConn::Sqlite(c)) => {
-                        undo_cancelled::<sqlx::Sqlite>(pin, &mut **c).await?;
-                        let $e = &mut **c;
-                        let out = $body;
-                        pin.note(&out);
-                        out
-                    }
-                    Some(PooledConn::Postgres(c)) => {
-                        undo_cancelled::<sqlx::Postgres>(pin, &mut **c).await?;
-                        let $e = &mut **c;
-                        let out = $body;
-                        pin.note(&out);
-                        out
-                    }
-                    Some(PooledConn::MySql(c)) => {
-                        undo_cancelled::<sqlx::MySql>(pin, &mut **c).await?;
-                        let $e = &mut **c;
-                        let out = $body;
-                        pin.note(&out);
-                        out
-                    }
-                }
             }
         }
     };
+}
+use on_conn;
+
+/// Runs `$body` with `$c` bound to a connection leased from `$target`:
+/// the one path of every statement that returns at once (see `lease`).
+macro_rules! leased {
+    ($target:expr, |$c:ident| $body:expr) => {{
+        let mut lease = Lease::take($target).await?;
+        let (conn, _) = lease.start();
+        let out = on_conn!(conn, |$c| $body);
+        lease.finish(out.as_ref().err());
+        out
+    }};
 }
 
 /// Runs a query and decodes every row.
@@ -1061,7 +1041,7 @@ pub async fn fetch<E: Executor + ?Sized, D: RowDecoder>(
     stmt: &Statement,
     d: &D,
 ) -> Result<Vec<D::Output>> {
-    let run = async { dispatch!(ex.target(), |e| fetch_on(e, stmt, d).await) };
+    let run = async { leased!(ex.target(), |c| fetch_on(c, stmt, d).await) };
     observed(
         stmt,
         observe::Kind::Query,
@@ -1073,7 +1053,7 @@ pub async fn fetch<E: Executor + ?Sized, D: RowDecoder>(
 
 /// Runs a statement that returns no rows.
 pub async fn execute<E: Executor + ?Sized>(ex: &E, stmt: &Statement) -> Result<ExecResult> {
-    let run = async { dispatch!(ex.target(), |e| execute_on(e, stmt).await) };
+    let run = async { leased!(ex.target(), |c| execute_on(c, stmt).await) };
     observed(
         stmt,
         observe::Kind::Query,
@@ -1091,7 +1071,7 @@ pub async fn execute_raw<E: Executor + ?Sized>(ex: &E, sql: &str) -> Result<Exec
         sql: sql.to_owned(),
         binds: Vec::new(),
     };
-    let run = async { dispatch!(ex.target(), |e| raw_on(e, sql).await) };
+    let run = async { leased!(ex.target(), |c| raw_on(c, sql).await) };
     observed(
         &stmt,
         observe::Kind::Unprepared,
@@ -1138,8 +1118,9 @@ where
     }
 }
 
-/// Streams the decoded rows of a query without collecting them. On a
-/// pinned connection the connection stays locked while the stream lives.
+/// Streams the decoded rows of a query without collecting them, through
+/// the same lease as every other statement (see `lease`). On a pinned
+/// connection the connection stays locked while the stream lives.
 pub fn stream<'a, E: Executor + ?Sized, D: RowDecoder + 'a>(
     ex: &'a E,
     stmt: Statement,
@@ -1153,26 +1134,43 @@ pub fn stream<'a, E: Executor + ?Sized, D: RowDecoder + 'a>(
             Err(e)?;
         }
         let d = d;
-        let mut guard;
-        let mut rows: BoxStream<'_, Result<D::Output>> = match target {
-            Target::Pool(Pools::Sqlite(p)) => decoded(p, &stmt, &d),
-            Target::Pool(Pools::Postgres(p)) => decoded(p, &stmt, &d),
-            Target::Pool(Pools::MySql(p)) => decoded(p, &stmt, &d),
-            Target::Pinned(pin) => {
-                guard = pin.conn.lock().await;
-                match guard.as_mut() {
-                    None => futures::stream::once(async { Err(finished()) }).boxed(),
-                    Some(PooledConn::Sqlite(c)) => decoded(&mut **c, &stmt, &d),
-                    Some(PooledConn::Postgres(c)) => decoded(&mut **c, &stmt, &d),
-                    Some(PooledConn::MySql(c)) => decoded(&mut **c, &stmt, &d),
-                }
+        let mut lease = match Lease::take(target).await {
+            Ok(lease) => lease,
+            Err(e) => {
+                observe::finish(&stmt, started, Err(&e));
+                Err(e)?
             }
         };
+        let (conn, state) = lease.start();
+        let mut rows: BoxStream<'_, Result<D::Output>> =
+            on_conn!(conn, |c| decoded(c, &stmt, &d));
         let mut count = 0u64;
+        let mut failed = None;
         while let Some(item) = rows.next().await {
-            let item = item.inspect_err(|e| observe::finish(&stmt, started, Err(e)))?;
-            count += 1;
-            yield item;
+            match item {
+                Ok(row) => {
+                    count += 1;
+                    *state = State::BetweenRows;
+                    yield row;
+                    *state = State::Busy;
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        drop(rows);
+        if let Some(Error::Decode(_)) = failed {
+            // The rest of the reply is unread, as when the reader drops the
+            // stream between rows.
+            lease.abandon();
+        } else {
+            lease.finish(failed.as_ref());
+        }
+        if let Some(e) = failed {
+            observe::finish(&stmt, started, Err(&e));
+            Err(e)?;
         }
         observe::finish(&stmt, started, Ok(count));
     })

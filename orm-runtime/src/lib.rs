@@ -38,6 +38,7 @@ mod dialect;
 mod empty;
 mod error;
 pub mod exec;
+mod lease;
 mod lower;
 mod model_ext;
 pub mod observe;
@@ -46,6 +47,7 @@ mod raw;
 mod related;
 pub mod render;
 mod sqlite_functions;
+mod sqlite_options;
 mod storable;
 mod temporal;
 mod terminal;
@@ -69,6 +71,7 @@ pub use raw::{Raw, RawRow, raw};
 pub use related::RelatedSetExt;
 pub use render::Statement;
 pub use render::select::ExplainOptions;
+pub use sqlite_options::{SqliteOptions, TransactionMode};
 pub use terminal::QuerySetExt;
 
 /// Everything needed to declare models and query them.
@@ -78,7 +81,8 @@ pub mod prelude {
     };
     pub use crate::{
         Conn, ConstraintKind, Db, DbEnum, Dialect, Error, Executor, ExplainOptions, Model,
-        ModelExt, PoolConfig, QuerySetExt, RelatedSetExt, Statement, Tx,
+        ModelExt, PoolConfig, QuerySetExt, RelatedSetExt, SqliteOptions, Statement,
+        TransactionMode, Tx,
     };
     pub use orm_core::aggregate::{
         Agg, Avg, Count, CountAll, Max, Min, StdDev, StdDevSample, Sum, Variance, VarianceSample,

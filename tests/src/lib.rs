@@ -9,9 +9,10 @@
 
 pub mod fixtures;
 pub mod models;
+pub mod sqlite_file;
 
 use futures::FutureExt;
-use orm_runtime::{Db, Dialect, Error};
+use orm_runtime::{Db, Dialect, Error, PoolConfig};
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -62,9 +63,14 @@ impl TestDb {
 /// Connects to a fresh database of `dialect`, or `None` if that backend is
 /// not configured (outside CI).
 pub async fn fresh(dialect: Dialect) -> Option<TestDb> {
+    fresh_with(dialect, PoolConfig::default()).await
+}
+
+/// [`fresh`], with the test's connection pool built from `cfg`.
+pub async fn fresh_with(dialect: Dialect, cfg: PoolConfig) -> Option<TestDb> {
     match dialect {
         Dialect::Sqlite => Some(TestDb {
-            db: connect("sqlite::memory:").await,
+            db: connect_with("sqlite::memory:", cfg).await,
             admin: None,
         }),
         Dialect::Postgres => {
@@ -73,7 +79,11 @@ pub async fn fresh(dialect: Dialect) -> Option<TestDb> {
             let schema = unique_name();
             exec_admin(&admin, &format!("CREATE SCHEMA \"{schema}\"")).await;
             let sep = if url.contains('?') { '&' } else { '?' };
-            let db = connect(&format!("{url}{sep}options=-c%20search_path%3D{schema}")).await;
+            let db = connect_with(
+                &format!("{url}{sep}options=-c%20search_path%3D{schema}"),
+                cfg,
+            )
+            .await;
             Some(TestDb {
                 db,
                 admin: Some((admin, format!("DROP SCHEMA \"{schema}\" CASCADE"))),
@@ -94,7 +104,7 @@ pub async fn fresh(dialect: Dialect) -> Option<TestDb> {
                 Some(i) if i > "mysql://".len() => &url[..i],
                 _ => url.trim_end_matches('/'),
             };
-            let db = connect(&format!("{base}/{name}")).await;
+            let db = connect_with(&format!("{base}/{name}"), cfg).await;
             Some(TestDb {
                 db,
                 admin: Some((admin, format!("DROP DATABASE `{name}`"))),
@@ -117,7 +127,11 @@ fn configured(var: &str, dialect: Dialect) -> Option<String> {
 }
 
 async fn connect(url: &str) -> Db {
-    match Db::connect(url).await {
+    connect_with(url, PoolConfig::default()).await
+}
+
+async fn connect_with(url: &str, cfg: PoolConfig) -> Db {
+    match Db::connect_with(url, cfg).await {
         Ok(db) => db,
         Err(e) => panic!("cannot connect to {url}: {e}"),
     }
@@ -144,17 +158,22 @@ where
             .catch_unwind()
             .await;
         test_db.cleanup().await;
-        match outcome {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => panic!("[{dialect}] test returned an error: {e}\n{e:?}"),
-            Err(panic) => {
-                let msg = panic
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_default();
-                panic!("[{dialect}] {msg}");
-            }
+        report(dialect, outcome);
+    }
+}
+
+/// Fails the test if a backend's run returned an error or panicked.
+fn report(dialect: Dialect, outcome: std::thread::Result<Result<(), Error>>) {
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => panic!("[{dialect}] test returned an error: {e}\n{e:?}"),
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            panic!("[{dialect}] {msg}");
         }
     }
 }

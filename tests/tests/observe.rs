@@ -14,7 +14,8 @@ fn first_words(queries: &[observe::CapturedQuery]) -> Vec<String> {
         .iter()
         .map(|q| {
             let w: Vec<&str> = q.sql.split_whitespace().take(2).collect();
-            w.join(" ")
+            // SQLite starts transactions with BEGIN IMMEDIATE.
+            w.join(" ").replace("BEGIN IMMEDIATE", "BEGIN")
         })
         .collect()
 }

@@ -3,6 +3,7 @@
 
 use super::Writer;
 use crate::dialect::Dialect;
+use crate::sqlite_options::TransactionMode;
 
 fn savepoint_stmt(dialect: Dialect, prefix: &str, depth: u32) -> String {
     let mut w = Writer::new(dialect);
@@ -13,10 +14,17 @@ fn savepoint_stmt(dialect: Dialect, prefix: &str, depth: u32) -> String {
 
 /// Starts a transaction (depth 0) or a savepoint (depth > 0).
 pub fn begin(dialect: Dialect, depth: u32) -> String {
-    if depth == 0 {
-        "BEGIN".to_owned()
-    } else {
-        savepoint_stmt(dialect, "SAVEPOINT ", depth)
+    begin_with(dialect, depth, TransactionMode::Deferred)
+}
+
+/// Starts a transaction in `mode` (depth 0: `BEGIN IMMEDIATE` on SQLite
+/// for [`TransactionMode::Immediate`], `BEGIN` elsewhere) or a savepoint
+/// (depth > 0, where the mode has no effect).
+pub fn begin_with(dialect: Dialect, depth: u32, mode: TransactionMode) -> String {
+    match (depth, dialect, mode) {
+        (0, Dialect::Sqlite, TransactionMode::Immediate) => "BEGIN IMMEDIATE".to_owned(),
+        (0, _, _) => "BEGIN".to_owned(),
+        _ => savepoint_stmt(dialect, "SAVEPOINT ", depth),
     }
 }
 
