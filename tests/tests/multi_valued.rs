@@ -17,6 +17,14 @@ fn names(authors: Vec<Author>) -> Vec<String> {
     authors.into_iter().map(|a| a.name).collect()
 }
 
+fn publisher_names(publishers: Vec<Publisher>) -> Vec<String> {
+    publishers.into_iter().map(|p| p.name).collect()
+}
+
+fn book_titles(books: Vec<Book>) -> Vec<String> {
+    books.into_iter().map(|b| b.title).collect()
+}
+
 #[tokio::test]
 async fn filters_through_reverse_many_to_many_and_reverse_foreign_keys() {
     on_all_backends(|db| async move {
@@ -60,10 +68,8 @@ async fn filters_through_reverse_many_to_many_and_reverse_foreign_keys() {
             .distinct()
             .order_by(Publisher::name.asc())
             .all(&db)
-            .await?
-            .into_iter()
-            .map(|p| p.name)
-            .collect();
+            .await
+            .map(publisher_names)?;
         assert_eq!(pubs, ["O'Reilly", "Penguin"]);
         // OR across a plain column and a relation (LEFT JOIN: a row without
         // related rows is still considered).
@@ -76,10 +82,8 @@ async fn filters_through_reverse_many_to_many_and_reverse_foreign_keys() {
             .distinct()
             .order_by(Publisher::name.asc())
             .all(&db)
-            .await?
-            .into_iter()
-            .map(|p| p.name)
-            .collect();
+            .await
+            .map(publisher_names)?;
         assert_eq!(pubs, ["Penguin", "Small Press"]);
         Ok(())
     })
@@ -99,13 +103,7 @@ async fn one_filter_call_is_one_related_row_separate_calls_may_be_two() {
                     .and(Publisher::books.then(Book::pages).gt(400)),
             )
         };
-        let rows: Vec<String> = same()
-            .distinct()
-            .all(&db)
-            .await?
-            .into_iter()
-            .map(|p| p.name)
-            .collect();
+        let rows: Vec<String> = same().distinct().all(&db).await.map(publisher_names)?;
         assert_eq!(rows, ["O'Reilly"]);
         // Separate calls: a book rated below 4.6 and a (maybe other) book
         // above 400 pages: Penguin (companion 3.9, Hobbit... 310 pages: no),
@@ -116,10 +114,8 @@ async fn one_filter_call_is_one_related_row_separate_calls_may_be_two() {
             .distinct()
             .order_by(Publisher::name.asc())
             .all(&db)
-            .await?
-            .into_iter()
-            .map(|p| p.name)
-            .collect();
+            .await
+            .map(publisher_names)?;
         // Penguin: the companion (3.9) and The Hobbit (310 pages) are two
         // different books; in one call no Penguin book is both.
         assert_eq!(chained, ["Penguin"]);
@@ -132,10 +128,8 @@ async fn one_filter_call_is_one_related_row_separate_calls_may_be_two() {
             )
             .distinct()
             .all(&db)
-            .await?
-            .into_iter()
-            .map(|p| p.name)
-            .collect();
+            .await
+            .map(publisher_names)?;
         assert!(one_call.is_empty(), "{one_call:?}");
         // Separate joins multiply: Penguin has 2 books, so the chained
         // query without distinct gives one row per (book, book) pair
@@ -174,10 +168,8 @@ async fn exclude_through_a_relation_means_no_related_row_matches() {
                     .gt(45),
             )
             .all(&db)
-            .await?
-            .into_iter()
-            .map(|p| p.name)
-            .collect();
+            .await
+            .map(publisher_names)?;
         assert_eq!(pubs, ["Small Press"]);
         Ok(())
     })
@@ -248,10 +240,8 @@ async fn values_and_ordering_through_a_relation() {
             )
             .order_by(Book::title.asc())
             .all(&db)
-            .await?
-            .into_iter()
-            .map(|b| b.title)
-            .collect();
+            .await
+            .map(book_titles)?;
         assert_eq!(siblings, ["The Hobbit", "the hobbit companion"]);
         // Reverse accessor of one row.
         let penguin = Publisher::objects()
@@ -262,10 +252,8 @@ async fn values_and_ordering_through_a_relation() {
             .of(&penguin)
             .order_by(Book::title.asc())
             .all(&db)
-            .await?
-            .into_iter()
-            .map(|b| b.title)
-            .collect();
+            .await
+            .map(book_titles)?;
         assert_eq!(titles, ["The Hobbit", "the hobbit companion"]);
         Ok(())
     })
