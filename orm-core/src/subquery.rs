@@ -21,7 +21,41 @@ use crate::values::Values;
 
 /// A column of the enclosing query over model `P` (Django's `OuterRef`).
 pub struct OuterRef<P, T> {
-    column: Column<P, T>,
+    column: crate::ast::ColumnRef,
+    _t: crate::Marker<(P, T)>,
+}
+
+/// What `OuterRef` can refer to: a column of the outer model, possibly
+/// through foreign keys (`Book::publisher.then(Publisher::name)`), or
+/// through a multi-valued relation (`Publisher::books.then(Book::rating)`,
+/// which the outer query joins, one row per related row; nullable).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a column an `OuterRef` can refer to",
+    label = "expected a column of the outer model, such as `Model::field` or a path from it"
+)]
+pub trait OuterColumn {
+    /// The outer model.
+    type Model;
+    /// The column's type.
+    type Type: FieldType;
+    /// The column, relative to the outer model's table.
+    fn column_ref(self) -> crate::ast::ColumnRef;
+}
+
+impl<P, T: FieldType> OuterColumn for Column<P, T> {
+    type Model = P;
+    type Type = T;
+    fn column_ref(self) -> crate::ast::ColumnRef {
+        self.into_ref()
+    }
+}
+
+impl<P, R, T: FieldType> OuterColumn for crate::relation::RelColumn<P, R, T> {
+    type Model = P;
+    type Type = T::Nullable;
+    fn column_ref(self) -> crate::ast::ColumnRef {
+        self.joined()
+    }
 }
 
 /// Refers to `column` of the nearest enclosing query over its model.
@@ -31,8 +65,11 @@ pub struct OuterRef<P, T> {
 /// Song::objects().filter(Song::playlist.eq(OuterRef(Playlist::id)))
 /// ```
 #[allow(non_snake_case)]
-pub fn OuterRef<P, T>(column: Column<P, T>) -> OuterRef<P, T> {
-    OuterRef { column }
+pub fn OuterRef<C: OuterColumn>(column: C) -> OuterRef<C::Model, C::Type> {
+    OuterRef {
+        column: column.column_ref(),
+        _t: std::marker::PhantomData,
+    }
 }
 
 /// An outer column as a typed expression, so functions and transforms take
@@ -42,7 +79,7 @@ impl<M, P: Model, T: FieldType> Typed<M> for OuterRef<P, T> {
     fn into_typed_node(self) -> ExprNode {
         ExprNode::OuterRef {
             table: P::META.table,
-            column: self.column.into_ref(),
+            column: self.column,
         }
     }
 }
@@ -52,7 +89,7 @@ impl<M, P: Model, T: FieldType> IntoExpr<M, T::Compare> for OuterRef<P, T> {
     fn into_node(self) -> ExprNode {
         ExprNode::OuterRef {
             table: P::META.table,
-            column: self.column.into_ref(),
+            column: self.column,
         }
     }
 }

@@ -294,6 +294,32 @@ async fn outer_refs_through_paths_and_functions_and_prefetch_from_the_reverse_si
         let got: Vec<(i32, i64)> = rows.iter().map(|(b, n)| (b.pages, *n)).collect();
         assert_eq!(got, [(120, 1), (200, 1), (310, 1), (456, 2), (738, 2)]);
 
+        // An OuterRef through a multi-valued relation: the outer query
+        // joins it, one row per (publisher, book); for each, the books
+        // rated higher than that book.
+        let mut higher: Vec<(String, i64)> = Publisher::objects()
+            .values((
+                Publisher::name,
+                subquery_count(
+                    Book::objects()
+                        .filter(Book::rating.gt(OuterRef(Publisher::books.then(Book::rating)))),
+                ),
+            ))
+            .all(&db)
+            .await?;
+        higher.sort();
+        let want: Vec<(String, i64)> = [
+            ("O'Reilly", 1),
+            ("O'Reilly", 2),
+            ("Penguin", 0),
+            ("Penguin", 3),
+            ("Small Press", 4),
+        ]
+        .iter()
+        .map(|(n, c)| ((*n).to_owned(), *c))
+        .collect();
+        assert_eq!(higher, want);
+
         // Prefetch from the reverse many-to-many handle: two queries.
         let authors = assert_num_queries(
             2,
