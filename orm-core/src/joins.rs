@@ -6,7 +6,8 @@
 //! Selected values, ordering and the first `filter()` on a relation share
 //! its join (join 0).
 
-use crate::ast::{ColumnRef, Cond, ExprNode, JoinStep, Select};
+use crate::ast::{Aggregate, ColumnRef, Cond, ExprNode, JoinStep, Relation, Select};
+use crate::fold::walk_cond;
 use crate::fold::{Fold, walk_expr};
 use std::borrow::Cow;
 
@@ -100,6 +101,92 @@ impl Fold for Renumber {
                     None => ExprNode::Column(c),
                 }
             }
+            e => walk_expr(self, e),
+        }
+    }
+    fn fold_select(&mut self, s: Select) -> Select {
+        s
+    }
+}
+
+/// Moves the columns of an expression or condition about the related
+/// rows behind the join steps that reach them.
+pub struct Prefix<'a> {
+    /// The steps to put in front of every column.
+    pub steps: &'a [JoinStep],
+    /// Whether the joined columns become nullable (LEFT JOINs).
+    pub nullable: bool,
+}
+
+impl Fold for Prefix<'_> {
+    fn fold_expr(&mut self, e: ExprNode) -> ExprNode {
+        match e {
+            ExprNode::Column(c) => {
+                let mut path = self.steps.to_vec();
+                path.extend_from_slice(&c.path);
+                ExprNode::Column(ColumnRef {
+                    path: Cow::Owned(path),
+                    column: c.column,
+                    nullable: c.nullable || self.nullable,
+                    kind: c.kind,
+                })
+            }
+            e => walk_expr(self, e),
+        }
+    }
+    fn fold_select(&mut self, s: Select) -> Select {
+        s
+    }
+}
+
+/// The aggregate over the joined related rows.
+pub fn joined(a: Aggregate, rel: Relation, nullable: bool) -> Aggregate {
+    let (steps, key) = (rel.steps(), rel.key());
+    let mut prefix = Prefix {
+        steps: &steps,
+        nullable,
+    };
+    let arg = match a.arg {
+        Some(arg) => prefix.fold_expr(arg),
+        // Count(relation): the related rows that exist.
+        None => ExprNode::Column(key),
+    };
+    Aggregate {
+        arg: Some(arg),
+        filter: a.filter.map(|f| walk_cond(&mut prefix, f)),
+        over: None,
+        ..a
+    }
+}
+
+/// Django's "order of `filter()` and `annotate()`": an aggregate over a
+/// relation annotated after a `filter()` that joined the same relation
+/// aggregates the joined rows that filter kept
+/// (`filter(Publisher::books.then(Book::rating).gt(4.0)).annotate(Count(Publisher::books))`
+/// counts each publisher's books rated above 4). Other relation aggregates
+/// keep their own rows.
+pub fn restricted_by_filters<M>(qs: &crate::queryset::QuerySet<M>, node: ExprNode) -> ExprNode {
+    let mut own = Reached::default();
+    for c in &qs.select().filter {
+        own.fold_cond(c.clone());
+    }
+    if own.prefixes.is_empty() {
+        return node;
+    }
+    Restrict(&own.prefixes).fold_expr(node)
+}
+
+struct Restrict<'a>(&'a [Vec<JoinStep>]);
+
+impl Fold for Restrict<'_> {
+    fn fold_expr(&mut self, e: ExprNode) -> ExprNode {
+        match e {
+            ExprNode::Aggregate(a) => match a.over {
+                Some(rel) if self.0.iter().any(|p| rel.steps().starts_with(p)) => {
+                    ExprNode::Aggregate(Box::new(joined(*a, rel, true)))
+                }
+                _ => walk_expr(self, ExprNode::Aggregate(a)),
+            },
             e => walk_expr(self, e),
         }
     }

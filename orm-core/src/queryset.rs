@@ -394,7 +394,7 @@ pub trait QuerySetBuilder: Sized + Clone + Send + Sync + 'static {
         value: impl IntoExpr<Self::Model, T::Compare>,
     ) -> Self {
         let mut qs = self.into_queryset();
-        let node = qs.resolve(value.into_node());
+        let node = crate::joins::restricted_by_filters(&qs, qs.resolve(value.into_node()));
         qs.annotations.retain(|(i, _)| *i != field.index());
         qs.annotations.push((field.index(), node.clone()));
         qs.named.retain(|(i, _)| *i != field.index());
@@ -409,7 +409,10 @@ pub trait QuerySetBuilder: Sized + Clone + Send + Sync + 'static {
         let mut nodes = Vec::new();
         list.push_nodes(&mut nodes);
         let qs = self.into_queryset();
-        let nodes = nodes.into_iter().map(|n| qs.resolve(n)).collect();
+        let nodes = nodes
+            .into_iter()
+            .map(|n| crate::joins::restricted_by_filters(&qs, qs.resolve(n)))
+            .collect();
         Annotated::from_queryset(qs.with_extra(nodes).cast())
     }
 

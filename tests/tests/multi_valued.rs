@@ -362,3 +362,43 @@ async fn outer_refs_through_paths_and_functions_and_prefetch_from_the_reverse_si
     })
     .await;
 }
+
+#[tokio::test]
+async fn filter_before_annotate_restricts_the_aggregate_after_does_not() {
+    on_all_backends(|db| async move {
+        bookshop_with_authors(&db).await?;
+        let rated = || Publisher::books.then(Book::rating).gt(4.0);
+        // Django's documented example: the filter first restricts the count
+        // to the books it kept (O'Reilly 4.5 and 4.7, Penguin 4.8 only).
+        let before: Vec<(String, i64)> = Publisher::objects()
+            .filter(rated())
+            .annotate(Count(Publisher::books))
+            .order_by(Publisher::name.asc())
+            .all(&db)
+            .await?
+            .into_iter()
+            .map(|(p, n)| (p.name, n))
+            .collect();
+        assert_eq!(
+            before,
+            [("O'Reilly".to_owned(), 2), ("Penguin".to_owned(), 1)]
+        );
+        // Annotated first: the filter picks the publishers, the count is of
+        // all their books, and each publisher appears once.
+        let after: Vec<(String, i64)> = Publisher::objects()
+            .annotate(Count(Publisher::books))
+            .filter(rated())
+            .order_by(Publisher::name.asc())
+            .all(&db)
+            .await?
+            .into_iter()
+            .map(|(p, n)| (p.name, n))
+            .collect();
+        assert_eq!(
+            after,
+            [("O'Reilly".to_owned(), 2), ("Penguin".to_owned(), 2)]
+        );
+        Ok(())
+    })
+    .await;
+}

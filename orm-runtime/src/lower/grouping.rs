@@ -18,7 +18,7 @@
 use orm_core::ast::{ExprNode, Select};
 
 fn key(e: &ExprNode) -> bool {
-    !e.has_aggregate()
+    !e.any_node(&|n| matches!(n, ExprNode::Aggregate(_)))
         && !matches!(
             e,
             ExprNode::Value(_)
@@ -32,7 +32,18 @@ fn key(e: &ExprNode) -> bool {
 
 /// Adds the missing GROUP BY keys of one query level.
 pub(super) fn apply(mut s: Select) -> Select {
-    let aggregated = s.columns.iter().any(ExprNode::has_aggregate) || !s.having.is_empty();
+    // Rows a filter through a multi-valued relation repeats are collapsed
+    // again when an aggregate over a relation is annotated (Django groups
+    // any query with an aggregate annotation by the model).
+    let repeated = s
+        .columns
+        .iter()
+        .any(|c| c.any_node(&|n| matches!(n, ExprNode::Aggregate(a) if a.over.is_some())))
+        && s.filter.iter().any(|c| {
+            c.any_node(&|n| matches!(n, ExprNode::Column(col) if col.path.iter().any(|st| st.many)))
+        });
+    let aggregated =
+        s.columns.iter().any(ExprNode::has_aggregate) || !s.having.is_empty() || repeated;
     if !aggregated {
         return s;
     }

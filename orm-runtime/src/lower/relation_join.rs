@@ -12,57 +12,10 @@
 use super::unsupported;
 use crate::dialect::Dialect;
 use crate::error::Error;
-use orm_core::ast::{Aggregate, ColumnRef, ExprNode, JoinStep, Relation, Select};
-use orm_core::fold::{Fold, walk_cond, walk_expr, walk_level};
-use std::borrow::Cow;
+use orm_core::ast::{ExprNode, Relation, Select};
+use orm_core::fold::{Fold, walk_expr, walk_level};
 
-/// Moves the columns of an expression or condition about the related
-/// rows behind the join steps that reach them.
-pub(super) struct Prefix<'a> {
-    pub steps: &'a [JoinStep],
-    pub nullable: bool,
-}
-
-impl Fold for Prefix<'_> {
-    fn fold_expr(&mut self, e: ExprNode) -> ExprNode {
-        match e {
-            ExprNode::Column(c) => {
-                let mut path = self.steps.to_vec();
-                path.extend_from_slice(&c.path);
-                ExprNode::Column(ColumnRef {
-                    path: Cow::Owned(path),
-                    column: c.column,
-                    nullable: c.nullable || self.nullable,
-                    kind: c.kind,
-                })
-            }
-            e => walk_expr(self, e),
-        }
-    }
-    fn fold_select(&mut self, s: orm_core::ast::Select) -> orm_core::ast::Select {
-        s
-    }
-}
-
-/// The aggregate over the joined related rows.
-pub(super) fn joined(a: Aggregate, rel: Relation, nullable: bool) -> Aggregate {
-    let (steps, key) = (rel.steps(), rel.key());
-    let mut prefix = Prefix {
-        steps: &steps,
-        nullable,
-    };
-    let arg = match a.arg {
-        Some(arg) => prefix.fold_expr(arg),
-        // Count(relation): the related rows that exist.
-        None => ExprNode::Column(key),
-    };
-    Aggregate {
-        arg: Some(arg),
-        filter: a.filter.map(|f| walk_cond(&mut prefix, f)),
-        over: None,
-        ..a
-    }
-}
+pub(super) use orm_core::joins::{Prefix, joined};
 
 struct Relations(Vec<Relation>);
 
