@@ -148,6 +148,19 @@ pub enum ExprNode {
         /// Its kind.
         kind: Kind,
     },
+    /// `OuterRef` to a declared annotation field of the enclosing query
+    /// over `table`; replaced by that annotation's expression (as outer
+    /// references) when the subquery is used in a queryset that fills it.
+    OuterAnnotation {
+        /// The enclosing query's base table.
+        table: &'static str,
+        /// The annotation field's number.
+        index: u16,
+        /// Whether it can be NULL.
+        nullable: bool,
+        /// Its kind.
+        kind: Kind,
+    },
     /// The select's `position`-th column (1-based), written as its ordinal
     /// in GROUP BY and ORDER BY so a computed key is written once.
     Ordinal {
@@ -486,9 +499,9 @@ impl ExprNode {
                     || whens.iter().any(|(_, v)| v.nullable())
             }
             ExprNode::Subquery(_) => true,
-            ExprNode::Ordinal { nullable, .. } | ExprNode::AnnotationRef { nullable, .. } => {
-                *nullable
-            }
+            ExprNode::Ordinal { nullable, .. }
+            | ExprNode::AnnotationRef { nullable, .. }
+            | ExprNode::OuterAnnotation { nullable, .. } => *nullable,
             ExprNode::OuterRef { column, .. } => column.nullable,
             ExprNode::Window(w) => !matches!(
                 w.func,
@@ -511,7 +524,9 @@ impl ExprNode {
             | ExprNode::Case { kind, .. } => Some(*kind),
             ExprNode::Aggregate(a) => Some(a.kind),
             ExprNode::Cast { to, .. } => Some(*to),
-            ExprNode::Ordinal { kind, .. } | ExprNode::AnnotationRef { kind, .. } => Some(*kind),
+            ExprNode::Ordinal { kind, .. }
+            | ExprNode::AnnotationRef { kind, .. }
+            | ExprNode::OuterAnnotation { kind, .. } => Some(*kind),
             ExprNode::Subquery(s) => s.columns.first().and_then(ExprNode::kind),
             ExprNode::OuterRef { column, .. } => Some(column.kind),
             ExprNode::Window(w) => Some(w.kind),

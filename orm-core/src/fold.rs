@@ -97,7 +97,8 @@ pub fn walk_expr<F: Fold + ?Sized>(f: &mut F, e: ExprNode) -> ExprNode {
         | ExprNode::OuterRef { .. }
         | ExprNode::Value(_)
         | ExprNode::Ordinal { .. }
-        | ExprNode::AnnotationRef { .. } => e,
+        | ExprNode::AnnotationRef { .. }
+        | ExprNode::OuterAnnotation { .. } => e,
         ExprNode::Binary { op, lhs, rhs, kind } => ExprNode::Binary {
             op,
             lhs: boxed(f, lhs),

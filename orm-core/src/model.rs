@@ -150,6 +150,13 @@ pub trait Model: Related + Sized + Send + Sync + 'static {
     /// Static schema metadata.
     const META: &'static ModelMeta;
 
+    /// The rows related to this one through a relation handle, as a
+    /// queryset (Django's `playlist.song_set.all()`, `book.authors.all()`):
+    /// `playlist.related(Playlist::songs)`, `book.related(Book::authors)`.
+    fn related<H: crate::relation::RelatedQuery<Self>>(&self, handle: H) -> H::QuerySet {
+        handle.rows_of(self)
+    }
+
     /// The primary key value.
     fn pk(&self) -> &Self::Pk;
     /// Replaces the primary key value (after an insert assigned it).

@@ -147,12 +147,21 @@ impl<M> QuerySet<M> {
     /// expressions they were filled with. Subqueries are left alone: their
     /// annotation fields are their own model's.
     pub fn resolve(&self, e: ExprNode) -> ExprNode {
-        Resolve(&self.named).fold_expr(e)
+        let e = Resolve(&self.named).fold_expr(e);
+        crate::fold::Fold::fold_expr(&mut self.outer_annotations(), e)
     }
 
     /// [`QuerySet::resolve`] for a condition.
     pub fn resolve_cond(&self, c: Cond) -> Cond {
-        Resolve(&self.named).fold_cond(c)
+        let c = Resolve(&self.named).fold_cond(c);
+        self.outer_annotations().fold_cond(c)
+    }
+
+    fn outer_annotations(&self) -> OuterAnnotations<'_> {
+        OuterAnnotations {
+            table: self.select.table,
+            named: &self.named,
+        }
     }
 
     pub(crate) fn push_column(&mut self, node: ExprNode) {
@@ -180,6 +189,63 @@ impl crate::fold::Fold for Resolve<'_> {
         }
     }
     fn fold_select(&mut self, s: Select) -> Select {
+        s
+    }
+}
+
+/// Replaces, inside subqueries, an `OuterRef` to an annotation field this
+/// queryset fills by that annotation's expression, its columns made outer
+/// references (Django's `OuterRef('annotation')`). An annotation holding an
+/// aggregate, window or subquery cannot move into a subquery: it is left,
+/// and rendering names it.
+struct OuterAnnotations<'a> {
+    table: &'static str,
+    named: &'a [(u16, ExprNode)],
+}
+
+impl crate::fold::Fold for OuterAnnotations<'_> {
+    fn fold_expr(&mut self, e: ExprNode) -> ExprNode {
+        match e {
+            ExprNode::OuterAnnotation { table, index, .. } if table == self.table => {
+                match self.named.iter().find(|(i, _)| *i == index) {
+                    Some((_, filled)) => {
+                        let mut outer = AsOuter {
+                            table,
+                            movable: true,
+                        };
+                        let moved = outer.fold_expr(filled.clone());
+                        if outer.movable { moved } else { e }
+                    }
+                    None => e,
+                }
+            }
+            e => crate::fold::walk_expr(self, e),
+        }
+    }
+}
+
+/// Makes an expression of the outer query usable inside a subquery.
+struct AsOuter {
+    table: &'static str,
+    movable: bool,
+}
+
+impl crate::fold::Fold for AsOuter {
+    fn fold_expr(&mut self, e: ExprNode) -> ExprNode {
+        match e {
+            ExprNode::Column(column) => ExprNode::OuterRef {
+                table: self.table,
+                column,
+            },
+            ExprNode::Aggregate(_) | ExprNode::Window(_) | ExprNode::Subquery(_) => {
+                self.movable = false;
+                e
+            }
+            e => crate::fold::walk_expr(self, e),
+        }
+    }
+    fn fold_select(&mut self, s: Select) -> Select {
+        self.movable = false;
         s
     }
 }

@@ -394,3 +394,31 @@ impl<M, R, T: FieldType> crate::select_list::SelectItem<M> for RelColumn<M, R, T
         ExprNode::Column(self.joined())
     }
 }
+
+/// A relation handle whose related rows of one row form a queryset: the
+/// reverse of a foreign key, or a many-to-many relation from either end.
+/// Used by [`Model::related`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a relation of `{M}`",
+    label = "expected a relation handle of `{M}`, such as `{M}::<related_name>`"
+)]
+pub trait RelatedQuery<M> {
+    /// The related model's queryset.
+    type QuerySet;
+    /// The rows related to `row`.
+    fn rows_of(self, row: &M) -> Self::QuerySet;
+}
+
+impl<M: Model, R: Model> RelatedQuery<M> for Reverse<M, R> {
+    type QuerySet = R::QuerySet;
+    fn rows_of(self, row: &M) -> R::QuerySet {
+        self.of(row)
+    }
+}
+
+impl<M: Model, T: Model> RelatedQuery<M> for ManyToManyRel<M, T> {
+    type QuerySet = T::QuerySet;
+    fn rows_of(self, row: &M) -> T::QuerySet {
+        self.of(row).queryset()
+    }
+}

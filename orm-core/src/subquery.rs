@@ -21,14 +21,15 @@ use crate::values::Values;
 
 /// A column of the enclosing query over model `P` (Django's `OuterRef`).
 pub struct OuterRef<P, T> {
-    column: crate::ast::ColumnRef,
+    node: ExprNode,
     _t: crate::Marker<(P, T)>,
 }
 
 /// What `OuterRef` can refer to: a column of the outer model, possibly
-/// through foreign keys (`Book::publisher.then(Publisher::name)`), or
-/// through a multi-valued relation (`Publisher::books.then(Book::rating)`,
-/// which the outer query joins, one row per related row; nullable).
+/// through foreign keys (`Book::publisher.then(Publisher::name)`), through
+/// a multi-valued relation (`Publisher::books.then(Book::rating)`, which
+/// the outer query joins, one row per related row; nullable), or a
+/// declared annotation field the outer query fills (`User::total`).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a column an `OuterRef` can refer to",
     label = "expected a column of the outer model, such as `Model::field` or a path from it"
@@ -38,23 +39,42 @@ pub trait OuterColumn {
     type Model;
     /// The column's type.
     type Type: FieldType;
-    /// The column, relative to the outer model's table.
-    fn column_ref(self) -> crate::ast::ColumnRef;
+    /// The reference, as an expression of the subquery.
+    fn outer_node(self) -> ExprNode;
 }
 
-impl<P, T: FieldType> OuterColumn for Column<P, T> {
+impl<P: Model, T: FieldType> OuterColumn for Column<P, T> {
     type Model = P;
     type Type = T;
-    fn column_ref(self) -> crate::ast::ColumnRef {
-        self.into_ref()
+    fn outer_node(self) -> ExprNode {
+        ExprNode::OuterRef {
+            table: P::META.table,
+            column: self.into_ref(),
+        }
     }
 }
 
-impl<P, R, T: FieldType> OuterColumn for crate::relation::RelColumn<P, R, T> {
+impl<P: Model, R, T: FieldType> OuterColumn for crate::relation::RelColumn<P, R, T> {
     type Model = P;
     type Type = T::Nullable;
-    fn column_ref(self) -> crate::ast::ColumnRef {
-        self.joined()
+    fn outer_node(self) -> ExprNode {
+        ExprNode::OuterRef {
+            table: P::META.table,
+            column: self.joined(),
+        }
+    }
+}
+
+impl<P: Model, T: FieldType> OuterColumn for crate::model::Annotation<P, T> {
+    type Model = P;
+    type Type = T;
+    fn outer_node(self) -> ExprNode {
+        ExprNode::OuterAnnotation {
+            table: P::META.table,
+            index: self.index(),
+            nullable: T::NULLABLE,
+            kind: T::COLUMN_TYPE.kind,
+        }
     }
 }
 
@@ -67,7 +87,7 @@ impl<P, R, T: FieldType> OuterColumn for crate::relation::RelColumn<P, R, T> {
 #[allow(non_snake_case)]
 pub fn OuterRef<C: OuterColumn>(column: C) -> OuterRef<C::Model, C::Type> {
     OuterRef {
-        column: column.column_ref(),
+        node: column.outer_node(),
         _t: std::marker::PhantomData,
     }
 }
@@ -77,20 +97,14 @@ pub fn OuterRef<C: OuterColumn>(column: C) -> OuterRef<C::Model, C::Type> {
 impl<M, P: Model, T: FieldType> Typed<M> for OuterRef<P, T> {
     type Type = T;
     fn into_typed_node(self) -> ExprNode {
-        ExprNode::OuterRef {
-            table: P::META.table,
-            column: self.column,
-        }
+        self.node
     }
 }
 
 impl<M, P: Model, T: FieldType> IntoExpr<M, T::Compare> for OuterRef<P, T> {
     type Nullability = T::Nullability;
     fn into_node(self) -> ExprNode {
-        ExprNode::OuterRef {
-            table: P::META.table,
-            column: self.column,
-        }
+        self.node
     }
 }
 

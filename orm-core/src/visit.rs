@@ -30,7 +30,8 @@ pub fn walk_expr<V: Visit + ?Sized>(v: &mut V, e: &ExprNode) {
         | ExprNode::OuterRef { .. }
         | ExprNode::Value(_)
         | ExprNode::Ordinal { .. }
-        | ExprNode::AnnotationRef { .. } => {}
+        | ExprNode::AnnotationRef { .. }
+        | ExprNode::OuterAnnotation { .. } => {}
         ExprNode::Binary { lhs, rhs, .. } => {
             v.visit_expr(lhs);
             v.visit_expr(rhs);

@@ -255,6 +255,32 @@ async fn values_and_ordering_through_a_relation() {
             .await
             .map(book_titles)?;
         assert_eq!(titles, ["The Hobbit", "the hobbit companion"]);
+        // The same from the row, and a many-to-many relation from either end.
+        let titles = penguin
+            .related(Publisher::books)
+            .order_by(Book::title.asc())
+            .all(&db)
+            .await
+            .map(book_titles)?;
+        assert_eq!(titles, ["The Hobbit", "the hobbit companion"]);
+        let hobbit = Book::objects().filter(Book::pages.eq(310)).get(&db).await?;
+        let authors = hobbit
+            .related(Book::authors)
+            .order_by(Author::name.asc())
+            .all(&db)
+            .await?;
+        assert_eq!(names(authors), ["Alice", "Carol", "dave"]);
+        let carol = Author::objects()
+            .filter(Author::name.eq("Carol"))
+            .get(&db)
+            .await?;
+        let titles = carol
+            .related(Author::books)
+            .order_by(Book::title.asc())
+            .all(&db)
+            .await
+            .map(book_titles)?;
+        assert_eq!(titles, ["Programming Rust", "The Hobbit"]);
         Ok(())
     })
     .await;
@@ -397,6 +423,52 @@ async fn filter_before_annotate_restricts_the_aggregate_after_does_not() {
         assert_eq!(
             after,
             [("O'Reilly".to_owned(), 2), ("Penguin".to_owned(), 2)]
+        );
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn outer_ref_to_an_annotation_of_the_outer_query() {
+    on_all_backends(|db| async move {
+        orm_tests::fixtures::playlists(&db).await?;
+        let total = Listener::playlists_total_length;
+        // The annotation is a plain expression (the listener's key + 1), so
+        // the subquery reads it through outer references: the playlists of
+        // this listener or an earlier one (ann 2, bob 3, cid 3).
+        let rows: Vec<(String, i64)> = Listener::objects()
+            .annotate_into(total, Listener::id + 1)
+            .values((
+                Listener::name,
+                subquery_count(
+                    Playlist::objects().filter(Playlist::user.lt(OuterRef(total))),
+                ),
+            ))
+            .order_by(Listener::name.asc())
+            .all(&db)
+            .await?;
+        let want: Vec<(String, i64)> = [("ann", 2), ("bob", 3), ("cid", 3)]
+            .iter()
+            .map(|(n, c)| ((*n).to_owned(), *c))
+            .collect();
+        assert_eq!(rows, want);
+        // An aggregate annotation cannot move into a subquery: a typed error
+        // naming it, before anything runs.
+        let err = Listener::objects()
+            .annotate_into(total, Count(Listener::playlists))
+            .values((
+                Listener::name,
+                subquery_count(
+                    Playlist::objects().filter(Playlist::user.lt(OuterRef(total))),
+                ),
+            ))
+            .all(&db)
+            .await
+            .expect_err("aggregate annotation in a subquery");
+        assert!(
+            matches!(&err, Error::Render { feature, .. } if feature.contains("OuterRef to annotation")),
+            "{err:?}"
         );
         Ok(())
     })

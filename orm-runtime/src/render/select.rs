@@ -337,7 +337,8 @@ fn visit_expr(e: &ExprNode, f: &mut impl FnMut(&ColumnRef)) {
         | ExprNode::Outer { .. }
         | ExprNode::Subquery(_)
         | ExprNode::Ordinal { .. }
-        | ExprNode::AnnotationRef { .. } => {}
+        | ExprNode::AnnotationRef { .. }
+        | ExprNode::OuterAnnotation { .. } => {}
         ExprNode::Binary { lhs, rhs, .. } => {
             visit_expr(lhs, f);
             visit_expr(rhs, f);
@@ -527,6 +528,14 @@ pub(crate) fn expr(w: &mut Writer, e: &ExprNode) -> Result<(), Error> {
             return Err(unsupported(
                 w,
                 &format!("annotation field #{index} used before annotate_into() filled it"),
+            ));
+        }
+        ExprNode::OuterAnnotation { table, index, .. } => {
+            return Err(unsupported(
+                w,
+                &format!(
+                    "OuterRef to annotation field #{index} of \"{table}\" in a query that does not fill it with a plain expression"
+                ),
             ));
         }
     }
