@@ -229,6 +229,22 @@ async fn values_and_ordering_through_a_relation() {
             .all(&db)
             .await?;
         assert_eq!(names(of_bob), ["Alice"]);
+        let of_alice = Author::objects()
+            .filter(Author::friends.then(Author::name).eq("Alice"))
+            .order_by(Author::name.asc())
+            .all(&db)
+            .await?;
+        assert_eq!(names(of_alice), ["Bob", "Carol"]);
+        let alice = Author::objects()
+            .filter(Author::name.eq("Alice"))
+            .get(&db)
+            .await?;
+        let friends = alice
+            .related(Author::friends)
+            .order_by(Author::name.asc())
+            .all(&db)
+            .await?;
+        assert_eq!(names(friends), ["Bob", "Carol"]);
         // A foreign key, then a multi-valued relation: books of the same
         // publisher as a book by dave (The Hobbit: Penguin's two books).
         let siblings: Vec<String> = Book::objects()
