@@ -540,6 +540,12 @@ impl ExprNode {
         self.any_node(&is_local_aggregate)
     }
 
+    /// Whether the expression contains an aggregate of the current query or
+    /// one over a relation of its rows (not inside a subquery).
+    pub fn has_any_aggregate(&self) -> bool {
+        self.any_node(&|n| matches!(n, ExprNode::Aggregate(_)))
+    }
+
     /// Whether the expression contains a window function of the current
     /// query (conditions on it filter a wrapping query).
     pub fn has_window(&self) -> bool {

@@ -7,8 +7,8 @@
 //! its join (join 0).
 
 use crate::ast::{Aggregate, ColumnRef, Cond, ExprNode, JoinStep, Relation, Select};
-use crate::fold::walk_cond;
-use crate::fold::{Fold, walk_expr};
+use crate::fold::{Fold, walk_cond, walk_expr};
+use crate::visit::Visit;
 use std::borrow::Cow;
 
 /// The path up to and including its first multi-valued hop.
@@ -25,9 +25,9 @@ struct Reached {
     max_join: u32,
 }
 
-impl Fold for Reached {
-    fn fold_expr(&mut self, e: ExprNode) -> ExprNode {
-        if let ExprNode::Column(c) = &e {
+impl Visit for Reached {
+    fn visit_expr(&mut self, e: &ExprNode) {
+        if let ExprNode::Column(c) = e {
             for s in c.path.iter() {
                 self.max_join = self.max_join.max(s.join);
             }
@@ -37,18 +37,16 @@ impl Fold for Reached {
                 self.prefixes.push(p.to_vec());
             }
         }
-        walk_expr(self, e)
+        crate::visit::walk_expr(self, e);
     }
-    fn fold_select(&mut self, s: Select) -> Select {
-        s
-    }
+    // Subqueries have their own joins.
+    fn visit_select(&mut self, _: &Select) {}
 }
 
+/// What one query level (not its derived table or subqueries) reaches.
 fn reached(s: &Select) -> Reached {
     let mut r = Reached::default();
-    let mut probe = s.clone();
-    probe.source = None;
-    crate::fold::walk_select(&mut r, probe);
+    crate::visit::walk_level(&mut r, s);
     r
 }
 
@@ -56,7 +54,7 @@ fn reached(s: &Select) -> Reached {
 /// a join of their own, one per relation, shared within the condition.
 pub fn separate<M>(qs: &crate::queryset::QuerySet<M>, cond: Cond) -> Cond {
     let mut own = Reached::default();
-    let cond = own.fold_cond(cond);
+    own.visit_cond(&cond);
     if own.prefixes.is_empty() {
         return cond;
     }
@@ -168,7 +166,7 @@ pub fn joined(a: Aggregate, rel: Relation, nullable: bool) -> Aggregate {
 pub fn restricted_by_filters<M>(qs: &crate::queryset::QuerySet<M>, node: ExprNode) -> ExprNode {
     let mut own = Reached::default();
     for c in &qs.select().filter {
-        own.fold_cond(c.clone());
+        own.visit_cond(c);
     }
     if own.prefixes.is_empty() {
         return node;

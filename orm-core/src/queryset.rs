@@ -93,9 +93,8 @@ impl<M> QuerySet<M> {
         s.columns
             .extend(self.annotations.iter().map(|(_, e)| e.clone()));
         s.columns.extend(self.extra.iter().cloned());
-        let aggregated = |e: &ExprNode| e.any_node(&|n| matches!(n, ExprNode::Aggregate(_)));
         if let Some(group) = &self.group
-            && (s.columns.iter().any(aggregated) || !s.having.is_empty())
+            && (s.columns.iter().any(ExprNode::has_any_aggregate) || !s.having.is_empty())
         {
             s.group_by = group.clone();
         }
@@ -499,7 +498,7 @@ pub trait QuerySetBuilder: Sized + Clone + Send + Sync + 'static {
         // An aggregate (a filled annotation) is a value of the group, not a key.
         let keys = nodes
             .iter()
-            .filter(|n| !n.any_node(&|m| matches!(m, ExprNode::Aggregate(_))))
+            .filter(|n| !n.has_any_aggregate())
             .cloned()
             .collect();
         let qs = qs.with_values(nodes, Some(keys));

@@ -490,3 +490,22 @@ async fn outer_ref_to_an_annotation_of_the_outer_query() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn delete_excluding_through_a_relation_of_the_written_table() {
+    on_all_backends(|db| async move {
+        orm_tests::fixtures::bookshop(&db).await?;
+        // Delete the authors none of whose mentees is over 30: all but
+        // Alice (mentor of Bob, 35). The subquery reads the table being
+        // written, which MySQL accepts only through a derived table.
+        let deleted = Author::objects()
+            .exclude(Author::mentees.then(Author::age).gt(30))
+            .delete(&db)
+            .await?;
+        assert_eq!(deleted, 3);
+        let left = Author::objects().all(&db).await?;
+        assert_eq!(names(left), ["Alice"]);
+        Ok(())
+    })
+    .await;
+}

@@ -18,7 +18,7 @@
 use orm_core::ast::{ExprNode, Select};
 
 fn key(e: &ExprNode) -> bool {
-    !e.any_node(&|n| matches!(n, ExprNode::Aggregate(_)))
+    !e.has_any_aggregate()
         && !matches!(
             e,
             ExprNode::Value(_)

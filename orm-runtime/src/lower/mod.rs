@@ -158,17 +158,21 @@ pub(crate) fn select(
 fn shared(s: Select, dialect: Dialect, writing: Option<&'static str>) -> Result<Select, Error> {
     let f = features::Features::of(&s);
     // Rules about one query level, in order, each level after its inner ones.
-    let s = if !f.level_rules() {
-        s
+    let (s, f) = if !f.level_rules() {
+        (s, f)
     } else {
-        every_level(s, &mut |s| {
+        let s = every_level(s, &mut |s| {
             let s = outer_paths::apply(s);
             let s = multi_exclude::apply(s);
             let s = relation_aggregate::apply(s);
             let s = group_ordinal::wrap_having(s, dialect);
             let s = window_filter::apply(s, dialect)?;
             Ok(distinct_order::nested(s))
-        })?
+        })?;
+        // The level rules add subqueries (relation aggregates, exclude
+        // through relations) the node rules must see.
+        let f = features::Features::of(&s);
+        (s, f)
     };
     if !f.subquery && !f.grouped {
         return Ok(s);
@@ -235,7 +239,9 @@ pub(crate) fn update(up: Update, dialect: Dialect) -> Result<Update, Error> {
     let (names, exprs): (Vec<_>, Vec<_>) = up.set.into_iter().unzip();
     probe.columns = exprs;
     probe.filter = up.filter;
-    let probe = statement_parts(probe, dialect, up.table)?;
+    // The written table's own level has no window filter, DISTINCT or
+    // GROUP BY for the level rules to reshape.
+    let probe = shared(probe, dialect, Some(up.table))?;
     debug_assert_eq!(probe.columns.len(), n);
     Ok(Update {
         table: up.table,
@@ -248,20 +254,9 @@ pub(crate) fn update(up: Update, dialect: Dialect) -> Result<Update, Error> {
 pub(crate) fn delete(del: Delete, dialect: Dialect) -> Result<Delete, Error> {
     let mut probe = Select::from_table(del.table);
     probe.filter = del.filter;
-    let probe = statement_parts(probe, dialect, del.table)?;
+    let probe = shared(probe, dialect, Some(del.table))?;
     Ok(Delete {
         table: del.table,
         filter: probe.filter,
     })
-}
-
-/// The shared rules over the parts of a writing statement, carried in a
-/// select of the written table (whose own level none of them reshapes:
-/// it has no window filter, DISTINCT or GROUP BY).
-fn statement_parts(
-    probe: Select,
-    dialect: Dialect,
-    writing: &'static str,
-) -> Result<Select, Error> {
-    shared(probe, dialect, Some(writing))
 }

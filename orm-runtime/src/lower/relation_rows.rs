@@ -135,23 +135,15 @@ fn related_rows(
         Relation::ManyToMany {
             through,
             source_column,
-            target_column,
-            table,
             target_pk,
             parent_pk,
             pk_kind,
             ..
         } => {
-            // One row per link, joined to the related row it names.
-            let step = [JoinStep {
-                fk_column: target_column,
-                table,
-                pk_column: target_pk,
-                nullable: false,
-                meta: None,
-                many: false,
-                join: 0,
-            }];
+            // One row per link, joined to the related row it names (an
+            // inner join: every link names one).
+            let mut step = [rel.steps()[1]];
+            step[0].nullable = false;
             let mut sub = Select::from_table(through);
             let mut a = agg(a, Some(&step));
             if a.arg.is_none() {
