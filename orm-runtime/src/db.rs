@@ -1,17 +1,16 @@
 //! Connections: `Db` (a pool), `Conn` (one connection held for a unit of
 //! work) and `Tx` (a transaction, nested through savepoints).
 
+use crate::backend::sqlite::options::{SqliteOptions, TransactionMode};
+use crate::backend::{Capabilities, PooledConn, Pools};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
-use crate::exec::{self, Executor, Handle, Pinned, PooledConn, Pools, Target};
+use crate::exec::{self, Executor, Handle, Pinned, Target};
 use crate::render;
-use crate::sqlite_options::{SqliteOptions, TransactionMode};
 use futures::FutureExt;
 use orm_core::model::ModelMeta;
-use sqlx::AssertSqlSafe;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -53,8 +52,8 @@ impl Default for PoolConfig {
 struct DbInner {
     pools: Pools,
     dialect: Dialect,
-    /// `INSERT .. RETURNING` is available (all but MySQL proper).
-    returning: bool,
+    /// What the backend (and, for MySQL/MariaDB, the server) supports.
+    caps: Capabilities,
     /// How `transaction(..)` starts a transaction (SQLite).
     begin: TransactionMode,
 }
@@ -80,25 +79,6 @@ impl std::fmt::Debug for Db {
     }
 }
 
-/// Opens one connection directly, so an unreachable server reports the
-/// driver's own error at once instead of a pool timeout.
-async fn probe<O>(opts: &O) -> Result<O::Connection>
-where
-    O: sqlx::ConnectOptions,
-    O::Connection: Sized,
-{
-    opts.connect().await.map_err(Error::Connection)
-}
-
-fn apply<DB: sqlx::Database>(cfg: &PoolConfig) -> sqlx::pool::PoolOptions<DB> {
-    sqlx::pool::PoolOptions::<DB>::new()
-        .max_connections(cfg.max_connections)
-        .min_connections(cfg.min_connections)
-        .acquire_timeout(cfg.acquire_timeout)
-        .idle_timeout(cfg.idle_timeout)
-        .max_lifetime(cfg.max_lifetime)
-}
-
 impl Db {
     /// Connects with default pool settings. URLs: `sqlite::memory:`,
     /// `sqlite://path?mode=rwc`, `postgres://user@host/db`,
@@ -110,85 +90,13 @@ impl Db {
 
     /// Connects with the given pool settings.
     pub async fn connect_with(url: &str, cfg: PoolConfig) -> Result<Db> {
-        let mut returning = true;
-        let begin = cfg.sqlite.begin;
-        let (pools, dialect) = if url.starts_with("sqlite:") {
-            let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)
-                .map_err(Error::Connection)?
-                .foreign_keys(true)
-                .busy_timeout(cfg.sqlite.busy_timeout);
-            let memory = url.contains(":memory:") || url.contains("mode=memory");
-            if cfg.sqlite.wal && !memory {
-                // Once, on one connection: the journal mode is stored in the
-                // file, and switching it takes an exclusive lock that the busy
-                // timeout does not wait for (pool connections opened while
-                // others write would fail).
-                let wal = opts
-                    .clone()
-                    .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal);
-                sqlx::Connection::close(probe(&wal).await?)
-                    .await
-                    .map_err(Error::Connection)?;
-            }
-            let cfg = if memory {
-                PoolConfig {
-                    max_connections: 1,
-                    min_connections: 1,
-                    idle_timeout: None,
-                    max_lifetime: None,
-                    ..cfg
-                }
-            } else {
-                cfg
-            };
-            let pool = apply::<sqlx::Sqlite>(&cfg)
-                // Math and statistics functions the bundled SQLite lacks.
-                .after_connect(|conn, _| Box::pin(crate::sqlite_functions::register(conn)))
-                .connect_with(opts)
-                .await
-                .map_err(Error::Connection)?;
-            (Pools::Sqlite(pool), Dialect::Sqlite)
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let opts =
-                sqlx::postgres::PgConnectOptions::from_str(url).map_err(Error::Connection)?;
-            sqlx::Connection::close(probe(&opts).await?)
-                .await
-                .map_err(Error::Connection)?;
-            let pool = apply::<sqlx::Postgres>(&cfg)
-                .connect_with(opts)
-                .await
-                .map_err(Error::Connection)?;
-            (Pools::Postgres(pool), Dialect::Postgres)
-        } else if url.starts_with("mysql://") || url.starts_with("mariadb://") {
-            let url = url.replacen("mariadb://", "mysql://", 1);
-            let opts =
-                sqlx::mysql::MySqlConnectOptions::from_str(&url).map_err(Error::Connection)?;
-            let mut conn = probe(&opts).await?;
-            // MariaDB (10.5+) has INSERT .. RETURNING; MySQL does not.
-            let version: String = sqlx::query_scalar(AssertSqlSafe("SELECT VERSION()"))
-                .fetch_one(&mut conn)
-                .await
-                .map_err(Error::from_sqlx)?;
-            returning = version.to_lowercase().contains("mariadb");
-            sqlx::Connection::close(conn)
-                .await
-                .map_err(Error::Connection)?;
-            let pool = apply::<sqlx::MySql>(&cfg)
-                .connect_with(opts)
-                .await
-                .map_err(Error::Connection)?;
-            (Pools::MySql(pool), Dialect::MySql)
-        } else {
-            return Err(Error::Usage(format!(
-                "unsupported database URL {url:?}: expected sqlite:, postgres:// or mysql://"
-            )));
-        };
+        let (pools, dialect, caps) = Pools::connect(url, &cfg).await?;
         Ok(Db {
             inner: Arc::new(DbInner {
                 pools,
                 dialect,
-                returning,
-                begin,
+                caps,
+                begin: cfg.sqlite.begin,
             }),
         })
     }
@@ -201,16 +109,12 @@ impl Db {
     /// Closes every connection; later statements fail with
     /// `Error::Connection`.
     pub async fn close(&self) {
-        match &self.inner.pools {
-            Pools::Sqlite(p) => p.close().await,
-            Pools::Postgres(p) => p.close().await,
-            Pools::MySql(p) => p.close().await,
-        }
+        self.inner.pools.close().await;
     }
 
-    /// Takes one connection from the pool for a unit of work. Running many
-    /// small statements on one connection is about twice as fast as taking
-    /// a connection from the pool for each.
+    /// Takes one connection from the pool for a unit of work: its
+    /// statements skip the pool (on PostgreSQL and MySQL/MariaDB a pool
+    /// round trip per statement costs about as much as a small query).
     pub async fn acquire(&self) -> Result<Conn> {
         let conn = self.acquire_pooled().await?;
         Ok(Conn {
@@ -219,17 +123,11 @@ impl Db {
     }
 
     fn pin(&self, conn: PooledConn) -> Pinned {
-        Pinned::new(conn, self.dialect(), self.inner.returning, self.inner.begin)
+        Pinned::new(conn, self.dialect(), self.inner.caps, self.inner.begin)
     }
 
     async fn acquire_pooled(&self) -> Result<PooledConn> {
-        Ok(match &self.inner.pools {
-            Pools::Sqlite(p) => PooledConn::Sqlite(p.acquire().await.map_err(Error::Connection)?),
-            Pools::Postgres(p) => {
-                PooledConn::Postgres(p.acquire().await.map_err(Error::Connection)?)
-            }
-            Pools::MySql(p) => PooledConn::MySql(p.acquire().await.map_err(Error::Connection)?),
-        })
+        self.inner.pools.acquire().await
     }
 
     /// Runs `f` in a transaction: commits when it returns `Ok`, rolls back
@@ -319,8 +217,8 @@ impl Executor for Db {
     fn handle(&self) -> Handle<'_> {
         Handle::Db(self)
     }
-    fn supports_returning(&self) -> bool {
-        self.inner.returning
+    fn capabilities(&self) -> Capabilities {
+        self.inner.caps
     }
     fn dialect(&self) -> Dialect {
         self.inner.dialect

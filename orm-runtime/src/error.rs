@@ -5,6 +5,11 @@
 use crate::dialect::Dialect;
 pub use orm_core::row::DecodeError;
 
+/// The driver's own error behind an [`Error`]: a `sqlx::Error` on
+/// PostgreSQL and MySQL/MariaDB, a `rusqlite::Error` on SQLite (downcast
+/// it to read the driver's details).
+pub type DriverError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// The kind of a violated constraint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConstraintKind {
@@ -102,7 +107,7 @@ pub enum Error {
         message: String,
         /// The driver error.
         #[source]
-        source: sqlx::Error,
+        source: DriverError,
     },
     /// Any other error reported by the database.
     #[error("database error: {message}")]
@@ -113,7 +118,7 @@ pub enum Error {
         code: Option<String>,
         /// The driver error.
         #[source]
-        source: sqlx::Error,
+        source: DriverError,
     },
     /// A value could not be decoded into its Rust type.
     #[error(transparent)]
@@ -129,7 +134,7 @@ pub enum Error {
     /// The connection or pool failed (unreachable server, closed pool,
     /// acquire timeout, I/O).
     #[error("connection error: {0}")]
-    Connection(#[source] sqlx::Error),
+    Connection(#[source] DriverError),
     /// Strict N+1 detection refused a statement shape run too many times
     /// in the scope (see `observe::n_plus_one`).
     #[error("N+1 queries: this statement ran {count} times in one scope: {sql}")]
@@ -201,11 +206,13 @@ impl Error {
                     Some("57P01" | "57P02" | "57P03" | "1927")
                 ) =>
             {
-                Error::Connection(e)
+                Error::Connection(Box::new(e))
             }
             sqlx::Error::Database(db) => {
                 let message = db.message().to_owned();
-                let kind = match range_kind(db.code().as_deref(), &message) {
+                let code = db.code().map(|c| c.into_owned());
+                let constraint = db.constraint().map(str::to_owned);
+                let kind = match range_kind(code.as_deref(), &message) {
                     Some(kind) => Some(kind),
                     None => match db.kind() {
                         sqlx::error::ErrorKind::UniqueViolation => Some(ConstraintKind::Unique),
@@ -220,18 +227,15 @@ impl Error {
                 match kind {
                     Some(kind) => Error::Constraint {
                         kind,
-                        constraint: db.constraint().map(str::to_owned),
+                        constraint,
                         message,
-                        source: e,
+                        source: Box::new(e),
                     },
-                    None => {
-                        let code = db.code().map(|c| c.into_owned());
-                        Error::Database {
-                            message,
-                            code,
-                            source: e,
-                        }
-                    }
+                    None => Error::Database {
+                        message,
+                        code,
+                        source: Box::new(e),
+                    },
                 }
             }
             sqlx::Error::PoolTimedOut
@@ -239,11 +243,11 @@ impl Error {
             | sqlx::Error::Io(_)
             | sqlx::Error::Tls(_)
             | sqlx::Error::Configuration(_)
-            | sqlx::Error::WorkerCrashed => Error::Connection(e),
+            | sqlx::Error::WorkerCrashed => Error::Connection(Box::new(e)),
             _ => Error::Database {
                 message: e.to_string(),
                 code: None,
-                source: e,
+                source: Box::new(e),
             },
         }
     }
@@ -254,6 +258,11 @@ impl Error {
             Error::Constraint { kind, .. } => Some(*kind),
             _ => None,
         }
+    }
+
+    /// A connection error with a message of the ORM's own.
+    pub(crate) fn connection(kind: std::io::ErrorKind, message: impl Into<String>) -> Error {
+        Error::Connection(Box::new(std::io::Error::new(kind, message.into())))
     }
 
     /// Whether this is `NotFound`.
@@ -269,7 +278,7 @@ impl Error {
 /// column" and "BIGINT value is out of range"), not a double (`Exp` past the
 /// double range stays `Error::Database`, as on SQLite); and on SQLite the
 /// named CHECKs the DDL adds for the same limits (`render::ddl`).
-fn range_kind(code: Option<&str>, message: &str) -> Option<ConstraintKind> {
+pub(crate) fn range_kind(code: Option<&str>, message: &str) -> Option<ConstraintKind> {
     let integer_overflow = [
         "smallint out of range",
         "integer out of range",
@@ -295,7 +304,7 @@ fn range_kind(code: Option<&str>, message: &str) -> Option<ConstraintKind> {
 /// SQLite reports some violations (a RESTRICT on delete, checked at the end
 /// of the statement) with the plain SQLITE_CONSTRAINT code; its messages
 /// name the kind.
-fn sqlite_kind(message: &str) -> Option<ConstraintKind> {
+pub(crate) fn sqlite_kind(message: &str) -> Option<ConstraintKind> {
     [
         ("UNIQUE constraint failed", ConstraintKind::Unique),
         ("FOREIGN KEY constraint failed", ConstraintKind::ForeignKey),

@@ -15,18 +15,19 @@
 //! pool) can wait for the whole statement or hang, which left `Db::close`
 //! waiting forever. The socket is closed at once (the server then ends the
 //! statement and rolls back any open transaction) and the pool may open a
-//! replacement. SQLite keeps the connection: its driver runs each
-//! connection on a worker thread that abandons the statement when nobody
-//! waits for its rows, and an in-memory database lives only as long as its
-//! one connection.
+//! replacement. SQLite keeps the connection: a statement there runs on the
+//! calling thread (so it cannot be dropped half-way) or, if long, on a
+//! blocking thread that stops it when its future is dropped; and an
+//! in-memory database lives only as long as its one connection.
 //!
 //! A stream dropped between rows is not mid-statement: on a pinned
 //! connection the driver reads the rest of the reply before the next
 //! statement, so the transaction goes on; on the pool the connection is
 //! discarded rather than made to read an unknown number of remaining rows.
 
+use crate::backend::PooledConn;
 use crate::error::{Error, Result};
-use crate::exec::{Pinned, PooledConn, Pools, Target};
+use crate::exec::{Pinned, Target};
 use crate::observe;
 use crate::render::Statement;
 use std::sync::atomic::Ordering;
@@ -64,7 +65,7 @@ impl<'a> Lease<'a> {
     /// Leases the connection a statement runs on.
     pub(crate) async fn take(target: Target<'a>) -> Result<Lease<'a>> {
         let slot = match target {
-            Target::Pool(pools) => Slot::Pool(Some(acquire(pools).await?)),
+            Target::Pool(pools) => Slot::Pool(Some(pools.acquire().await?)),
             Target::Pinned(pin) => {
                 let guard = pin.conn.lock().await;
                 if guard.is_none() {
@@ -126,7 +127,7 @@ impl<'a> Lease<'a> {
             };
             let started = Instant::now();
             let (conn, _) = self.start();
-            let undone = crate::exec::raw_on_conn(conn, &stmt.sql).await;
+            let undone = conn.execute_raw(&stmt.sql).await;
             self.finish(None);
             observe::finish(&stmt, started, undone.as_ref().map(|r| r.rows_affected));
             undone?;
@@ -144,7 +145,10 @@ impl Drop for Lease<'_> {
         };
         match &mut self.slot {
             Slot::Pool(conn) => {
-                if (self.state == State::Busy || !matches!(conn, Some(PooledConn::Sqlite(_))))
+                let kept = conn
+                    .as_ref()
+                    .is_some_and(PooledConn::survives_dropped_stream);
+                if (self.state == State::Busy || !kept)
                     && let Some(c) = conn.take()
                 {
                     // A kept (SQLite) connection goes back to the pool.
@@ -166,36 +170,25 @@ impl Drop for Lease<'_> {
     }
 }
 
-async fn acquire(pools: &Pools) -> Result<PooledConn> {
-    Ok(match pools {
-        Pools::Sqlite(p) => PooledConn::Sqlite(p.acquire().await.map_err(Error::Connection)?),
-        Pools::Postgres(p) => PooledConn::Postgres(p.acquire().await.map_err(Error::Connection)?),
-        Pools::MySql(p) => PooledConn::MySql(p.acquire().await.map_err(Error::Connection)?),
-    })
-}
-
 /// Closes a connection left mid-statement without waiting for the server,
 /// and frees its place in the pool. SQLite connections are kept (returned).
 fn discard(conn: PooledConn, why: &str) -> Option<PooledConn> {
-    match conn {
-        PooledConn::Sqlite(c) => return Some(PooledConn::Sqlite(c)),
-        // Dropping the detached connection closes its socket.
-        PooledConn::Postgres(c) => drop(c.detach()),
-        PooledConn::MySql(c) => drop(c.detach()),
+    let kept = conn.discard();
+    if kept.is_none() {
+        tracing::warn!(target: "orm::query", "{why}: its connection was closed rather than reused");
     }
-    tracing::warn!(target: "orm::query", "{why}: its connection was closed rather than reused");
-    None
+    kept
 }
 
 /// The error for a statement on a pinned connection that has no
 /// connection any more.
 fn gone(pin: &Pinned) -> Error {
     if pin.discarded.load(Ordering::SeqCst) {
-        Error::Connection(sqlx::Error::Io(std::io::Error::new(
+        Error::connection(
             std::io::ErrorKind::ConnectionAborted,
             "a statement on this connection was cancelled mid-way, so the connection was closed \
              (an open transaction was rolled back by the server)",
-        )))
+        )
     } else {
         Error::Usage("the transaction or connection has already finished".into())
     }

@@ -5,7 +5,8 @@
 //! type you can extend. Querysets are lazy values; awaiting a terminal
 //! method (`all`, `get`, `first`, `count`, `exists`, `stream`) renders one
 //! SQL statement for the connected backend (SQLite, PostgreSQL,
-//! MySQL/MariaDB) and runs it through sqlx.
+//! MySQL/MariaDB) and runs it: on SQLite through a direct libsqlite3 driver,
+//! on PostgreSQL and MySQL/MariaDB through sqlx.
 //!
 //! ```no_run
 //! use orm_runtime::prelude::*;
@@ -26,12 +27,11 @@
 //! assert_eq!(found.id, alex.id);
 //! # Ok(()) }
 //! ```
-// Denied, not forbidden: `sqlite_functions` (registering functions through
-// SQLite's C API) is the one module that allows it.
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 
 extern crate self as orm_runtime;
 
+mod backend;
 mod bulk;
 mod db;
 mod dialect;
@@ -46,12 +46,12 @@ mod prefetch;
 mod raw;
 mod related;
 pub mod render;
-mod sqlite_functions;
-mod sqlite_options;
 mod storable;
 mod temporal;
 mod terminal;
 
+pub use backend::Capabilities;
+pub use backend::sqlite::options::{SqliteOptions, TransactionMode};
 pub use bulk::{BulkCreate, conflict_update, max_binds};
 pub use db::{Conn, Db, PoolConfig, Tx};
 pub use dialect::Dialect;
@@ -71,7 +71,6 @@ pub use raw::{Raw, RawRow, raw};
 pub use related::RelatedSetExt;
 pub use render::Statement;
 pub use render::select::ExplainOptions;
-pub use sqlite_options::{SqliteOptions, TransactionMode};
 pub use terminal::QuerySetExt;
 
 /// Everything needed to declare models and query them.

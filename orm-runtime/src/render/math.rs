@@ -24,7 +24,7 @@
 //!   "out of range" there).
 //! - Functions SQLite lacks (`sqrt`, `ln`, `exp`, `power`, `floor`, `ceil`,
 //!   `trunc`, the `decimal_*` ones) are registered on each SQLite connection
-//!   (`sqlite_functions`).
+//!   (`backend/sqlite/functions.rs`).
 
 use super::Writer;
 use super::select::{call, expr};

@@ -816,7 +816,7 @@ fn aggregate(w: &mut Writer, a: &Aggregate) -> Result<(), Error> {
         (AggFunc::Avg, _) => "AVG",
         (AggFunc::Min, _) => "MIN",
         (AggFunc::Max, _) => "MAX",
-        // Registered on SQLite connections (sqlite_functions).
+        // Registered on SQLite connections (backend/sqlite/functions.rs).
         (AggFunc::StdDev, _) => "STDDEV_POP",
         (AggFunc::StdDevSample, _) => "STDDEV_SAMP",
         (AggFunc::Variance, _) => "VAR_POP",

@@ -2,8 +2,8 @@
 //! savepoints for nested transactions.
 
 use super::Writer;
+use crate::TransactionMode;
 use crate::dialect::Dialect;
-use crate::sqlite_options::TransactionMode;
 
 fn savepoint_stmt(dialect: Dialect, prefix: &str, depth: u32) -> String {
     let mut w = Writer::new(dialect);

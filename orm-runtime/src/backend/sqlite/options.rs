@@ -49,6 +49,16 @@ pub struct SqliteOptions {
     /// How `transaction(..)` starts a transaction. Default
     /// [`TransactionMode::Immediate`]; `transaction_with` chooses per call.
     pub begin: TransactionMode,
+    /// How long a read runs on the calling thread before it is moved to a
+    /// blocking thread (see the driver's docs in the README). Statements
+    /// run on the calling thread because a thread handoff costs more than
+    /// most SQLite statements; a read still running after this long is
+    /// interrupted and run again on a thread, where dropping its future
+    /// stops it, and the connection runs it on a thread from then on.
+    /// Default 20 ms. Writes always run on the calling thread.
+    pub inline_budget: Duration,
+    /// Prepared statements kept per connection. Default 128.
+    pub statement_cache: usize,
 }
 
 impl Default for SqliteOptions {
@@ -57,6 +67,8 @@ impl Default for SqliteOptions {
             wal: true,
             busy_timeout: Duration::from_secs(5),
             begin: TransactionMode::Immediate,
+            inline_budget: Duration::from_millis(20),
+            statement_cache: 128,
         }
     }
 }

@@ -1,0 +1,205 @@
+//! The backends, one folder each: how each connects, binds values, reads
+//! rows, and what it can do ([`Capabilities`]). The rest of the runtime
+//! runs statements through the one dispatch here (`Pools`, `PooledConn`)
+//! and asks a backend's capabilities instead of matching on the dialect.
+//!
+//! - `sqlite/`: a direct driver on libsqlite3 with its own pool;
+//! - `postgres/` and `mysql/`: sqlx's drivers and pools, through the
+//!   shared code in `sqlx_driver.rs`;
+//! - `convert.rs`: value conversions the row readers share.
+
+pub(crate) mod convert;
+pub(crate) mod mysql;
+pub(crate) mod postgres;
+pub(crate) mod sqlite;
+mod sqlx_driver;
+
+use crate::PoolConfig;
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+use crate::exec::{ExecResult, RowDecoder};
+use crate::render::Statement;
+use futures::StreamExt;
+use futures::stream::BoxStream;
+
+/// What a backend supports, asked by the code that renders and runs
+/// statements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capabilities {
+    /// `INSERT .. RETURNING` (SQLite, PostgreSQL, MariaDB; not MySQL).
+    pub returning: bool,
+    /// The most bound parameters one statement may carry.
+    pub max_binds: usize,
+    /// A list can be bound as one array parameter (PostgreSQL).
+    pub array_binds: bool,
+    /// DDL runs inside a transaction and rolls back with it.
+    pub transactional_ddl: bool,
+}
+
+impl Capabilities {
+    /// The capabilities of a dialect's backend (for MySQL/MariaDB, those
+    /// of MariaDB; a connected [`Db`](crate::Db) knows which server it has).
+    pub fn of(dialect: Dialect) -> Capabilities {
+        match dialect {
+            Dialect::Sqlite => sqlite::CAPABILITIES,
+            Dialect::Postgres => postgres::CAPABILITIES,
+            Dialect::MySql => mysql::CAPABILITIES,
+        }
+    }
+}
+
+/// A connection pool of one backend.
+#[doc(hidden)]
+pub enum Pools {
+    Sqlite(sqlite::Pool),
+    Postgres(sqlx::PgPool),
+    MySql(sqlx::MySqlPool),
+}
+
+/// One connection taken from a pool.
+#[doc(hidden)]
+pub enum PooledConn {
+    Sqlite(sqlite::Pooled),
+    Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
+    MySql(sqlx::pool::PoolConnection<sqlx::MySql>),
+}
+
+impl Pools {
+    /// Connects to the database a URL names.
+    pub(crate) async fn connect(
+        url: &str,
+        cfg: &PoolConfig,
+    ) -> Result<(Pools, Dialect, Capabilities)> {
+        if url.starts_with("sqlite:") {
+            let pool = sqlite::Pool::connect(url, cfg)?;
+            Ok((Pools::Sqlite(pool), Dialect::Sqlite, sqlite::CAPABILITIES))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = postgres::connect(url, cfg).await?;
+            Ok((
+                Pools::Postgres(pool),
+                Dialect::Postgres,
+                postgres::CAPABILITIES,
+            ))
+        } else if url.starts_with("mysql://") || url.starts_with("mariadb://") {
+            let (pool, caps) = mysql::connect(url, cfg).await?;
+            Ok((Pools::MySql(pool), Dialect::MySql, caps))
+        } else {
+            Err(Error::Usage(format!(
+                "unsupported database URL {url:?}: expected sqlite:, postgres:// or mysql://"
+            )))
+        }
+    }
+
+    /// Takes a connection from the pool.
+    pub(crate) async fn acquire(&self) -> Result<PooledConn> {
+        Ok(match self {
+            Pools::Sqlite(p) => PooledConn::Sqlite(p.acquire().await?),
+            Pools::Postgres(p) => PooledConn::Postgres(p.acquire().await.map_err(connection)?),
+            Pools::MySql(p) => PooledConn::MySql(p.acquire().await.map_err(connection)?),
+        })
+    }
+
+    /// Closes every connection.
+    pub(crate) async fn close(&self) {
+        match self {
+            Pools::Sqlite(p) => p.close(),
+            Pools::Postgres(p) => p.close().await,
+            Pools::MySql(p) => p.close().await,
+        }
+    }
+}
+
+fn connection(e: sqlx::Error) -> Error {
+    Error::Connection(Box::new(e))
+}
+
+impl PooledConn {
+    /// Runs a query and decodes its rows as they arrive.
+    pub(crate) async fn fetch<D: RowDecoder>(
+        &mut self,
+        stmt: &Statement,
+        d: &D,
+    ) -> Result<Vec<D::Output>> {
+        match self {
+            PooledConn::Sqlite(c) => c.fetch(stmt, d).await,
+            PooledConn::Postgres(c) => sqlx_driver::fetch(&mut **c, stmt, d).await,
+            PooledConn::MySql(c) => sqlx_driver::fetch(&mut **c, stmt, d).await,
+        }
+    }
+
+    /// Runs a statement that returns no rows.
+    pub(crate) async fn execute(&mut self, stmt: &Statement) -> Result<ExecResult> {
+        match self {
+            PooledConn::Sqlite(c) => c.execute(stmt),
+            PooledConn::Postgres(c) => sqlx_driver::execute(&mut **c, stmt).await,
+            PooledConn::MySql(c) => sqlx_driver::execute(&mut **c, stmt).await,
+        }
+    }
+
+    /// Runs SQL text without parameters through the simple (unprepared)
+    /// protocol: DDL and transaction control.
+    pub(crate) async fn execute_raw(&mut self, sql: &str) -> Result<ExecResult> {
+        match self {
+            PooledConn::Sqlite(c) => c.execute_raw(sql),
+            PooledConn::Postgres(c) => sqlx_driver::execute_raw(&mut **c, sql).await,
+            PooledConn::MySql(c) => sqlx_driver::execute_raw(&mut **c, sql).await,
+        }
+    }
+
+    /// The decoded rows of a query, as a stream.
+    pub(crate) fn stream<'a, D: RowDecoder>(
+        &'a mut self,
+        stmt: &'a Statement,
+        d: &'a D,
+    ) -> BoxStream<'a, Result<D::Output>> {
+        match self {
+            PooledConn::Sqlite(c) => {
+                let mut feed = c.feed(stmt);
+                Box::pin(async_stream::try_stream! {
+                    while let Some(batch) = feed.next_batch().await {
+                        for mut row in batch? {
+                            let mut reader = sqlite::Reader { cells: &mut row, idx: 0 };
+                            yield d.decode(&mut reader).map_err(Error::from)?;
+                        }
+                    }
+                })
+            }
+            PooledConn::Postgres(c) => sqlx_driver::stream(&mut **c, stmt, d),
+            PooledConn::MySql(c) => sqlx_driver::stream(&mut **c, stmt, d),
+        }
+        .boxed()
+    }
+
+    /// A connection left in the middle of a statement: closed without
+    /// waiting for the server (its place in the pool freed), or, on SQLite,
+    /// kept: a statement there ends when its future is dropped.
+    pub(crate) fn discard(self) -> Option<PooledConn> {
+        match self {
+            PooledConn::Sqlite(c) => Some(PooledConn::Sqlite(c)),
+            // Dropping the detached connection closes its socket.
+            PooledConn::Postgres(c) => {
+                drop(c.detach());
+                None
+            }
+            PooledConn::MySql(c) => {
+                drop(c.detach());
+                None
+            }
+        }
+    }
+
+    /// Whether a stream dropped between rows may leave this connection to
+    /// be reused as it is (SQLite: its statement stops with its reader).
+    pub(crate) fn survives_dropped_stream(&self) -> bool {
+        matches!(self, PooledConn::Sqlite(_))
+    }
+
+    /// Closes the connection instead of returning it to the pool.
+    pub(crate) fn close_on_drop(&mut self) {
+        match self {
+            PooledConn::Sqlite(_) => {}
+            PooledConn::Postgres(c) => c.close_on_drop(),
+            PooledConn::MySql(c) => c.close_on_drop(),
+        }
+    }
+}

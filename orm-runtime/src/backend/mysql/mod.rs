@@ -1,0 +1,194 @@
+//! MySQL and MariaDB, through sqlx's driver and pool: connecting (and
+//! telling MariaDB, which has `INSERT .. RETURNING`, from MySQL), binding
+//! (date-times as DATETIME, UUIDs as 16 bytes), reading rows (unsigned
+//! window results, DECIMAL aggregates), and what each supports.
+
+use super::Capabilities;
+use super::convert::{decimal_from_double, decimal_to_i64, int_from};
+use super::sqlx_driver::{Reader, SqlxBackend, bind_err, typed_null};
+use crate::PoolConfig;
+use crate::error::{Error, Result};
+use crate::exec::{ExecResult, RowDecoder};
+use crate::storable;
+use crate::temporal;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use orm_core::row::RowReader;
+use orm_core::value::{Kind, Value};
+use rust_decimal::Decimal;
+use sqlx::{Arguments, AssertSqlSafe, ConnectOptions, Row};
+use std::str::FromStr;
+use uuid::Uuid;
+
+/// What MariaDB supports (MySQL proper: no `RETURNING`).
+pub(crate) const CAPABILITIES: Capabilities = Capabilities {
+    returning: true,
+    max_binds: 65_535,
+    array_binds: false,
+    transactional_ddl: false,
+};
+
+/// Connects (`mysql://` or `mariadb://`), asking the server which it is.
+pub(crate) async fn connect(
+    url: &str,
+    cfg: &PoolConfig,
+) -> Result<(sqlx::MySqlPool, Capabilities)> {
+    let url = url.replacen("mariadb://", "mysql://", 1);
+    let opts = sqlx::mysql::MySqlConnectOptions::from_str(&url)
+        .map_err(|e| Error::Connection(Box::new(e)))?
+        .disable_statement_logging();
+    let mut conn = super::sqlx_driver::probe(&opts).await?;
+    // MariaDB (10.5+) has INSERT .. RETURNING; MySQL does not.
+    let version: String = sqlx::query_scalar(AssertSqlSafe("SELECT VERSION()"))
+        .fetch_one(&mut conn)
+        .await
+        .map_err(Error::from_sqlx)?;
+    let caps = Capabilities {
+        returning: version.to_lowercase().contains("mariadb"),
+        ..CAPABILITIES
+    };
+    sqlx::Connection::close(conn)
+        .await
+        .map_err(|e| Error::Connection(Box::new(e)))?;
+    let pool = super::sqlx_driver::pool_options::<sqlx::MySql>(cfg)
+        .connect_with(opts)
+        .await
+        .map_err(|e| Error::Connection(Box::new(e)))?;
+    Ok((pool, caps))
+}
+
+impl SqlxBackend for sqlx::MySql {
+    fn arguments(binds: &[Value]) -> Result<Self::Arguments> {
+        let mut a = sqlx::mysql::MySqlArguments::default();
+        for v in binds {
+            storable::check(v)?;
+            let r = match v {
+                Value::Null(Kind::DateTimeUtc) => a.add(Option::<NaiveDateTime>::None),
+                Value::Null(k) => typed_null!(a, k, uuid = Vec<u8>, json = String),
+                Value::Bool(b) => a.add(*b),
+                Value::I16(i) => a.add(*i),
+                Value::I32(i) => a.add(*i),
+                Value::I64(i) => a.add(*i),
+                Value::F32(x) => a.add(*x),
+                Value::F64(x) => a.add(*x),
+                Value::String(s) => a.add(s.as_str()),
+                Value::Bytes(b) => a.add(b.as_slice()),
+                Value::Decimal(d) => a.add(*d),
+                Value::Date(d) => a.add(*d),
+                Value::DateTime(d) => a.add(*d),
+                // As DATETIME: a TIMESTAMP parameter would overflow after 2038-01-19.
+                Value::DateTimeUtc(d) => a.add(d.naive_utc()),
+                Value::Time(t) => a.add(temporal::checked_time(t)?),
+                Value::Duration(d) => a.add(temporal::duration_micros(d)?),
+                Value::Uuid(u) => a.add(u.as_bytes().as_slice()),
+                Value::Json(j) => a.add(j.to_string()),
+                Value::List(..) => Err("lists are bound as arrays on PostgreSQL only".into()),
+            };
+            r.map_err(|e| bind_err(v, e))?;
+        }
+        Ok(a)
+    }
+    fn decode_row<D: RowDecoder>(row: &Self::Row, d: &D) -> Result<D::Output> {
+        Ok(d.decode(&mut Reader { row, idx: 0 })?)
+    }
+    fn exec_result(r: &Self::QueryResult) -> ExecResult {
+        ExecResult {
+            rows_affected: r.rows_affected(),
+            last_insert_id: Some(r.last_insert_id()),
+        }
+    }
+}
+
+impl RowReader for Reader<'_, sqlx::mysql::MySqlRow> {
+    fn read_text(&mut self) -> Result<Option<String>, String> {
+        self.text()
+    }
+    fn remaining(&self) -> usize {
+        self.row.len().saturating_sub(self.idx)
+    }
+    fn read_bool(&mut self) -> Result<Option<bool>, String> {
+        self.get::<bool>()
+    }
+    fn read_i16(&mut self) -> Result<Option<i16>, String> {
+        int_from(self.read_i64()?)
+    }
+    fn read_i32(&mut self) -> Result<Option<i32>, String> {
+        int_from(self.read_i64()?)
+    }
+    fn read_i64(&mut self) -> Result<Option<i64>, String> {
+        if let Some(v) = self.exact::<i64>() {
+            return Ok(v);
+        }
+        match self.next_type().as_str() {
+            "DECIMAL" => decimal_to_i64(self.get::<Decimal>()?),
+            // Window functions such as ROW_NUMBER() are unsigned on MySQL/MariaDB.
+            t if t.ends_with("UNSIGNED") => self
+                .get::<u64>()?
+                .map(|v| i64::try_from(v).map_err(|_| format!("{v} is out of range for i64")))
+                .transpose(),
+            _ => self.get::<i64>(),
+        }
+    }
+    fn read_f32(&mut self) -> Result<Option<f32>, String> {
+        match self.exact::<f32>() {
+            Some(v) => Ok(v),
+            // Math on a FLOAT column is computed in double precision.
+            None => Ok(self.read_f64()?.map(|x| x as f32)),
+        }
+    }
+    fn read_f64(&mut self) -> Result<Option<f64>, String> {
+        if let Some(v) = self.exact::<f64>() {
+            return Ok(v);
+        }
+        match self.next_type().as_str() {
+            "FLOAT" => Ok(self.get::<f32>()?.map(f64::from)),
+            "DECIMAL" => {
+                use rust_decimal::prelude::ToPrimitive;
+                Ok(self.get::<Decimal>()?.and_then(|d| d.to_f64()))
+            }
+            _ => self.get::<f64>(),
+        }
+    }
+    fn read_string(&mut self) -> Result<Option<String>, String> {
+        self.get::<String>()
+    }
+    fn read_bytes(&mut self) -> Result<Option<Vec<u8>>, String> {
+        self.get::<Vec<u8>>()
+    }
+    fn read_decimal(&mut self) -> Result<Option<Decimal>, String> {
+        match self.next_type().as_str() {
+            "DECIMAL" => self.get::<Decimal>(),
+            // FLOOR/CEIL of a decimal can come back as an integer type.
+            t if t.contains("INT") => Ok(self.read_i64()?.map(Decimal::from)),
+            "DOUBLE" | "FLOAT" => self.read_f64()?.map(decimal_from_double).transpose(),
+            _ => self.get::<Decimal>(),
+        }
+    }
+    fn read_date(&mut self) -> Result<Option<NaiveDate>, String> {
+        self.get::<NaiveDate>()
+    }
+    fn read_datetime(&mut self) -> Result<Option<NaiveDateTime>, String> {
+        self.get::<NaiveDateTime>()
+    }
+    fn read_datetime_utc(&mut self) -> Result<Option<DateTime<Utc>>, String> {
+        self.get::<DateTime<Utc>>()
+    }
+    fn read_time(&mut self) -> Result<Option<NaiveTime>, String> {
+        self.get::<NaiveTime>()
+    }
+    fn read_uuid(&mut self) -> Result<Option<Uuid>, String> {
+        self.get::<Vec<u8>>()?
+            .map(|b| Uuid::from_slice(&b).map_err(|e| e.to_string()))
+            .transpose()
+    }
+    fn read_json(&mut self) -> Result<Option<serde_json::Value>, String> {
+        if self.next_type() == "JSON" {
+            return self.get::<serde_json::Value>();
+        }
+        self.get::<String>()?
+            .map(|s| serde_json::from_str(&s).map_err(|e| e.to_string()))
+            .transpose()
+    }
+    fn skip(&mut self) {
+        self.idx += 1;
+    }
+}

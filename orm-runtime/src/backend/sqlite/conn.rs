@@ -1,0 +1,408 @@
+//! One SQLite connection, driven directly through libsqlite3 (rusqlite,
+//! bundled): prepared statements cached per connection, rows decoded
+//! straight into the target type as they are stepped.
+//!
+//! Where statements run: SQLite is in-process and most statements take
+//! microseconds, so a statement runs on the calling thread, inside the
+//! `poll` of the future awaiting it; a thread handoff per statement would
+//! cost more than the statement. Two kinds go to a blocking thread
+//! instead and hand their rows back in batches over a channel:
+//!
+//! - **long reads**: a read-only statement still running after the
+//!   inline budget ([`SqliteOptions::inline_budget`]) is interrupted (a
+//!   read changes nothing, so it can start again) and rerun on a thread,
+//!   where dropping its future stops it; the connection remembers the
+//!   statement and runs it on a thread from the start next time;
+//! - **streams**, so a slow reader never holds the calling thread.
+//!
+//! Writes always finish on the calling thread: interrupting one inside a
+//! transaction could roll back the transaction.
+//!
+//! Cancelling: every statement takes a fresh generation number; dropping
+//! the future of a statement on a thread marks its generation cancelled,
+//! and the connection's progress handler interrupts it within about a
+//! thousand virtual-machine steps. A later statement is never touched by
+//! an earlier cancel.
+
+use super::bind::bind;
+use super::error::classify;
+use super::functions;
+use super::read::{Cells, Reader, owned};
+use crate::SqliteOptions;
+use crate::error::{Error, Result};
+use crate::exec::{ExecResult, RowDecoder};
+use crate::render::Statement;
+use rusqlite::fallible_iterator::FallibleIterator;
+use rusqlite::types::Value as Owned;
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// Rows per batch sent from a statement running on a thread.
+const BATCH: usize = 256;
+/// Virtual-machine steps between two checks of the progress handler.
+const CHECK_EVERY: i32 = 1_000;
+/// Statements remembered as long, per connection.
+const LONG_MEMORY: usize = 256;
+
+/// Where a database is.
+#[derive(Debug, Clone)]
+pub(crate) enum Location {
+    /// A private in-memory database (it lives as long as its connection).
+    Memory,
+    /// A file, opened with these flags.
+    File(std::path::PathBuf, rusqlite::OpenFlags),
+}
+
+/// Nanoseconds since the first call (0 is "no deadline").
+fn now_nanos() -> u64 {
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_nanos() as u64 + 1
+}
+
+/// What the progress handler reads to decide whether to interrupt the
+/// running statement.
+#[derive(Default)]
+struct Watch {
+    /// The generation of the statement running now.
+    running: AtomicU64,
+    /// Every generation up to this one is cancelled.
+    cancelled: AtomicU64,
+    /// Interrupt the running (inline) statement after this instant.
+    deadline: AtomicU64,
+    /// The inline budget ran out.
+    escaped: AtomicBool,
+    next: AtomicU64,
+}
+
+impl Watch {
+    /// Starts a statement: a fresh generation, no deadline.
+    fn start(&self) -> u64 {
+        let generation = self.next.fetch_add(1, Ordering::SeqCst) + 1;
+        self.running.store(generation, Ordering::SeqCst);
+        self.deadline.store(0, Ordering::SeqCst);
+        self.escaped.store(false, Ordering::SeqCst);
+        generation
+    }
+
+    fn interrupt_now(&self) -> bool {
+        if self.cancelled.load(Ordering::Relaxed) >= self.running.load(Ordering::Relaxed) {
+            return true;
+        }
+        let deadline = self.deadline.load(Ordering::Relaxed);
+        if deadline != 0 && now_nanos() > deadline {
+            self.escaped.store(true, Ordering::SeqCst);
+            return true;
+        }
+        false
+    }
+
+    fn cancel(&self, generation: u64) {
+        self.cancelled.fetch_max(generation, Ordering::SeqCst);
+    }
+}
+
+struct Locked {
+    conn: rusqlite::Connection,
+    /// Read statements that outran the inline budget: run on a thread.
+    long: HashSet<Box<str>>,
+}
+
+struct Shared {
+    db: Mutex<Locked>,
+    watch: Arc<Watch>,
+    budget: Duration,
+}
+
+/// One open connection. Cheap to clone (the clones share it); statements
+/// on it run one at a time.
+#[derive(Clone)]
+#[doc(hidden)]
+pub struct Connection {
+    shared: Arc<Shared>,
+}
+
+/// A batch of rows, or the error that ended the statement.
+type Batch = Result<Vec<Vec<Owned>>>;
+
+impl Connection {
+    /// Opens a connection: foreign keys on, the busy timeout, the
+    /// statement cache, the ORM's functions and the progress handler.
+    pub(crate) fn open(location: &Location, options: &SqliteOptions) -> Result<Connection> {
+        let conn = match location {
+            Location::Memory => rusqlite::Connection::open_in_memory(),
+            Location::File(path, flags) => rusqlite::Connection::open_with_flags(path, *flags),
+        }
+        .map_err(classify)?;
+        conn.busy_timeout(options.busy_timeout).map_err(classify)?;
+        conn.pragma_update(None, "foreign_keys", true)
+            .map_err(classify)?;
+        conn.set_prepared_statement_cache_capacity(options.statement_cache);
+        functions::register(&conn).map_err(classify)?;
+        let watch = Arc::new(Watch::default());
+        let handler = watch.clone();
+        conn.progress_handler(CHECK_EVERY, Some(move || handler.interrupt_now()))
+            .map_err(classify)?;
+        Ok(Connection {
+            shared: Arc::new(Shared {
+                db: Mutex::new(Locked {
+                    conn,
+                    long: HashSet::new(),
+                }),
+                watch,
+                budget: options.inline_budget,
+            }),
+        })
+    }
+
+    /// Waits for the connection (a statement still running on a thread
+    /// after its future was dropped stops within a few steps).
+    fn lock(&self) -> MutexGuard<'_, Locked> {
+        self.shared
+            .db
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Runs a query and decodes every row: on this thread, or on a
+    /// blocking thread if it is (or turns out to be) a long read.
+    pub(crate) async fn fetch<D: RowDecoder>(
+        &self,
+        stmt: &Statement,
+        d: &D,
+    ) -> Result<Vec<D::Output>> {
+        if let Some(done) = self.fetch_inline(stmt, d) {
+            return done;
+        }
+        let mut feed = self.feed(stmt);
+        let mut out = Vec::new();
+        while let Some(batch) = feed.next_batch().await {
+            for mut row in batch? {
+                let mut reader = Reader {
+                    cells: &mut row,
+                    idx: 0,
+                };
+                out.push(d.decode(&mut reader)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The inline attempt; `None` if the statement is a long read.
+    fn fetch_inline<D: RowDecoder>(
+        &self,
+        stmt: &Statement,
+        d: &D,
+    ) -> Option<Result<Vec<D::Output>>> {
+        let mut locked = self.lock();
+        if locked.long.contains(stmt.sql.as_str()) {
+            return None;
+        }
+        let watch = &self.shared.watch;
+        watch.start();
+        let out = (|| {
+            let mut st = locked.conn.prepare_cached(&stmt.sql).map_err(classify)?;
+            bind(&mut st, &stmt.binds)?;
+            if st.readonly() {
+                let budget = self.shared.budget.as_nanos() as u64;
+                watch
+                    .deadline
+                    .store(now_nanos().saturating_add(budget), Ordering::SeqCst);
+            }
+            let mut rows = st.raw_query();
+            let mut out = Vec::new();
+            while let Some(row) = rows.next().map_err(classify)? {
+                let mut cells = row;
+                let mut reader = Reader {
+                    cells: &mut cells,
+                    idx: 0,
+                };
+                out.push(d.decode(&mut reader)?);
+            }
+            Ok(out)
+        })();
+        watch.deadline.store(0, Ordering::SeqCst);
+        if watch.escaped.load(Ordering::SeqCst) {
+            if locked.long.len() >= LONG_MEMORY {
+                locked.long.clear();
+            }
+            locked.long.insert(stmt.sql.as_str().into());
+            return None;
+        }
+        Some(out)
+    }
+
+    /// Runs a statement that returns no rows, on this thread.
+    pub(crate) fn execute(&self, stmt: &Statement) -> Result<ExecResult> {
+        let locked = self.lock();
+        self.shared.watch.start();
+        let mut st = locked.conn.prepare_cached(&stmt.sql).map_err(classify)?;
+        bind(&mut st, &stmt.binds)?;
+        let before = locked.conn.total_changes();
+        let mut rows = st.raw_query();
+        while rows.next().map_err(classify)?.is_some() {}
+        drop(rows);
+        Ok(ExecResult {
+            rows_affected: changes(&locked.conn, before),
+            last_insert_id: None,
+        })
+    }
+
+    /// Runs SQL text without parameters (one or more statements), on this
+    /// thread.
+    pub(crate) fn execute_raw(&self, sql: &str) -> Result<ExecResult> {
+        let locked = self.lock();
+        self.shared.watch.start();
+        let conn = &locked.conn;
+        let mut affected = 0;
+        let mut run = |st: &mut rusqlite::Statement<'_>| -> Result<()> {
+            let before = conn.total_changes();
+            let mut rows = st.raw_query();
+            while rows.next().map_err(classify)?.is_some() {}
+            drop(rows);
+            affected += changes(conn, before);
+            Ok(())
+        };
+        let body = sql.trim_end().trim_end_matches(';');
+        if body.contains(';') {
+            let mut batch = rusqlite::Batch::new(conn, sql);
+            while let Some(mut st) = batch.next().map_err(classify)? {
+                run(&mut st)?;
+            }
+        } else {
+            let mut st = conn.prepare_cached(sql).map_err(classify)?;
+            run(&mut st)?;
+        }
+        Ok(ExecResult {
+            rows_affected: affected,
+            last_insert_id: None,
+        })
+    }
+
+    /// Runs a query on a blocking thread, its rows coming back in batches.
+    pub(crate) fn feed(&self, stmt: &Statement) -> Feed {
+        let (tx, rx) = mpsc::channel::<Batch>(2);
+        let shared = self.shared.clone();
+        let generation = Arc::new(AtomicU64::new(u64::MAX));
+        let started = generation.clone();
+        let dropped = Arc::new(AtomicBool::new(false));
+        let stop = dropped.clone();
+        let sql = stmt.sql.clone();
+        let binds = stmt.binds.clone();
+        tokio::task::spawn_blocking(move || {
+            let locked = shared
+                .db
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let g = shared.watch.start();
+            started.store(g, Ordering::SeqCst);
+            if stop.load(Ordering::SeqCst) {
+                return;
+            }
+            let run = || -> Result<()> {
+                let mut st = locked.conn.prepare_cached(&sql).map_err(classify)?;
+                bind(&mut st, &binds)?;
+                let mut rows = st.raw_query();
+                let mut batch = Vec::with_capacity(BATCH);
+                while let Some(row) = rows.next().map_err(classify)? {
+                    batch.push(owned(row));
+                    if batch.len() == BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        if tx.blocking_send(Ok(full)).is_err() {
+                            return Ok(());
+                        }
+                    }
+                }
+                if !batch.is_empty() {
+                    let _ = tx.blocking_send(Ok(batch));
+                }
+                Ok(())
+            };
+            if let Err(e) = run() {
+                let _ = tx.blocking_send(Err(e));
+            }
+        });
+        Feed {
+            rx,
+            watch: self.shared.watch.clone(),
+            generation,
+            dropped,
+            done: false,
+        }
+    }
+}
+
+/// Rows changed by the statement just run (0 for statements that change
+/// none, whose `changes()` would still report an earlier statement's).
+fn changes(conn: &rusqlite::Connection, before: u64) -> u64 {
+    if conn.total_changes() == before {
+        0
+    } else {
+        conn.changes()
+    }
+}
+
+/// The rows of a statement running on a blocking thread. Dropping it
+/// before the last row stops the statement.
+pub(crate) struct Feed {
+    rx: mpsc::Receiver<Batch>,
+    watch: Arc<Watch>,
+    /// The statement's generation, once it started (`u64::MAX` before).
+    generation: Arc<AtomicU64>,
+    /// Set when the reader goes away: a statement that starts after it
+    /// does not run.
+    dropped: Arc<AtomicBool>,
+    done: bool,
+}
+
+impl Feed {
+    /// The next batch; `None` after the last.
+    pub(crate) async fn next_batch(&mut self) -> Option<Batch> {
+        let batch = self.rx.recv().await;
+        if batch.is_none() {
+            self.done = true;
+        }
+        batch
+    }
+}
+
+impl Drop for Feed {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        self.rx.close();
+        // Either the statement has started and is cancelled here, or it
+        // sees the flag when it starts.
+        self.dropped.store(true, Ordering::SeqCst);
+        let g = self.generation.load(Ordering::SeqCst);
+        if g != u64::MAX {
+            self.watch.cancel(g);
+        }
+    }
+}
+
+impl Cells for &rusqlite::Row<'_> {
+    fn count(&self) -> usize {
+        Cells::count(*self)
+    }
+    fn cell(&self, i: usize) -> rusqlite::types::ValueRef<'_> {
+        Cells::cell(*self, i)
+    }
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("sqlite::Connection")
+    }
+}
+
+/// The error of a statement whose connection was closed.
+pub(crate) fn closed() -> Error {
+    Error::connection(
+        std::io::ErrorKind::NotConnected,
+        "the SQLite pool is closed",
+    )
+}

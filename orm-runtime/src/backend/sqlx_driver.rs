@@ -1,0 +1,223 @@
+//! What PostgreSQL and MySQL/MariaDB share: both run on sqlx's drivers
+//! and pools. Each binds values and reads rows in its own folder
+//! (`SqlxBackend`); running a statement, decoding its rows as they arrive
+//! and streaming them are the same for both and written once here.
+
+use crate::error::{Error, Result};
+use crate::exec::{ExecResult, RowDecoder};
+use crate::render::Statement;
+use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
+use orm_core::value::Value;
+use sqlx::{AssertSqlSafe, Row, TypeInfo, ValueRef};
+
+/// Per-backend binding and decoding.
+pub(crate) trait SqlxBackend: sqlx::Database {
+    /// The statement's values as the driver's arguments.
+    fn arguments(binds: &[Value]) -> Result<Self::Arguments>;
+    /// One row, decoded.
+    fn decode_row<D: RowDecoder>(row: &Self::Row, d: &D) -> Result<D::Output>;
+    /// What a statement that returns no rows reports.
+    fn exec_result(r: &Self::QueryResult) -> ExecResult;
+}
+
+pub(crate) fn bind_err(v: &Value, e: sqlx::error::BoxDynError) -> Error {
+    Error::Usage(format!("cannot bind {v:?}: {e}"))
+}
+
+/// Runs a query, decoding each row as it arrives. A row that does not
+/// decode ends the result with its error once the rest of the reply has
+/// been read, so the connection stays usable.
+pub(crate) async fn fetch<'c, DB, E, D>(e: E, stmt: &Statement, d: &D) -> Result<Vec<D::Output>>
+where
+    DB: SqlxBackend,
+    E: sqlx::Executor<'c, Database = DB>,
+    D: RowDecoder,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+{
+    let args = DB::arguments(&stmt.binds)?;
+    let mut rows = sqlx::query_with::<DB, _>(AssertSqlSafe(stmt.sql.as_str()), args).fetch(e);
+    let mut out = Vec::new();
+    let mut failed = None;
+    while let Some(row) = rows.try_next().await? {
+        if failed.is_none() {
+            match DB::decode_row(&row, d) {
+                Ok(v) => out.push(v),
+                Err(e) => failed = Some(e),
+            }
+        }
+    }
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+/// Runs a statement that returns no rows.
+pub(crate) async fn execute<'c, DB, E>(e: E, stmt: &Statement) -> Result<ExecResult>
+where
+    DB: SqlxBackend,
+    E: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+{
+    let args = DB::arguments(&stmt.binds)?;
+    let r = sqlx::query_with::<DB, _>(AssertSqlSafe(stmt.sql.as_str()), args)
+        .execute(e)
+        .await?;
+    Ok(DB::exec_result(&r))
+}
+
+/// Runs SQL text without parameters through the simple protocol.
+pub(crate) async fn execute_raw<'c, DB, E>(e: E, sql: &str) -> Result<ExecResult>
+where
+    DB: SqlxBackend,
+    E: sqlx::Executor<'c, Database = DB>,
+{
+    let r = sqlx::raw_sql(AssertSqlSafe(sql)).execute(e).await?;
+    Ok(DB::exec_result(&r))
+}
+
+/// The decoded rows of a query as they arrive.
+pub(crate) fn stream<'e, 'c: 'e, DB, E, D>(
+    e: E,
+    stmt: &'e Statement,
+    d: &'e D,
+) -> BoxStream<'e, Result<D::Output>>
+where
+    DB: SqlxBackend,
+    E: sqlx::Executor<'c, Database = DB> + 'e,
+    D: RowDecoder,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+{
+    match DB::arguments(&stmt.binds) {
+        Err(err) => futures::stream::once(async move { Err(err) }).boxed(),
+        Ok(args) => sqlx::query_with::<DB, _>(AssertSqlSafe(stmt.sql.as_str()), args)
+            .fetch(e)
+            .map(move |row| DB::decode_row(&row?, d))
+            .boxed(),
+    }
+}
+
+/// Reads the columns of one driver row in order.
+pub(crate) struct Reader<'r, R> {
+    pub(crate) row: &'r R,
+    pub(crate) idx: usize,
+}
+
+impl<'r, R: Row> Reader<'r, R>
+where
+    usize: sqlx::ColumnIndex<R>,
+{
+    pub(crate) fn get<T>(&mut self) -> Result<Option<T>, String>
+    where
+        T: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    {
+        let i = self.idx;
+        self.idx += 1;
+        self.row
+            .try_get::<Option<T>, _>(i)
+            .map_err(|e| e.to_string())
+    }
+
+    /// The next column as `T` if the driver's type matches exactly (the
+    /// common case, without looking at type names); `None` leaves it for
+    /// a lenient read.
+    pub(crate) fn exact<T>(&mut self) -> Option<Option<T>>
+    where
+        T: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    {
+        let v = self.row.try_get::<Option<T>, _>(self.idx).ok()?;
+        self.idx += 1;
+        Some(v)
+    }
+
+    /// The next column of any type as text.
+    pub(crate) fn text<'a>(&'a mut self) -> Result<Option<String>, String>
+    where
+        Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        Option<f64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        Option<serde_json::Value>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    {
+        let i = self.idx;
+        self.idx += 1;
+        if let Ok(v) = self.row.try_get::<Option<String>, _>(i) {
+            return Ok(v);
+        }
+        if let Ok(v) = self.row.try_get::<Option<i64>, _>(i) {
+            return Ok(v.map(|x| x.to_string()));
+        }
+        if let Ok(v) = self.row.try_get::<Option<f64>, _>(i) {
+            return Ok(v.map(|x| x.to_string()));
+        }
+        match self.row.try_get::<Option<serde_json::Value>, _>(i) {
+            Ok(v) => Ok(v.map(|x| x.to_string())),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// The type name the driver reports for the next column.
+    pub(crate) fn next_type(&self) -> String {
+        self.row
+            .try_get_raw(self.idx)
+            .map(|v| {
+                if v.is_null() {
+                    String::new()
+                } else {
+                    v.type_info().name().to_owned()
+                }
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// Opens one connection directly, so an unreachable server reports the
+/// driver's own error at once instead of a pool timeout.
+pub(crate) async fn probe<O>(opts: &O) -> Result<O::Connection>
+where
+    O: sqlx::ConnectOptions,
+    O::Connection: Sized,
+{
+    opts.connect()
+        .await
+        .map_err(|e| Error::Connection(Box::new(e)))
+}
+
+/// sqlx pool options from the ORM's pool settings.
+pub(crate) fn pool_options<DB: sqlx::Database>(
+    cfg: &crate::PoolConfig,
+) -> sqlx::pool::PoolOptions<DB> {
+    sqlx::pool::PoolOptions::<DB>::new()
+        .max_connections(cfg.max_connections)
+        .min_connections(cfg.min_connections)
+        .acquire_timeout(cfg.acquire_timeout)
+        .idle_timeout(cfg.idle_timeout)
+        .max_lifetime(cfg.max_lifetime)
+}
+
+/// A NULL typed as the column's kind (PostgreSQL and MySQL type their
+/// parameters).
+macro_rules! typed_null {
+    ($a:ident, $k:expr, uuid = $uuid:ty, json = $json:ty) => {
+        match $k {
+            Kind::Bool => $a.add(Option::<bool>::None),
+            Kind::I16 => $a.add(Option::<i16>::None),
+            Kind::I32 => $a.add(Option::<i32>::None),
+            Kind::I64 => $a.add(Option::<i64>::None),
+            Kind::F32 => $a.add(Option::<f32>::None),
+            Kind::F64 => $a.add(Option::<f64>::None),
+            Kind::String => $a.add(Option::<String>::None),
+            Kind::Bytes => $a.add(Option::<Vec<u8>>::None),
+            Kind::Decimal => $a.add(Option::<Decimal>::None),
+            Kind::Date => $a.add(Option::<NaiveDate>::None),
+            Kind::DateTime => $a.add(Option::<NaiveDateTime>::None),
+            Kind::DateTimeUtc => $a.add(Option::<DateTime<Utc>>::None),
+            Kind::Time => $a.add(Option::<NaiveTime>::None),
+            Kind::Duration => $a.add(Option::<i64>::None),
+            Kind::Uuid => $a.add(Option::<$uuid>::None),
+            Kind::Json => $a.add(Option::<$json>::None),
+        }
+    };
+}
+
+pub(crate) use typed_null;
