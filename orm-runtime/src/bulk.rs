@@ -21,10 +21,7 @@ use orm_core::value::Value;
 
 /// The most bound parameters one statement may carry.
 pub fn max_binds(dialect: Dialect) -> usize {
-    match dialect {
-        Dialect::Sqlite => 32_766,
-        Dialect::Postgres | Dialect::MySql => 65_535,
-    }
+    crate::Capabilities::of(dialect).max_binds
 }
 
 /// Options of `bulk_create`.
@@ -92,7 +89,7 @@ pub(crate) async fn bulk_create<M: Model, E: Executor + ?Sized>(
     let rows_per_batch = options
         .batch_size
         .unwrap_or(usize::MAX)
-        .min(max_binds(db.dialect()) / per_row)
+        .min(db.capabilities().max_binds / per_row)
         .max(1);
     let returning = pk.auto_increment && db.supports_returning() && options.on_conflict.is_none();
     let dialect = db.dialect();
@@ -184,7 +181,7 @@ pub(crate) async fn bulk_update<M: Model, E: Executor + ?Sized>(
     let per_row = 2 * fields.len() + 1;
     let rows_per_batch = batch_size
         .unwrap_or(usize::MAX)
-        .min(max_binds(db.dialect()) / per_row)
+        .min(db.capabilities().max_binds / per_row)
         .max(1);
     let dialect = db.dialect();
     let rows: Vec<(Value, Vec<Value>)> = objs

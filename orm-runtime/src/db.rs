@@ -11,8 +11,8 @@ use futures::FutureExt;
 use orm_core::model::ModelMeta;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
 /// Pool settings. The defaults suit a web service; an in-memory SQLite
@@ -123,7 +123,13 @@ impl Db {
     }
 
     fn pin(&self, conn: PooledConn) -> Pinned {
-        Pinned::new(conn, self.dialect(), self.inner.caps, self.inner.begin)
+        Pinned::new(
+            conn,
+            self.dialect(),
+            self.inner.caps,
+            self.inner.begin,
+            self.inner.pools.writers(),
+        )
     }
 
     async fn acquire_pooled(&self) -> Result<PooledConn> {
@@ -262,11 +268,30 @@ where
 {
     let dialect = pinned.dialect;
     let level = i64::from(depth);
-    exec::execute_raw_pinned(
+    if depth == 0
+        && mode == TransactionMode::Immediate
+        && let Some(writers) = &pinned.writers
+    {
+        // Wait in the pool's queue of writers (SQLite), in order.
+        let turn = writers.queue.clone().lock_owned();
+        if let Ok(turn) = tokio::time::timeout(writers.patience, turn).await {
+            *pinned
+                .writing
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(turn);
+        }
+    }
+    let begun = exec::execute_raw_pinned(
         pinned,
         &render::transaction::begin_with(dialect, depth, mode),
     )
-    .await?;
+    .await;
+    if let Err(e) = begun {
+        if depth == 0 {
+            pinned.end_writing();
+        }
+        return Err(e.into());
+    }
     if depth == 0 {
         pinned.open_tx.store(true, Ordering::SeqCst);
     }
@@ -290,6 +315,7 @@ where
         pinned.depth.store((level - 1).max(0), Ordering::SeqCst);
         if depth == 0 {
             pinned.open_tx.store(false, Ordering::SeqCst);
+            pinned.end_writing();
         }
     };
     let rollback = || async {

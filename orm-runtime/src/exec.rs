@@ -19,8 +19,20 @@ use orm_core::row::{DecodeError, RowReader};
 use orm_core::value::{Kind, Value};
 use std::future::Future;
 use std::marker::PhantomData;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Instant;
+
+/// A pool's queue of write transactions (SQLite).
+pub(crate) struct Writers {
+    pub(crate) queue: Arc<tokio::sync::Mutex<()>>,
+    /// How long to wait in it: the busy timeout. A transaction still
+    /// waiting then (say, one opened on the pool by code already inside a
+    /// transaction of the same pool) goes on to contend for the lock as
+    /// SQLite does, and fails with `database is locked` rather than wait
+    /// forever.
+    pub(crate) patience: std::time::Duration,
+}
 
 /// A connection held for a unit of work (a transaction or an acquired
 /// connection). Statements on it run one at a time.
@@ -47,6 +59,11 @@ pub struct Pinned {
     /// The connection was closed because a statement on it was cancelled
     /// mid-way (see `lease`).
     pub(crate) discarded: AtomicBool,
+    /// The pool's queue of write transactions (SQLite), and this
+    /// connection's place at its head while its `BEGIN IMMEDIATE`
+    /// transaction runs.
+    pub(crate) writers: Option<Writers>,
+    pub(crate) writing: std::sync::Mutex<Option<tokio::sync::OwnedMutexGuard<()>>>,
 }
 
 impl Pinned {
@@ -55,6 +72,7 @@ impl Pinned {
         dialect: Dialect,
         caps: Capabilities,
         begin: crate::TransactionMode,
+        writers: Option<Writers>,
     ) -> Self {
         Pinned {
             conn: tokio::sync::Mutex::new(Some(conn)),
@@ -66,6 +84,8 @@ impl Pinned {
             pending_rollback: AtomicI64::new(-1),
             failed_depth: AtomicI64::new(-1),
             discarded: AtomicBool::new(false),
+            writers,
+            writing: std::sync::Mutex::new(None),
         }
     }
 
@@ -82,6 +102,7 @@ impl Pinned {
         self.depth.store((level - 1).max(0), Ordering::SeqCst);
         if depth == 0 {
             self.open_tx.store(false, Ordering::SeqCst);
+            self.end_writing();
             vec![crate::render::transaction::rollback(self.dialect, 0)]
         } else {
             vec![
@@ -89,6 +110,14 @@ impl Pinned {
                 crate::render::transaction::commit(self.dialect, depth),
             ]
         }
+    }
+
+    /// The `BEGIN IMMEDIATE` transaction ended: the next writer's turn.
+    pub(crate) fn end_writing(&self) {
+        self.writing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
     }
 
     /// Records a database error inside a transaction.
@@ -122,7 +151,7 @@ impl Drop for Pinned {
         match (conn, tokio::runtime::Handle::try_current()) {
             // SQLite runs it here, on this thread.
             (PooledConn::Sqlite(c), _) => {
-                let _ = c.execute_raw(&rollback);
+                let _ = c.execute_raw_now(&rollback);
             }
             (mut conn, Ok(handle)) => {
                 handle.spawn(async move {

@@ -25,7 +25,7 @@
 //! statement, so the transaction goes on; on the pool the connection is
 //! discarded rather than made to read an unknown number of remaining rows.
 
-use crate::backend::PooledConn;
+use crate::backend::{PooledConn, Pools};
 use crate::error::{Error, Result};
 use crate::exec::{Pinned, Target};
 use crate::observe;
@@ -37,7 +37,7 @@ use tokio::sync::MutexGuard;
 /// Where the leased connection lives.
 enum Slot<'a> {
     /// Taken from the pool for this statement; returned when the lease ends.
-    Pool(Option<PooledConn>),
+    Pool(&'a Pools, Option<PooledConn>),
     /// The connection of a transaction or an acquired connection, locked for
     /// this statement.
     Pinned(&'a Pinned, MutexGuard<'a, Option<PooledConn>>),
@@ -59,13 +59,15 @@ pub(crate) enum State {
 pub(crate) struct Lease<'a> {
     slot: Slot<'a>,
     state: State,
+    /// No statement on the connection failed with a connection error.
+    healthy: bool,
 }
 
 impl<'a> Lease<'a> {
     /// Leases the connection a statement runs on.
     pub(crate) async fn take(target: Target<'a>) -> Result<Lease<'a>> {
         let slot = match target {
-            Target::Pool(pools) => Slot::Pool(Some(pools.acquire().await?)),
+            Target::Pool(pools) => Slot::Pool(pools, Some(pools.acquire().await?)),
             Target::Pinned(pin) => {
                 let guard = pin.conn.lock().await;
                 if guard.is_none() {
@@ -77,6 +79,7 @@ impl<'a> Lease<'a> {
         let mut lease = Lease {
             slot,
             state: State::Idle,
+            healthy: true,
         };
         lease.undo_cancelled().await?;
         Ok(lease)
@@ -87,7 +90,7 @@ impl<'a> Lease<'a> {
     pub(crate) fn start(&mut self) -> (&mut PooledConn, &mut State) {
         self.state = State::Busy;
         let conn = match &mut self.slot {
-            Slot::Pool(c) => c.as_mut(),
+            Slot::Pool(_, c) => c.as_mut(),
             Slot::Pinned(_, guard) => guard.as_mut(),
         };
         // A lease is only made with a connection, and loses it only when
@@ -100,6 +103,9 @@ impl<'a> Lease<'a> {
     /// error inside a transaction marks its level as failed.
     pub(crate) fn finish(&mut self, error: Option<&Error>) {
         self.state = State::Idle;
+        if let Some(Error::Connection(_)) = error {
+            self.healthy = false;
+        }
         if let (Slot::Pinned(pin, _), Some(e)) = (&self.slot, error) {
             pin.note(e);
         }
@@ -139,12 +145,19 @@ impl<'a> Lease<'a> {
 impl Drop for Lease<'_> {
     fn drop(&mut self) {
         let mid_way = match self.state {
-            State::Idle => return,
+            State::Idle => {
+                if let Slot::Pool(pools, conn) = &mut self.slot
+                    && let Some(c) = conn.take()
+                {
+                    pools.release(c, self.healthy);
+                }
+                return;
+            }
             State::Busy => "a statement was cancelled mid-way",
             State::BetweenRows => "a stream was dropped before its last row",
         };
         match &mut self.slot {
-            Slot::Pool(conn) => {
+            Slot::Pool(_, conn) => {
                 let kept = conn
                     .as_ref()
                     .is_some_and(PooledConn::survives_dropped_stream);

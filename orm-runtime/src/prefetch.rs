@@ -9,7 +9,6 @@
 //! `Prefetch(queryset=..)`, the tuple position playing `to_attr`) and a
 //! per-parent limit (a window function).
 
-use crate::bulk::max_binds;
 use crate::error::Result;
 use crate::exec::{self, Executor, RowDecoder, read_value};
 use crate::render::select::{Projection, render};
@@ -223,9 +222,11 @@ where
             order_or_pk::<R>(&mut base);
             // PostgreSQL takes the keys as one array parameter; elsewhere keep
             // headroom under the bind limit for the queryset's own parameters.
-            let chunk = match db.dialect() {
-                crate::Dialect::Postgres => keys.len(),
-                d => max_binds(d).saturating_sub(1024).max(1),
+            let caps = db.capabilities();
+            let chunk = if caps.array_binds {
+                keys.len()
+            } else {
+                caps.max_binds.saturating_sub(1024).max(1)
             };
             let decoder = Keyed::<Q> {
                 qs: self.queryset.as_queryset().clone(),

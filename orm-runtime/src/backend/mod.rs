@@ -48,12 +48,58 @@ impl Capabilities {
     }
 }
 
+/// How parameters are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Placeholders {
+    /// `?` for every parameter.
+    Question,
+    /// `$1`, `$2`, ..
+    Numbered,
+}
+
+/// How an auto-increment primary key column is declared after its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AutoKey {
+    /// This text instead of the column's type.
+    Replace(&'static str),
+    /// The column's type, then this text.
+    Suffix(&'static str),
+}
+
+/// How a backend spells what differs in plain SQL text: identifiers,
+/// parameters, string literals, column types. Each backend's is in its
+/// folder (`syntax.rs`); the renderer asks it rather than matching on the
+/// dialect.
+pub(crate) struct Syntax {
+    /// The identifier quote (doubled inside a name).
+    pub quote: char,
+    /// How parameters are written.
+    pub placeholders: Placeholders,
+    /// A backslash in a string literal escapes (MySQL/MariaDB).
+    pub backslash_escapes: bool,
+    /// The column type a field's type is stored as.
+    pub column_type: fn(orm_core::value::ColumnType) -> String,
+    /// How an auto-increment primary key is declared.
+    pub auto_key: AutoKey,
+}
+
+impl Syntax {
+    /// The syntax of a dialect.
+    pub(crate) fn of(dialect: Dialect) -> &'static Syntax {
+        match dialect {
+            Dialect::Sqlite => &sqlite::syntax::SYNTAX,
+            Dialect::Postgres => &postgres::syntax::SYNTAX,
+            Dialect::MySql => &mysql::syntax::SYNTAX,
+        }
+    }
+}
+
 /// A connection pool of one backend.
 #[doc(hidden)]
 pub enum Pools {
     Sqlite(sqlite::Pool),
-    Postgres(sqlx::PgPool),
-    MySql(sqlx::MySqlPool),
+    Postgres(sqlx_driver::Stashed<sqlx::Postgres>),
+    MySql(sqlx_driver::Stashed<sqlx::MySql>),
 }
 
 /// One connection taken from a pool.
@@ -71,18 +117,22 @@ impl Pools {
         cfg: &PoolConfig,
     ) -> Result<(Pools, Dialect, Capabilities)> {
         if url.starts_with("sqlite:") {
-            let pool = sqlite::Pool::connect(url, cfg)?;
+            let pool = sqlite::Pool::connect(url, cfg).await?;
             Ok((Pools::Sqlite(pool), Dialect::Sqlite, sqlite::CAPABILITIES))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = postgres::connect(url, cfg).await?;
             Ok((
-                Pools::Postgres(pool),
+                Pools::Postgres(sqlx_driver::Stashed::new(pool)),
                 Dialect::Postgres,
                 postgres::CAPABILITIES,
             ))
         } else if url.starts_with("mysql://") || url.starts_with("mariadb://") {
             let (pool, caps) = mysql::connect(url, cfg).await?;
-            Ok((Pools::MySql(pool), Dialect::MySql, caps))
+            Ok((
+                Pools::MySql(sqlx_driver::Stashed::new(pool)),
+                Dialect::MySql,
+                caps,
+            ))
         } else {
             Err(Error::Usage(format!(
                 "unsupported database URL {url:?}: expected sqlite:, postgres:// or mysql://"
@@ -94,9 +144,28 @@ impl Pools {
     pub(crate) async fn acquire(&self) -> Result<PooledConn> {
         Ok(match self {
             Pools::Sqlite(p) => PooledConn::Sqlite(p.acquire().await?),
-            Pools::Postgres(p) => PooledConn::Postgres(p.acquire().await.map_err(connection)?),
-            Pools::MySql(p) => PooledConn::MySql(p.acquire().await.map_err(connection)?),
+            Pools::Postgres(p) => PooledConn::Postgres(p.acquire().await?),
+            Pools::MySql(p) => PooledConn::MySql(p.acquire().await?),
         })
+    }
+
+    /// The queue write transactions wait in (SQLite), if any.
+    pub(crate) fn writers(&self) -> Option<crate::exec::Writers> {
+        match self {
+            Pools::Sqlite(p) => Some(p.writers()),
+            _ => None,
+        }
+    }
+
+    /// Gives back a connection whose statement ended; `healthy`: it ended
+    /// without a connection error.
+    pub(crate) fn release(&self, conn: PooledConn, healthy: bool) {
+        match (self, conn) {
+            (Pools::Postgres(p), PooledConn::Postgres(c)) => p.release(c, healthy),
+            (Pools::MySql(p), PooledConn::MySql(c)) => p.release(c, healthy),
+            // SQLite's pool takes its connections back when they drop.
+            (_, conn) => drop(conn),
+        }
     }
 
     /// Closes every connection.
@@ -107,10 +176,6 @@ impl Pools {
             Pools::MySql(p) => p.close().await,
         }
     }
-}
-
-fn connection(e: sqlx::Error) -> Error {
-    Error::Connection(Box::new(e))
 }
 
 impl PooledConn {
@@ -130,7 +195,7 @@ impl PooledConn {
     /// Runs a statement that returns no rows.
     pub(crate) async fn execute(&mut self, stmt: &Statement) -> Result<ExecResult> {
         match self {
-            PooledConn::Sqlite(c) => c.execute(stmt),
+            PooledConn::Sqlite(c) => c.execute(stmt).await,
             PooledConn::Postgres(c) => sqlx_driver::execute(&mut **c, stmt).await,
             PooledConn::MySql(c) => sqlx_driver::execute(&mut **c, stmt).await,
         }
@@ -140,7 +205,7 @@ impl PooledConn {
     /// protocol: DDL and transaction control.
     pub(crate) async fn execute_raw(&mut self, sql: &str) -> Result<ExecResult> {
         match self {
-            PooledConn::Sqlite(c) => c.execute_raw(sql),
+            PooledConn::Sqlite(c) => c.execute_raw(sql).await,
             PooledConn::Postgres(c) => sqlx_driver::execute_raw(&mut **c, sql).await,
             PooledConn::MySql(c) => sqlx_driver::execute_raw(&mut **c, sql).await,
         }

@@ -221,3 +221,83 @@ macro_rules! typed_null {
 }
 
 pub(crate) use typed_null;
+
+/// How long a connection may rest in the stash before it goes back
+/// through the pool (which pings it before handing it out again).
+const STASH_REST: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A sqlx pool with a stash of recently used connections in front of it.
+///
+/// Taking a connection from sqlx's pool pings it first (a round trip to
+/// the server) and giving it back spawns a task; together about as much
+/// as a small query. A connection whose statement ended cleanly goes into
+/// the stash instead, and the next statement takes it from there with no
+/// ping. A connection that rested longer than a few seconds, or whose
+/// statement failed with a connection error, goes back through the pool
+/// (pinged on its next use, or closed). The pool's limits still hold:
+/// stashed connections count as taken.
+#[doc(hidden)]
+pub struct Stashed<DB: sqlx::Database> {
+    pub(crate) pool: sqlx::Pool<DB>,
+    stash: std::sync::Mutex<Vec<(sqlx::pool::PoolConnection<DB>, std::time::Instant)>>,
+    /// Wakes a statement waiting for the pool when a connection is
+    /// stashed instead (the pool would not see it come back).
+    stashed: tokio::sync::Notify,
+}
+
+impl<DB: sqlx::Database> Stashed<DB> {
+    pub(crate) fn new(pool: sqlx::Pool<DB>) -> Self {
+        Stashed {
+            pool,
+            stash: std::sync::Mutex::new(Vec::new()),
+            stashed: tokio::sync::Notify::new(),
+        }
+    }
+
+    fn stash(
+        &self,
+    ) -> std::sync::MutexGuard<'_, Vec<(sqlx::pool::PoolConnection<DB>, std::time::Instant)>> {
+        self.stash
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A stashed connection that rested briefly, else one from the pool.
+    pub(crate) async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<DB>> {
+        loop {
+            let fresh = {
+                let mut stash = self.stash();
+                let now = std::time::Instant::now();
+                // Rested too long: back to the pool, which pings before reuse.
+                stash.retain(|(_, at)| now.duration_since(*at) < STASH_REST);
+                stash.pop()
+            };
+            if let Some((c, _)) = fresh {
+                return Ok(c);
+            }
+            tokio::select! {
+                biased;
+                () = self.stashed.notified() => {}
+                taken = self.pool.acquire() => {
+                    return taken.map_err(|e| Error::Connection(Box::new(e)));
+                }
+            }
+        }
+    }
+
+    /// Gives back a connection whose statement ended (`healthy`: without a
+    /// connection error).
+    pub(crate) fn release(&self, conn: sqlx::pool::PoolConnection<DB>, healthy: bool) {
+        if healthy && !self.pool.is_closed() {
+            self.stash().push((conn, std::time::Instant::now()));
+            self.stashed.notify_one();
+        }
+    }
+
+    /// Closes the pool, stashed connections included.
+    pub(crate) async fn close(&self) {
+        let stashed = std::mem::take(&mut *self.stash());
+        drop(stashed);
+        self.pool.close().await;
+    }
+}

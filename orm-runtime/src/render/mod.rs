@@ -10,6 +10,7 @@ pub mod select;
 pub mod transaction;
 pub mod write;
 
+use crate::backend::{Placeholders, Syntax};
 use crate::dialect::Dialect;
 use orm_core::value::Value;
 use std::fmt::Write as _;
@@ -39,6 +40,8 @@ impl std::fmt::Display for Statement {
 /// Accumulates SQL text and binds for one statement.
 pub(crate) struct Writer {
     pub dialect: Dialect,
+    /// How the dialect's backend spells identifiers, parameters, literals.
+    pub syntax: &'static Syntax,
     pub sql: String,
     pub binds: Vec<Value>,
     next_alias: usize,
@@ -50,6 +53,7 @@ impl Writer {
     pub fn new(dialect: Dialect) -> Self {
         Writer {
             dialect,
+            syntax: Syntax::of(dialect),
             sql: String::with_capacity(256),
             binds: Vec::new(),
             next_alias: 0,
@@ -72,10 +76,7 @@ impl Writer {
 
     /// A quoted identifier.
     pub fn ident(&mut self, name: &str) {
-        let q = match self.dialect {
-            Dialect::MySql => '`',
-            _ => '"',
-        };
+        let q = self.syntax.quote;
         self.sql.push(q);
         for ch in name.chars() {
             if ch == q {
@@ -99,11 +100,11 @@ impl Writer {
     /// A placeholder and its value.
     pub fn bind(&mut self, v: Value) {
         self.binds.push(v);
-        match self.dialect {
-            Dialect::Postgres => {
+        match self.syntax.placeholders {
+            Placeholders::Numbered => {
                 let _ = write!(self.sql, "${}", self.binds.len());
             }
-            _ => self.sql.push('?'),
+            Placeholders::Question => self.sql.push('?'),
         }
     }
 
@@ -121,7 +122,7 @@ impl Writer {
         for ch in s.chars() {
             match ch {
                 '\'' => self.sql.push_str("''"),
-                '\\' if self.dialect == Dialect::MySql => self.sql.push_str("\\\\"),
+                '\\' if self.syntax.backslash_escapes => self.sql.push_str("\\\\"),
                 '\0' => {}
                 c => self.sql.push(c),
             }

@@ -1221,9 +1221,10 @@ pub fn explain(
     Ok(w.finish())
 }
 
-/// On PostgreSQL, a list of non-NULL values of one kind as one array value.
+/// Where lists bind as arrays (PostgreSQL), a list of non-NULL values of
+/// one kind as one array value.
 fn pg_array(w: &Writer, items: &[ExprNode]) -> Option<Value> {
-    if w.dialect != Dialect::Postgres {
+    if !crate::Capabilities::of(w.dialect).array_binds {
         return None;
     }
     let kind = match items.first()? {

@@ -3,6 +3,7 @@
 //! (date-times as DATETIME, UUIDs as 16 bytes), reading rows (unsigned
 //! window results, DECIMAL aggregates), and what each supports.
 
+pub(crate) mod syntax;
 use super::Capabilities;
 use super::convert::{decimal_from_double, decimal_to_i64, int_from};
 use super::sqlx_driver::{Reader, SqlxBackend, bind_err, typed_null};

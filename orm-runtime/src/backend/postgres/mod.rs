@@ -3,6 +3,7 @@
 //! NUMERIC or wider integers and are read leniently), and what it
 //! supports.
 
+pub(crate) mod syntax;
 use super::Capabilities;
 use super::convert::{decimal_from_double, decimal_to_i64, int_from};
 use super::sqlx_driver::{Reader, SqlxBackend, bind_err, typed_null};

@@ -18,6 +18,13 @@
 //! Writes always finish on the calling thread: interrupting one inside a
 //! transaction could roll back the transaction.
 //!
+//! Waiting for a lock: SQLite's own busy handler would sleep on the
+//! calling thread, blocking the runtime's worker, possibly the one the
+//! lock holder needs to finish its transaction. Connections are opened
+//! with no busy handler; a statement refused with SQLITE_BUSY (it changed
+//! nothing) is tried again after an asynchronous pause, with SQLite's own
+//! back-off, until the busy timeout has passed.
+//!
 //! Cancelling: every statement takes a fresh generation number; dropping
 //! the future of a statement on a thread marks its generation cancelled,
 //! and the connection's progress handler interrupts it within about a
@@ -106,14 +113,74 @@ impl Watch {
 
 struct Locked {
     conn: rusqlite::Connection,
-    /// Read statements that outran the inline budget: run on a thread.
-    long: HashSet<Box<str>>,
+    /// Reads (statement and values) that outran the inline budget: run on
+    /// a thread. The values count: the same statement may read one row or
+    /// a million.
+    long: HashSet<u64>,
+}
+
+/// A statement with its values, as a key.
+fn shape(stmt: &Statement) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    stmt.sql.hash(&mut h);
+    struct Into<'a>(&'a mut std::collections::hash_map::DefaultHasher);
+    impl std::fmt::Write for Into<'_> {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            s.hash(self.0);
+            Ok(())
+        }
+    }
+    let _ = std::fmt::write(&mut Into(&mut h), format_args!("{:?}", stmt.binds));
+    h.finish()
 }
 
 struct Shared {
     db: Mutex<Locked>,
     watch: Arc<Watch>,
     budget: Duration,
+    busy_timeout: Duration,
+}
+
+/// SQLite's busy handler's pauses, in milliseconds.
+const BACKOFF_MS: [u64; 12] = [1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100];
+
+/// Whether a statement was refused because another connection holds a
+/// lock, so that trying again may succeed (not SQLITE_BUSY_SNAPSHOT: a
+/// transaction that read an older snapshot cannot write, however long it
+/// waits).
+fn is_busy(e: &Error) -> bool {
+    matches!(e, Error::Database { code: Some(c), .. } if c == "5" || c == "261")
+}
+
+/// The pauses before each new try, until `limit` has passed.
+struct Backoff {
+    limit: Duration,
+    waited: Duration,
+    step: usize,
+}
+
+impl Backoff {
+    fn new(limit: Duration) -> Self {
+        Backoff {
+            limit,
+            waited: Duration::ZERO,
+            step: 0,
+        }
+    }
+
+    /// The next pause, or `None` once the limit is reached.
+    fn next(&mut self) -> Option<Duration> {
+        let left = self.limit.checked_sub(self.waited)?;
+        if left.is_zero() {
+            return None;
+        }
+        let ms = BACKOFF_MS[self.step.min(BACKOFF_MS.len() - 1)];
+        let pause = Duration::from_millis(ms).min(left);
+        self.step += 1;
+        self.waited += pause;
+        Some(pause)
+    }
 }
 
 /// One open connection. Cheap to clone (the clones share it); statements
@@ -136,7 +203,8 @@ impl Connection {
             Location::File(path, flags) => rusqlite::Connection::open_with_flags(path, *flags),
         }
         .map_err(classify)?;
-        conn.busy_timeout(options.busy_timeout).map_err(classify)?;
+        // Waits are asynchronous (`retry_busy`), not SQLite's.
+        conn.busy_timeout(Duration::ZERO).map_err(classify)?;
         conn.pragma_update(None, "foreign_keys", true)
             .map_err(classify)?;
         conn.set_prepared_statement_cache_capacity(options.statement_cache);
@@ -153,6 +221,7 @@ impl Connection {
                 }),
                 watch,
                 budget: options.inline_budget,
+                busy_timeout: options.busy_timeout,
             }),
         })
     }
@@ -173,8 +242,16 @@ impl Connection {
         stmt: &Statement,
         d: &D,
     ) -> Result<Vec<D::Output>> {
-        if let Some(done) = self.fetch_inline(stmt, d) {
-            return done;
+        let mut backoff = Backoff::new(self.shared.busy_timeout);
+        loop {
+            match self.fetch_inline(stmt, d) {
+                Some(Err(e)) if is_busy(&e) => match backoff.next() {
+                    Some(pause) => tokio::time::sleep(pause).await,
+                    None => return Err(e),
+                },
+                Some(done) => return done,
+                None => break,
+            }
         }
         let mut feed = self.feed(stmt);
         let mut out = Vec::new();
@@ -197,7 +274,7 @@ impl Connection {
         d: &D,
     ) -> Option<Result<Vec<D::Output>>> {
         let mut locked = self.lock();
-        if locked.long.contains(stmt.sql.as_str()) {
+        if !locked.long.is_empty() && locked.long.contains(&shape(stmt)) {
             return None;
         }
         let watch = &self.shared.watch;
@@ -228,14 +305,39 @@ impl Connection {
             if locked.long.len() >= LONG_MEMORY {
                 locked.long.clear();
             }
-            locked.long.insert(stmt.sql.as_str().into());
+            locked.long.insert(shape(stmt));
             return None;
         }
         Some(out)
     }
 
-    /// Runs a statement that returns no rows, on this thread.
-    pub(crate) fn execute(&self, stmt: &Statement) -> Result<ExecResult> {
+    /// Runs `run` until it is not refused for a lock another connection
+    /// holds, or the busy timeout has passed.
+    async fn retry_busy<T>(&self, mut run: impl FnMut() -> Result<T>) -> Result<T> {
+        let mut backoff = Backoff::new(self.shared.busy_timeout);
+        loop {
+            match run() {
+                Err(e) if is_busy(&e) => match backoff.next() {
+                    Some(pause) => tokio::time::sleep(pause).await,
+                    None => return Err(e),
+                },
+                done => return done,
+            }
+        }
+    }
+
+    /// Runs a statement that returns no rows.
+    pub(crate) async fn execute(&self, stmt: &Statement) -> Result<ExecResult> {
+        self.retry_busy(|| self.execute_now(stmt)).await
+    }
+
+    /// Runs SQL text without parameters (one or more statements).
+    pub(crate) async fn execute_raw(&self, sql: &str) -> Result<ExecResult> {
+        self.retry_busy(|| self.execute_raw_now(sql)).await
+    }
+
+    /// Runs a statement that returns no rows, on this thread, once.
+    fn execute_now(&self, stmt: &Statement) -> Result<ExecResult> {
         let locked = self.lock();
         self.shared.watch.start();
         let mut st = locked.conn.prepare_cached(&stmt.sql).map_err(classify)?;
@@ -251,8 +353,9 @@ impl Connection {
     }
 
     /// Runs SQL text without parameters (one or more statements), on this
-    /// thread.
-    pub(crate) fn execute_raw(&self, sql: &str) -> Result<ExecResult> {
+    /// thread, once. A statement refused for a lock after an earlier one
+    /// of the same text ran is not tried again.
+    pub(crate) fn execute_raw_now(&self, sql: &str) -> Result<ExecResult> {
         let locked = self.lock();
         self.shared.watch.start();
         let conn = &locked.conn;
@@ -268,8 +371,19 @@ impl Connection {
         let body = sql.trim_end().trim_end_matches(';');
         if body.contains(';') {
             let mut batch = rusqlite::Batch::new(conn, sql);
+            let mut first = true;
             while let Some(mut st) = batch.next().map_err(classify)? {
-                run(&mut st)?;
+                match run(&mut st) {
+                    Err(e) if !first && is_busy(&e) => {
+                        return Err(Error::Database {
+                            message: format!("{e} (after earlier statements of the batch ran)"),
+                            code: None,
+                            source: Box::new(e),
+                        });
+                    }
+                    other => other?,
+                }
+                first = false;
             }
         } else {
             let mut st = conn.prepare_cached(sql).map_err(classify)?;
@@ -320,8 +434,23 @@ impl Connection {
                 }
                 Ok(())
             };
-            if let Err(e) = run() {
-                let _ = tx.blocking_send(Err(e));
+            let mut backoff = Backoff::new(shared.busy_timeout);
+            loop {
+                match run() {
+                    // Refused before its first row: nothing was sent yet.
+                    Err(e) if is_busy(&e) => match backoff.next() {
+                        Some(pause) if !stop.load(Ordering::SeqCst) => std::thread::sleep(pause),
+                        _ => {
+                            let _ = tx.blocking_send(Err(e));
+                            return;
+                        }
+                    },
+                    Err(e) => {
+                        let _ = tx.blocking_send(Err(e));
+                        return;
+                    }
+                    Ok(()) => return,
+                }
             }
         });
         Feed {

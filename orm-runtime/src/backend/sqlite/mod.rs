@@ -11,6 +11,7 @@
 //! - `options`: WAL, busy timeout, how transactions begin, the inline
 //!   budget.
 //! - `error`: result codes to the ORM's error cases.
+//! - `syntax`: quoting, parameters, column types.
 
 mod bind;
 mod conn;
@@ -18,6 +19,7 @@ mod error;
 mod functions;
 pub(crate) mod options;
 mod read;
+pub(crate) mod syntax;
 
 pub(crate) use conn::Connection;
 pub(crate) use read::Reader;
@@ -57,6 +59,11 @@ struct PoolInner {
     acquire_timeout: std::time::Duration,
     max_lifetime: Option<std::time::Duration>,
     closed: AtomicBool,
+    /// Taken by a `BEGIN IMMEDIATE` transaction of this pool for its whole
+    /// length, so that the pool's writers queue in order instead of
+    /// retrying for SQLite's write lock (other processes still contend
+    /// for it through the busy timeout).
+    writers: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// A connection taken from the pool; it goes back when dropped.
@@ -131,13 +138,13 @@ fn location(url: &str) -> Result<Location> {
 impl Pool {
     /// Opens the database: one connection at once (so a database that
     /// cannot be opened fails here), switched to WAL if asked.
-    pub(crate) fn connect(url: &str, cfg: &PoolConfig) -> Result<Pool> {
+    pub(crate) async fn connect(url: &str, cfg: &PoolConfig) -> Result<Pool> {
         let location = location(url)?;
         let memory = matches!(location, Location::Memory);
         let first = Connection::open(&location, &cfg.sqlite)?;
         if cfg.sqlite.wal && !memory {
             // Once: the journal mode is stored in the file.
-            first.execute_raw("PRAGMA journal_mode = WAL")?;
+            first.execute_raw("PRAGMA journal_mode = WAL").await?;
         }
         let max = if memory {
             1
@@ -153,6 +160,7 @@ impl Pool {
                 acquire_timeout: cfg.acquire_timeout,
                 max_lifetime: cfg.max_lifetime,
                 closed: AtomicBool::new(false),
+                writers: Arc::new(tokio::sync::Mutex::new(())),
             }),
         })
     }
@@ -206,6 +214,14 @@ impl Pool {
             pool: inner.clone(),
             _permit: permit,
         })
+    }
+
+    /// The queue of the pool's write transactions.
+    pub(crate) fn writers(&self) -> crate::exec::Writers {
+        crate::exec::Writers {
+            queue: self.inner.writers.clone(),
+            patience: self.inner.options.busy_timeout,
+        }
     }
 
     /// Closes the pool: idle connections now, the others when given back.

@@ -54,8 +54,9 @@ pub struct SqliteOptions {
     /// run on the calling thread because a thread handoff costs more than
     /// most SQLite statements; a read still running after this long is
     /// interrupted and run again on a thread, where dropping its future
-    /// stops it, and the connection runs it on a thread from then on.
-    /// Default 20 ms. Writes always run on the calling thread.
+    /// stops it, and the connection runs it (with the same values) on a
+    /// thread from then on. Default 50 ms. Writes always run on the
+    /// calling thread.
     pub inline_budget: Duration,
     /// Prepared statements kept per connection. Default 128.
     pub statement_cache: usize,
@@ -67,7 +68,7 @@ impl Default for SqliteOptions {
             wal: true,
             busy_timeout: Duration::from_secs(5),
             begin: TransactionMode::Immediate,
-            inline_budget: Duration::from_millis(20),
+            inline_budget: Duration::from_millis(50),
             statement_cache: 128,
         }
     }
