@@ -1,17 +1,39 @@
-//! Benchmarks: each workload run by the ORM and by raw sqlx executing the
-//! identical SQL in the same process, reported as medians and ratios; on
-//! SQLite also against rusqlite (the driver floor).
+//! Benchmarks: each workload run by the ORM and by the raw driver of the
+//! backend executing the identical SQL in the same process, reported as
+//! medians, spreads and ratios ORM / raw driver.
+//!
+//! The raw driver floors, each on one connection held for the run, with
+//! prepared statements reused and rows decoded one by one into structs:
+//! SQLite through rusqlite (`prepare_cached`, `query_map` / `query_row`),
+//! PostgreSQL through tokio-postgres (`prepare` once, `query_raw` row
+//! stream; `query_one` for one row), MariaDB/MySQL through mysql_async
+//! (`prep` once, `exec_map`; `exec_first` for one row). The ORM runs both
+//! on the pool (`&db`) and on an acquired connection (`db.acquire()`).
 //!
 //! ```text
-//! cargo run --release -p orm-bench                 # SQLite in memory + local PostgreSQL
+//! cargo run --release -p orm-bench                  # SQLite file + local PostgreSQL + local MariaDB
 //! ORM_BENCH_POSTGRES_URL=postgres://user@host/db cargo run --release -p orm-bench
-//! ORM_BENCH_POSTGRES_URL= cargo run --release -p orm-bench   # SQLite only
+//! ORM_BENCH_MYSQL_URL=mysql://user@host/db cargo run --release -p orm-bench
+//! ORM_BENCH_POSTGRES_URL= ORM_BENCH_MYSQL_URL= cargo run --release -p orm-bench   # SQLite only
+//! ORM_BENCH_ONLY=sqlite cargo run --release -p orm-bench     # one backend: sqlite | postgres | mysql
+//! ORM_BENCH_ONLY=render cargo run --release -p orm-bench     # build + render timing alone, no database
+//! ORM_BENCH_SAMPLES=3 cargo run --release -p orm-bench       # every measurement 3 runs (a quick check)
 //! ```
+//!
+//! Defaults: `postgres://postgres@127.0.0.1:5432/test` (the data goes to a
+//! schema `orm_bench`, dropped and recreated) and
+//! `mysql://root@127.0.0.1:3306/test` (a database `orm_bench`, dropped and
+//! recreated); an empty URL leaves the backend out. SQLite uses a file in
+//! the temporary directory, so that rusqlite reads the same data.
+//! `ORM_BENCH_RENDER_N` sets the iterations per sample of the render timing.
+//! The table goes to standard output, progress to standard error.
 
 use futures::TryStreamExt;
+use mysql_async::prelude::Queryable;
+use orm_runtime::Statement;
 use orm_runtime::observe;
 use orm_runtime::prelude::*;
-use sqlx::{AssertSqlSafe, Row};
+use orm_runtime::value::Value;
 use std::time::{Duration, Instant};
 
 #[derive(Model, Debug, Clone)]
@@ -45,15 +67,6 @@ pub struct Song {
     pub length: i32,
 }
 
-/// A row decoded by hand from raw sqlx, the comparison for `Song`.
-#[allow(dead_code)]
-struct RawSong {
-    id: i64,
-    playlist: i64,
-    title: String,
-    length: i32,
-}
-
 impl PlaylistQuerySet {
     pub fn songs_total_length() -> Subquery<Playlist, Option<i64>> {
         Song::objects()
@@ -79,12 +92,27 @@ impl UserQuerySet {
 
 const MODELS: [&orm_runtime::model::ModelMeta; 3] = [User::META, Playlist::META, Song::META];
 
-/// Median and spread of repeated runs.
+// ---------------------------------------------------------------------------
+// Statistics and the report
+// ---------------------------------------------------------------------------
+
+/// Median and spread (fastest and slowest run) of repeated runs.
 #[derive(Clone, Copy)]
 struct Stat {
     median: Duration,
     low: Duration,
     high: Duration,
+}
+
+impl Stat {
+    fn of(mut times: Vec<Duration>) -> Stat {
+        times.sort();
+        Stat {
+            median: times[times.len() / 2],
+            low: times[0],
+            high: times[times.len() - 1],
+        }
+    }
 }
 
 impl std::fmt::Display for Stat {
@@ -110,88 +138,140 @@ fn fmt_d(d: Duration) -> String {
     }
 }
 
-/// Runs the body once to warm up, then `samples` times; median, min and max.
-macro_rules! measure {
-    ($samples:expr, $body:block) => {{
-        $body;
-        let mut times: Vec<Duration> = Vec::with_capacity($samples);
-        for _ in 0..$samples {
-            let t = Instant::now();
-            $body;
-            times.push(t.elapsed());
-        }
-        stat(times)
-    }};
+fn ratio(a: Duration, b: Duration) -> f64 {
+    a.as_secs_f64() / b.as_secs_f64()
 }
 
-fn stat(mut times: Vec<Duration>) -> Stat {
-    times.sort();
-    Stat {
-        median: times[times.len() / 2],
-        low: times[0],
-        high: times[times.len() - 1],
+/// `100000` as `100,000`.
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
     }
+    out
+}
+
+/// Sample counts; `ORM_BENCH_SAMPLES` overrides them all.
+fn samples(default: usize) -> usize {
+    std::env::var("ORM_BENCH_SAMPLES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n: &usize| n > 0)
+        .unwrap_or(default)
+}
+
+/// Runs the three sides once each to warm up, then `n` rounds of the three,
+/// interleaved (the order rotates every round) so that a change in the
+/// machine's load falls on every side alike. Each side returns a checksum
+/// of the rows it decoded; all three must agree.
+async fn measure(
+    n: usize,
+    mut orm_db: impl AsyncFnMut() -> u64,
+    mut orm_conn: impl AsyncFnMut() -> u64,
+    mut raw: impl AsyncFnMut() -> u64,
+) -> [Stat; 3] {
+    let want = orm_db().await;
+    assert_eq!(orm_conn().await, want, "ORM on Conn disagrees with &db");
+    assert_eq!(raw().await, want, "raw driver disagrees with the ORM");
+    let mut times: [Vec<Duration>; 3] = Default::default();
+    for round in 0..n {
+        for k in 0..3 {
+            let side = (round + k) % 3;
+            let t = Instant::now();
+            let got = match side {
+                0 => orm_db().await,
+                1 => orm_conn().await,
+                _ => raw().await,
+            };
+            times[side].push(t.elapsed());
+            assert_eq!(got, want);
+        }
+    }
+    times.map(Stat::of)
 }
 
 struct Report {
-    rows: Vec<[String; 6]>,
+    /// Machine and server facts, printed above the table.
+    facts: Vec<String>,
+    rows: Vec<[String; 7]>,
 }
 
 impl Report {
-    fn add(
-        &mut self,
-        workload: &str,
-        backend: &str,
-        orm: Stat,
-        raw: Option<Stat>,
-        floor: Option<Stat>,
-    ) {
-        let ratio = raw
-            .map(|r| format!("{:.2}×", orm.median.as_secs_f64() / r.median.as_secs_f64()))
-            .unwrap_or_default();
-        self.rows.push([
+    fn add(&mut self, workload: &str, backend: &str, raw_name: &str, s: [Stat; 3]) {
+        let [db, conn, raw] = s;
+        let row = [
             workload.to_owned(),
             backend.to_owned(),
-            orm.to_string(),
-            raw.map(|r| r.to_string()).unwrap_or_else(|| "–".into()),
-            ratio,
-            floor.map(|r| r.to_string()).unwrap_or_else(|| "–".into()),
-        ]);
-        let last = &self.rows[self.rows.len() - 1];
+            db.to_string(),
+            conn.to_string(),
+            format!("{raw_name}: {raw}"),
+            format!("{:.2}×", ratio(db.median, raw.median)),
+            format!("{:.2}×", ratio(conn.median, raw.median)),
+        ];
         eprintln!(
-            "{:<48} {:<11} orm {:<30} raw {:<30} {:<7} floor {}",
-            last[0], last[1], last[2], last[3], last[4], last[5]
+            "{:<58} {:<10} &db {:<30} Conn {:<30} {:<44} {} {}",
+            row[0], row[1], row[2], row[3], row[4], row[5], row[6]
         );
+        self.rows.push(row);
     }
 
+    /// A row with one figure or text in the ORM column.
     fn note(&mut self, workload: &str, backend: &str, text: String) {
+        eprintln!("{workload:<58} {backend:<10} {text}");
         self.rows.push([
             workload.to_owned(),
             backend.to_owned(),
             text,
-            String::new(),
+            "–".into(),
+            "–".into(),
             String::new(),
             String::new(),
         ]);
-        eprintln!(
-            "{workload:<48} {backend:<11} {}",
-            self.rows[self.rows.len() - 1][2]
-        );
     }
 
     fn print(&self) {
+        for f in &self.facts {
+            println!("- {f}");
+        }
+        println!();
         println!(
-            "| workload | backend | ORM median (min–max) | raw sqlx, same SQL | ORM / raw | rusqlite floor |"
+            "| workload | backend | ORM &db median (min–max) | ORM Conn median (min–max) | raw driver median (min–max) | &db / raw | Conn / raw |"
         );
-        println!("|---|---|---|---|---|---|");
+        println!("|---|---|---|---|---|---|---|");
         for r in &self.rows {
-            println!(
-                "| {} | {} | {} | {} | {} | {} |",
-                r[0], r[1], r[2], r[3], r[4], r[5]
-            );
+            println!("| {} |", r.join(" | "));
         }
     }
 }
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+fn machine_facts() -> String {
+    let nproc = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map_or("unknown", |(_, m)| m.trim());
+    let processors = cpuinfo
+        .lines()
+        .filter(|l| l.starts_with("processor"))
+        .count();
+    format!("machine: nproc {nproc} ({processors} processors in /proc/cpuinfo), CPU {model}")
+}
+
+// ---------------------------------------------------------------------------
+// The data
+// ---------------------------------------------------------------------------
 
 fn song_length(user: i64, playlist: i64, song: i64) -> i32 {
     (60 + (user * 31 + playlist * 17 + song * 7) % 360) as i32
@@ -249,467 +329,602 @@ async fn load_playlists(db: &Db) -> Result<(), Error> {
     Ok(())
 }
 
-/// Raw sqlx connections of each backend (one pinned connection, as the ORM
-/// side uses `db.acquire()`).
-enum Backend {
-    Sqlite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
-    Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
-    MySql(sqlx::pool::PoolConnection<sqlx::MySql>),
+// ---------------------------------------------------------------------------
+// Checksums: what each side decoded, so the sides can be compared
+// ---------------------------------------------------------------------------
+
+fn song_sum(id: i64, playlist: i64, title: &str, length: i32) -> u64 {
+    (id as u64)
+        .wrapping_mul(3)
+        .wrapping_add((playlist as u64).wrapping_mul(5))
+        .wrapping_add(title.len() as u64 * 7)
+        .wrapping_add(length as u64 * 11)
 }
 
-impl Backend {
-    async fn connect(url: &str) -> Backend {
-        if url.starts_with("sqlite") {
-            let pool = sqlx::sqlite::SqlitePoolOptions::new()
-                .max_connections(1)
-                .connect(url)
-                .await
-                .expect("sqlite");
-            Backend::Sqlite(pool.acquire().await.expect("conn"))
-        } else if url.starts_with("postgres") {
-            let pool = sqlx::postgres::PgPoolOptions::new()
-                .max_connections(1)
-                .connect(url)
-                .await
-                .expect("pg");
-            Backend::Postgres(pool.acquire().await.expect("conn"))
-        } else {
-            let pool = sqlx::mysql::MySqlPoolOptions::new()
-                .max_connections(1)
-                .connect(url)
-                .await
-                .expect("mysql");
-            Backend::MySql(pool.acquire().await.expect("conn"))
+fn user_sum(id: i64, name: &str, total: Option<i64>) -> u64 {
+    (id as u64)
+        .wrapping_mul(3)
+        .wrapping_add(name.len() as u64 * 7)
+        .wrapping_add(total.map_or(1, |t| t as u64 * 11))
+}
+
+// ---------------------------------------------------------------------------
+// The ORM side, on any executor (`&db` or a `Conn`)
+// ---------------------------------------------------------------------------
+
+async fn orm_songs<E: Executor + ?Sized>(ex: &E, qs: &SongQuerySet) -> u64 {
+    let rows = qs.clone().all(ex).await.expect("orm songs");
+    rows.iter().fold(0u64, |acc, s| {
+        acc.wrapping_add(song_sum(s.id, *s.playlist.id(), &s.title, s.length))
+    })
+}
+
+/// The N+1 loop: the users, then per user its playlists, then per playlist
+/// the sum of its songs' lengths (1 + 1,000 + 10,000 queries).
+async fn orm_loop<E: Executor + ?Sized>(ex: &E) -> u64 {
+    let mut total = 0i64;
+    let users = User::objects()
+        .order_by(User::id.asc())
+        .all(ex)
+        .await
+        .expect("users");
+    for u in &users {
+        for p in Playlist::objects()
+            .filter(Playlist::user.eq(u))
+            .all(ex)
+            .await
+            .expect("playlists")
+        {
+            let sum = Song::objects()
+                .filter(Song::playlist.eq(&p))
+                .aggregate(Sum(Song::length));
+            total += sum.get(ex).await.expect("sum").unwrap_or(0);
+        }
+    }
+    total as u64
+}
+
+async fn orm_collect<E: Executor + ?Sized>(ex: &E) -> u64 {
+    let users = User::objects()
+        .collect()
+        .order_by(User::id.asc())
+        .all(ex)
+        .await
+        .expect("collect");
+    users.iter().fold(0u64, |acc, u| {
+        acc.wrapping_add(user_sum(u.id, &u.name, u.playlists_total_length))
+    })
+}
+
+// ---------------------------------------------------------------------------
+// The raw driver side
+// ---------------------------------------------------------------------------
+
+const RUSQLITE: &str = "rusqlite 0.39";
+const TOKIO_POSTGRES: &str = "tokio-postgres 0.7";
+const MYSQL_ASYNC: &str = "mysql_async 0.37";
+
+/// One connection of the backend's own driver, held for the run.
+enum Raw {
+    Sqlite(rusqlite::Connection),
+    Postgres(tokio_postgres::Client),
+    MySql(mysql_async::Conn),
+}
+
+/// A statement prepared once and reused: rusqlite keeps it in the
+/// connection's cache (`prepare_cached` by its text), tokio-postgres and
+/// mysql_async hand back a handle.
+enum RawStmt {
+    Sqlite(String),
+    Postgres(tokio_postgres::Statement),
+    MySql(mysql_async::Statement),
+}
+
+/// Decoding one driver row into a struct, as a user writes it by hand.
+trait FromRaw: Sized + Send + 'static {
+    fn sqlite(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self>;
+    fn postgres(r: &tokio_postgres::Row) -> Result<Self, tokio_postgres::Error>;
+    fn mysql(r: mysql_async::Row) -> Self;
+}
+
+struct RawSong {
+    id: i64,
+    playlist: i64,
+    title: String,
+    length: i32,
+}
+
+impl FromRaw for RawSong {
+    fn sqlite(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(RawSong {
+            id: r.get(0)?,
+            playlist: r.get(1)?,
+            title: r.get(2)?,
+            length: r.get(3)?,
+        })
+    }
+    fn postgres(r: &tokio_postgres::Row) -> Result<Self, tokio_postgres::Error> {
+        Ok(RawSong {
+            id: r.try_get(0)?,
+            playlist: r.try_get(1)?,
+            title: r.try_get(2)?,
+            length: r.try_get(3)?,
+        })
+    }
+    fn mysql(r: mysql_async::Row) -> Self {
+        let (id, playlist, title, length) = mysql_async::from_row(r);
+        RawSong {
+            id,
+            playlist,
+            title,
+            length,
         }
     }
 }
 
-macro_rules! on_conn {
-    ($raw:expr, |$c:ident| $body:expr) => {
-        match $raw {
-            Backend::Sqlite(c) => {
-                let $c = &mut **c;
-                $body
-            }
-            Backend::Postgres(c) => {
-                let $c = &mut **c;
-                $body
-            }
-            Backend::MySql(c) => {
-                let $c = &mut **c;
-                $body
-            }
-        }
-    };
+struct RawUser {
+    id: i64,
+    #[allow(dead_code)]
+    name: String,
 }
 
-async fn run_backend(
-    name: &str,
-    db: Db,
-    raw_url: &str,
-    report: &mut Report,
-    sqlite_file: Option<&str>,
-) -> Result<(), Error> {
+impl FromRaw for RawUser {
+    fn sqlite(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(RawUser {
+            id: r.get(0)?,
+            name: r.get(1)?,
+        })
+    }
+    fn postgres(r: &tokio_postgres::Row) -> Result<Self, tokio_postgres::Error> {
+        Ok(RawUser {
+            id: r.try_get(0)?,
+            name: r.try_get(1)?,
+        })
+    }
+    fn mysql(r: mysql_async::Row) -> Self {
+        let (id, name) = mysql_async::from_row(r);
+        RawUser { id, name }
+    }
+}
+
+struct RawPlaylist {
+    id: i64,
+    #[allow(dead_code)]
+    user: i64,
+    #[allow(dead_code)]
+    name: String,
+}
+
+impl FromRaw for RawPlaylist {
+    fn sqlite(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(RawPlaylist {
+            id: r.get(0)?,
+            user: r.get(1)?,
+            name: r.get(2)?,
+        })
+    }
+    fn postgres(r: &tokio_postgres::Row) -> Result<Self, tokio_postgres::Error> {
+        Ok(RawPlaylist {
+            id: r.try_get(0)?,
+            user: r.try_get(1)?,
+            name: r.try_get(2)?,
+        })
+    }
+    fn mysql(r: mysql_async::Row) -> Self {
+        let (id, user, name) = mysql_async::from_row(r);
+        RawPlaylist { id, user, name }
+    }
+}
+
+/// `SUM` of an integer column: INTEGER on SQLite, BIGINT on PostgreSQL
+/// (SUM of integer), DECIMAL on MariaDB (read as an integer).
+struct RawSum(Option<i64>);
+
+impl FromRaw for RawSum {
+    fn sqlite(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(RawSum(r.get(0)?))
+    }
+    fn postgres(r: &tokio_postgres::Row) -> Result<Self, tokio_postgres::Error> {
+        Ok(RawSum(r.try_get(0)?))
+    }
+    fn mysql(r: mysql_async::Row) -> Self {
+        let (sum,) = mysql_async::from_row(r);
+        RawSum(sum)
+    }
+}
+
+/// A user with its total: the total is `SUM` of a `SUM`, NUMERIC on
+/// PostgreSQL (SUM of bigint), decoded through rust_decimal.
+struct RawUserTotal {
+    id: i64,
+    name: String,
+    total: Option<i64>,
+}
+
+impl FromRaw for RawUserTotal {
+    fn sqlite(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(RawUserTotal {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            total: r.get(2)?,
+        })
+    }
+    fn postgres(r: &tokio_postgres::Row) -> Result<Self, tokio_postgres::Error> {
+        let total: Option<rust_decimal::Decimal> = r.try_get(2)?;
+        Ok(RawUserTotal {
+            id: r.try_get(0)?,
+            name: r.try_get(1)?,
+            total: total.map(|d| i64::try_from(d).expect("integer total")),
+        })
+    }
+    fn mysql(r: mysql_async::Row) -> Self {
+        let (id, name, total) = mysql_async::from_row(r);
+        RawUserTotal { id, name, total }
+    }
+}
+
+impl Raw {
+    async fn connect(dialect: Dialect, url: &str) -> Raw {
+        match dialect {
+            Dialect::Sqlite => Raw::Sqlite(rusqlite::Connection::open(url).expect("rusqlite open")),
+            Dialect::Postgres => {
+                let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                    .await
+                    .expect("tokio-postgres connect");
+                tokio::spawn(async move {
+                    if let Err(e) = connection.await {
+                        eprintln!("tokio-postgres connection: {e}");
+                    }
+                });
+                Raw::Postgres(client)
+            }
+            Dialect::MySql => {
+                let opts = mysql_async::Opts::from_url(url).expect("mysql url");
+                Raw::MySql(
+                    mysql_async::Conn::new(opts)
+                        .await
+                        .expect("mysql_async connect"),
+                )
+            }
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Raw::Sqlite(_) => RUSQLITE,
+            Raw::Postgres(_) => TOKIO_POSTGRES,
+            Raw::MySql(_) => MYSQL_ASYNC,
+        }
+    }
+
+    /// The server's version, for the facts above the table.
+    async fn server_version(&mut self) -> String {
+        match self {
+            Raw::Sqlite(c) => c
+                .query_row("SELECT sqlite_version()", [], |r| r.get(0))
+                .expect("sqlite_version"),
+            Raw::Postgres(c) => c
+                .query_one("SHOW server_version", &[])
+                .await
+                .expect("server_version")
+                .get(0),
+            Raw::MySql(c) => c
+                .query_first("SELECT VERSION()")
+                .await
+                .expect("version")
+                .unwrap_or_default(),
+        }
+    }
+
+    async fn prepare(&mut self, sql: &str) -> RawStmt {
+        match self {
+            Raw::Sqlite(c) => {
+                c.prepare_cached(sql).expect("prepare");
+                RawStmt::Sqlite(sql.to_owned())
+            }
+            Raw::Postgres(c) => RawStmt::Postgres(c.prepare(sql).await.expect("prepare")),
+            Raw::MySql(c) => RawStmt::MySql(c.prep(sql).await.expect("prep")),
+        }
+    }
+
+    /// Every row of the statement, decoded into `T` one by one.
+    async fn fetch<T: FromRaw>(&mut self, st: &RawStmt, params: &[i64]) -> Vec<T> {
+        match (self, st) {
+            (Raw::Sqlite(c), RawStmt::Sqlite(sql)) => {
+                let mut st = c.prepare_cached(sql).expect("prepare_cached");
+                st.query_map(rusqlite::params_from_iter(params), T::sqlite)
+                    .expect("query")
+                    .collect::<rusqlite::Result<Vec<T>>>()
+                    .expect("row")
+            }
+            (Raw::Postgres(c), RawStmt::Postgres(st)) => {
+                let rows = c.query_raw(st, params.iter()).await.expect("query_raw");
+                let mut rows = std::pin::pin!(rows);
+                let mut out = Vec::new();
+                while let Some(row) = rows.try_next().await.expect("row") {
+                    out.push(T::postgres(&row).expect("decode"));
+                }
+                out
+            }
+            (Raw::MySql(c), RawStmt::MySql(st)) => c
+                .exec_map(st, mysql_params(params), T::mysql)
+                .await
+                .expect("exec_map"),
+            _ => unreachable!("a statement of another backend"),
+        }
+    }
+
+    /// The statement's first row (it must have one).
+    async fn one<T: FromRaw>(&mut self, st: &RawStmt, params: &[i64]) -> T {
+        match (self, st) {
+            (Raw::Sqlite(c), RawStmt::Sqlite(sql)) => {
+                let mut st = c.prepare_cached(sql).expect("prepare_cached");
+                st.query_row(rusqlite::params_from_iter(params), T::sqlite)
+                    .expect("query_row")
+            }
+            (Raw::Postgres(c), RawStmt::Postgres(st)) => {
+                let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = params
+                    .iter()
+                    .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
+                    .collect();
+                T::postgres(&c.query_one(st, &params).await.expect("query_one")).expect("decode")
+            }
+            (Raw::MySql(c), RawStmt::MySql(st)) => {
+                let row: mysql_async::Row = c
+                    .exec_first(st, mysql_params(params))
+                    .await
+                    .expect("exec_first")
+                    .expect("one row");
+                T::mysql(row)
+            }
+            _ => unreachable!("a statement of another backend"),
+        }
+    }
+
+    async fn close(self) {
+        if let Raw::MySql(c) = self {
+            c.disconnect().await.expect("disconnect");
+        }
+    }
+}
+
+fn mysql_params(params: &[i64]) -> mysql_async::Params {
+    if params.is_empty() {
+        mysql_async::Params::Empty
+    } else {
+        mysql_async::Params::Positional(params.iter().map(|&p| p.into()).collect())
+    }
+}
+
+/// The integer binds of a rendered statement, to pass to the raw driver.
+fn int_binds(stmt: &Statement) -> Vec<i64> {
+    stmt.binds
+        .iter()
+        .map(|v| match v {
+            Value::I64(i) => *i,
+            Value::I32(i) => i64::from(*i),
+            Value::I16(i) => i64::from(*i),
+            other => panic!("unexpected bind {other:?} in {}", stmt.sql),
+        })
+        .collect()
+}
+
+async fn raw_songs(raw: &mut Raw, st: &RawStmt, params: &[i64]) -> u64 {
+    let rows: Vec<RawSong> = raw.fetch(st, params).await;
+    rows.iter().fold(0u64, |acc, s| {
+        acc.wrapping_add(song_sum(s.id, s.playlist, &s.title, s.length))
+    })
+}
+
+/// The statements of the N+1 loop and the binds they were rendered with.
+struct LoopSql {
+    users: RawStmt,
+    playlists: RawStmt,
+    playlists_binds: Vec<i64>,
+    sum: RawStmt,
+    sum_binds: Vec<i64>,
+}
+
+async fn raw_loop(raw: &mut Raw, st: &LoopSql) -> u64 {
+    let mut total = 0i64;
+    let mut pb = st.playlists_binds.clone();
+    let mut sb = st.sum_binds.clone();
+    let users: Vec<RawUser> = raw.fetch(&st.users, &[]).await;
+    for u in &users {
+        pb[0] = u.id;
+        let playlists: Vec<RawPlaylist> = raw.fetch(&st.playlists, &pb).await;
+        for p in &playlists {
+            sb[0] = p.id;
+            let sum: RawSum = raw.one(&st.sum, &sb).await;
+            total += sum.0.unwrap_or(0);
+        }
+    }
+    total as u64
+}
+
+async fn raw_collect(raw: &mut Raw, st: &RawStmt) -> u64 {
+    let rows: Vec<RawUserTotal> = raw.fetch(st, &[]).await;
+    rows.iter().fold(0u64, |acc, u| {
+        acc.wrapping_add(user_sum(u.id, &u.name, u.total))
+    })
+}
+
+// ---------------------------------------------------------------------------
+// One backend
+// ---------------------------------------------------------------------------
+
+/// The SQL the ORM ran for `fut`, checked against what the raw side runs.
+async fn check_sql<F: Future>(what: &str, expected: &[&str], count: usize, fut: F) {
+    let (_, queries) = observe::capture(fut).await;
+    assert_eq!(queries.len(), count, "{what}: number of statements");
+    for q in &queries {
+        assert!(
+            expected.contains(&q.sql.as_str()),
+            "{what}: the ORM ran {:?}, not the raw side's SQL {expected:?}",
+            q.sql
+        );
+    }
+}
+
+async fn run_backend(name: &str, db: Db, raw_url: &str, report: &mut Report) -> Result<(), Error> {
     let t = Instant::now();
     load_playlists(&db).await?;
-    // Opened after the load and ANALYZE, so both sides plan with statistics.
-    let mut raw = Backend::connect(raw_url).await;
     eprintln!("{name}: loaded 1,000 × 10 × 10 in {:.2?}", t.elapsed());
-    let conn = db.acquire().await?;
     let dialect = db.dialect();
-    let rusqlite = sqlite_file.map(|f| rusqlite::Connection::open(f).expect("rusqlite"));
+    // Opened after the load and ANALYZE, so every side plans with statistics.
+    let mut raw = Raw::connect(dialect, raw_url).await;
+    if let Raw::Postgres(c) = &raw {
+        c.batch_execute("SET search_path TO orm_bench")
+            .await
+            .expect("search_path");
+    }
+    let raw_name = raw.name();
+    let version = raw.server_version().await;
+    report
+        .facts
+        .push(format!("{name} {version}, raw driver {raw_name}"));
+    let conn = db.acquire().await?;
 
-    // a. load N rows into model structs.
-    for n in [1u64, 100, 10_000, 100_000] {
+    // A. load N rows into structs.
+    for (n, default_samples) in [(1u64, 31), (100, 31), (10_000, 15), (100_000, 9)] {
         let qs = Song::objects().order_by(Song::id.asc()).limit(n);
         let stmt = qs.to_sql(dialect)?;
-        let samples = if n >= 10_000 { 7 } else { 30 };
-        let orm = measure!(samples, {
-            let rows = qs.clone().all(&conn).await.expect("orm");
-            assert_eq!(rows.len() as u64, n);
-        });
-        let limit = n as i64;
-        let sql = stmt.sql.clone();
-        let raw_stat = measure!(samples, {
-            let count = on_conn!(&mut raw, |c| {
-                sqlx::query(AssertSqlSafe(sql.clone()))
-                    .bind(limit)
-                    .fetch_all(c)
-                    .await
-                    .expect("raw")
-                    .iter()
-                    .map(|r| RawSong {
-                        id: r.get(0),
-                        playlist: r.get(1),
-                        title: r.get(2),
-                        length: r.get(3),
-                    })
-                    .collect::<Vec<_>>()
-                    .len()
-            });
-            assert_eq!(count as u64, n);
-        });
-        let floor = rusqlite.as_ref().map(|c| {
-            let mut st = c.prepare(&sql).expect("prepare");
-            let mut times = Vec::new();
-            for _ in 0..=samples {
-                let t = Instant::now();
-                let rows: Vec<RawSong> = st
-                    .query_map([limit], |r| {
-                        Ok(RawSong {
-                            id: r.get(0)?,
-                            playlist: r.get(1)?,
-                            title: r.get(2)?,
-                            length: r.get(3)?,
-                        })
-                    })
-                    .expect("query")
-                    .map(|r| r.expect("row"))
-                    .collect();
-                assert_eq!(rows.len() as u64, n);
-                times.push(t.elapsed());
-            }
-            times.remove(0);
-            times.sort();
-            Stat {
-                median: times[times.len() / 2],
-                low: times[0],
-                high: times[times.len() - 1],
-            }
-        });
+        let binds = int_binds(&stmt);
+        check_sql("A", &[&stmt.sql], 1, orm_songs(&db, &qs)).await;
+        let st = raw.prepare(&stmt.sql).await;
+        let s = measure(
+            samples(default_samples),
+            async || orm_songs(&db, &qs).await,
+            async || orm_songs(&conn, &qs).await,
+            async || raw_songs(&mut raw, &st, &binds).await,
+        )
+        .await;
         report.add(
-            &format!("a. load {n} rows into structs"),
+            &format!(
+                "A. load {} Song row{} into structs (ORDER BY id LIMIT n)",
+                thousands(n),
+                if n == 1 { "" } else { "s" }
+            ),
             name,
-            orm,
-            Some(raw_stat),
-            floor,
+            raw_name,
+            s,
         );
     }
 
-    // b. every user's total song length: the loop path and collect().
-    let users = User::objects().order_by(User::id.asc()).all(&conn).await?;
-    let playlist_sql = Playlist::objects()
+    // B. a 100-row query: one user's songs, through a join.
+    let user_id = User::objects()
+        .order_by(User::id.asc())
+        .offset(500)
+        .first(&db)
+        .await?
+        .expect("a user")
+        .id;
+    let qs = Song::objects()
+        .filter(Song::playlist.then(Playlist::user).eq(user_id))
+        .order_by(Song::id.asc());
+    let stmt = qs.to_sql(dialect)?;
+    eprintln!("{name}: B: {stmt}");
+    let binds = int_binds(&stmt);
+    check_sql("B", &[&stmt.sql], 1, orm_songs(&db, &qs)).await;
+    let st = raw.prepare(&stmt.sql).await;
+    assert_eq!(raw.fetch::<RawSong>(&st, &binds).await.len(), 100);
+    let s = measure(
+        samples(31),
+        async || orm_songs(&db, &qs).await,
+        async || orm_songs(&conn, &qs).await,
+        async || raw_songs(&mut raw, &st, &binds).await,
+    )
+    .await;
+    report.add(
+        "B. 100-row query: one user's songs (join + filter)",
+        name,
+        raw_name,
+        s,
+    );
+
+    // C. every user's total song length: the N+1 loop and collect().
+    let users_stmt = User::objects().order_by(User::id.asc()).to_sql(dialect)?;
+    let playlists_stmt = Playlist::objects()
         .filter(Playlist::user.eq(1i64))
-        .to_sql(dialect)?
-        .sql;
+        .to_sql(dialect)?;
     // get() renders the aggregate with LIMIT 2 (two rows tell one from many).
-    let sum_sql = Song::objects()
+    let sum_stmt = Song::objects()
         .filter(Song::playlist.eq(1i64))
         .aggregate(Sum(Song::length))
         .limit(2)
-        .to_sql(dialect)?
-        .sql;
-    let loop_orm = measure!(3, {
-        let (total, queries) = observe::capture(async {
-            let mut total = 0i64;
-            for u in &users {
-                for p in Playlist::objects()
-                    .filter(Playlist::user.eq(u))
-                    .all(&conn)
-                    .await
-                    .expect("playlists")
-                {
-                    let sum = Song::objects()
-                        .filter(Song::playlist.eq(&p))
-                        .aggregate(Sum(Song::length));
-                    total += sum.get(&conn).await.expect("sum").unwrap_or(0);
-                }
-            }
-            total
-        })
-        .await;
-        assert_eq!(queries.len(), 11_000);
-        assert!(total > 0);
-    });
-    let loop_raw = measure!(3, {
-        let mut total = 0i64;
-        for u in &users {
-            let ids: Vec<i64> = on_conn!(&mut raw, |c| {
-                sqlx::query(AssertSqlSafe(playlist_sql.clone()))
-                    .bind(u.id)
-                    .fetch_all(&mut *c)
-                    .await
-                    .expect("raw")
-                    .iter()
-                    .map(|r| r.get::<i64, _>(0))
-                    .collect()
-            });
-            for id in ids {
-                let s: Option<i64> = on_conn!(&mut raw, |c| {
-                    let row = sqlx::query(AssertSqlSafe(sum_sql.clone()))
-                        .bind(id)
-                        .bind(2i64)
-                        .fetch_one(&mut *c)
-                        .await
-                        .expect("raw");
-                    sum_value(&row)
-                });
-                total += s.unwrap_or(0);
-            }
-        }
-        assert!(total > 0);
-    });
+        .to_sql(dialect)?;
+    eprintln!("{name}: C loop: {users_stmt}\n  {playlists_stmt}\n  {sum_stmt}");
+    assert!(users_stmt.binds.is_empty());
+    check_sql(
+        "C loop",
+        &[&users_stmt.sql, &playlists_stmt.sql, &sum_stmt.sql],
+        11_001,
+        orm_loop(&db),
+    )
+    .await;
+    let loop_sql = LoopSql {
+        users: raw.prepare(&users_stmt.sql).await,
+        playlists: raw.prepare(&playlists_stmt.sql).await,
+        playlists_binds: int_binds(&playlists_stmt),
+        sum: raw.prepare(&sum_stmt.sql).await,
+        sum_binds: int_binds(&sum_stmt),
+    };
+    let looped = measure(
+        samples(7),
+        async || orm_loop(&db).await,
+        async || orm_loop(&conn).await,
+        async || raw_loop(&mut raw, &loop_sql).await,
+    )
+    .await;
     report.add(
-        "b. totals, loop path (11,000 queries)",
+        "C. N+1 loop: users, playlists, SUM per playlist (11,001 queries)",
         name,
-        loop_orm,
-        Some(loop_raw),
-        None,
+        raw_name,
+        looped,
     );
-    let collect_qs = User::objects().collect().order_by(User::id.asc());
-    let collect_sql = collect_qs.to_sql(dialect)?.sql;
-    let collect_orm = measure!(15, {
-        let users = collect_qs.clone().all(&conn).await.expect("collect");
-        assert_eq!(users.len(), 1000);
-    });
-    let collect_raw = measure!(15, {
-        let n = on_conn!(&mut raw, |c| {
-            sqlx::query(AssertSqlSafe(collect_sql.clone()))
-                .fetch_all(c)
-                .await
-                .expect("raw")
-                .len()
-        });
-        assert_eq!(n, 1000);
-    });
+    let collect_stmt = User::objects()
+        .collect()
+        .order_by(User::id.asc())
+        .to_sql(dialect)?;
+    eprintln!("{name}: C collect: {collect_stmt}");
+    assert!(collect_stmt.binds.is_empty());
+    check_sql("C collect", &[&collect_stmt.sql], 1, orm_collect(&db)).await;
+    let st = raw.prepare(&collect_stmt.sql).await;
+    let collected = measure(
+        samples(15),
+        async || orm_collect(&db).await,
+        async || orm_collect(&conn).await,
+        async || raw_collect(&mut raw, &st).await,
+    )
+    .await;
     report.add(
-        "b. totals, collect() (1 query)",
+        "C. collect(): the same totals in 1 query",
         name,
-        collect_orm,
-        Some(collect_raw),
-        None,
+        raw_name,
+        collected,
     );
+    let faster = |i: usize| ratio(looped[i].median, collected[i].median);
     report.note(
-        "b. collect() vs loop path",
+        "C. collect() against the N+1 loop",
         name,
         format!(
-            "{:.0}× faster",
-            loop_orm.median.as_secs_f64() / collect_orm.median.as_secs_f64()
+            "{:.0}× faster on &db, {:.0}× on Conn, {:.0}× with {raw_name}",
+            faster(0),
+            faster(1),
+            faster(2)
         ),
     );
-
-    // c. a filtered join loading related rows.
-    let joined = Song::objects()
-        .select_related(Song::playlist.then(Playlist::user))
-        .filter(
-            Song::playlist
-                .then(Playlist::user)
-                .then(User::name)
-                .startswith("user00"),
-        )
-        .order_by(Song::id.asc());
-    let join_stmt = joined.to_sql(dialect)?;
-    let pattern = match &join_stmt.binds[0] {
-        orm_runtime::value::Value::String(s) => s.clone(),
-        _ => String::new(),
-    };
-    let join_orm = measure!(15, {
-        let rows = joined.clone().all(&conn).await.expect("orm");
-        assert_eq!(rows.len(), 10_000);
-        assert!(rows[0].playlist.get().is_ok());
-    });
-    let join_raw = measure!(15, {
-        let n = on_conn!(&mut raw, |c| {
-            sqlx::query(AssertSqlSafe(join_stmt.sql.clone()))
-                .bind(pattern.clone())
-                .fetch_all(c)
-                .await
-                .expect("raw")
-                .iter()
-                .map(|r| {
-                    let s = RawSong {
-                        id: r.get(0),
-                        playlist: r.get(1),
-                        title: r.get(2),
-                        length: r.get(3),
-                    };
-                    let p: (i64, i64, String) = (r.get(4), r.get(5), r.get(6));
-                    let u: (i64, String) = (r.get(7), r.get(8));
-                    (s, p, u)
-                })
-                .collect::<Vec<_>>()
-                .len()
-        });
-        assert_eq!(n, 10_000);
-    });
-    report.add(
-        "c. select_related join, 10,000 rows",
-        name,
-        join_orm,
-        Some(join_raw),
-        None,
-    );
-
-    // d. prefetch the playlists of 1,000 users (2 queries).
-    let parents = User::objects().order_by(User::id.asc());
-    let parents_sql = parents.to_sql(dialect)?.sql;
-    let prefetch_orm = measure!(15, {
-        let (rows, queries) = observe::capture(
-            parents
-                .clone()
-                .prefetch(User::playlists.prefetch())
-                .all(&conn),
-        )
-        .await;
-        let rows = rows.expect("orm");
-        assert_eq!((rows.len(), rows[0].1.len(), queries.len()), (1000, 10, 2));
-    });
-    let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
-    let child_sql = Playlist::objects()
-        .filter(Playlist::user.is_in(ids.clone()))
-        .order_by(Playlist::id.asc())
-        .to_sql(dialect)?
-        .sql;
-    let child_sql = child_sql.replacen(
-        " FROM",
-        &format!(", {} FROM", quoted(dialect, "t0", "user_id")),
-        1,
-    );
-    let prefetch_raw = measure!(15, {
-        let parents: Vec<(i64, String)> = on_conn!(&mut raw, |c| {
-            sqlx::query(AssertSqlSafe(parents_sql.clone()))
-                .fetch_all(&mut *c)
-                .await
-                .expect("raw")
-                .iter()
-                .map(|r| (r.get(0), r.get(1)))
-                .collect()
-        });
-        let children: Vec<(i64, i64, String, i64)> = if let Backend::Postgres(c) = &mut raw {
-            // `= ANY($1)`: one array parameter, as the ORM renders it.
-            let rows = sqlx::query(AssertSqlSafe(child_sql.clone()))
-                .bind(ids.clone())
-                .fetch_all(&mut **c)
-                .await
-                .expect("raw");
-            rows.iter()
-                .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
-                .collect()
-        } else {
-            on_conn!(&mut raw, |c| {
-                let mut q = sqlx::query(AssertSqlSafe(child_sql.clone()));
-                for id in &ids {
-                    q = q.bind(*id);
-                }
-                q.fetch_all(&mut *c)
-                    .await
-                    .expect("raw")
-                    .iter()
-                    .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
-                    .collect()
-            })
-        };
-        let mut by_parent: std::collections::HashMap<i64, Vec<(i64, i64, String)>> =
-            std::collections::HashMap::new();
-        for (id, user, name, key) in children {
-            by_parent.entry(key).or_default().push((id, user, name));
-        }
-        assert_eq!((parents.len(), by_parent.len()), (1000, 1000));
-    });
-    report.add(
-        "d. prefetch children of 1,000 parents",
-        name,
-        prefetch_orm,
-        Some(prefetch_raw),
-        None,
-    );
-
-    // e. inserting 10,000 rows.
-    let fresh = |i: usize| Song {
-        id: 0,
-        playlist: ForeignKey::new(1),
-        title: format!("new {i}"),
-        length: 1,
-    };
-    let bulk = measure!(5, {
-        let rows: Vec<Song> = (0..10_000).map(fresh).collect();
-        Song::objects()
-            .bulk_create(&conn, rows, BulkCreate::default())
-            .await
-            .expect("bulk");
-    });
-    let one_by_one = measure!(3, {
-        conn.transaction(|tx| async move {
-            for i in 0..10_000 {
-                Song::objects().create(&tx, fresh(i)).await?;
-            }
-            Ok::<_, Error>(())
-        })
-        .await
-        .expect("inserts");
-    });
-    let batch = orm_runtime::max_binds(dialect) / 3;
-    let raw_insert = measure!(5, {
-        let mut done = 0;
-        while done < 10_000 {
-            let n = batch.min(10_000 - done);
-            let mut sql = format!(
-                "INSERT INTO {} ({}, {}, {}) VALUES ",
-                q(dialect, "song"),
-                q(dialect, "playlist_id"),
-                q(dialect, "title"),
-                q(dialect, "length")
-            );
-            for i in 0..n {
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                if dialect == Dialect::Postgres {
-                    sql.push_str(&format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3));
-                } else {
-                    sql.push_str("(?, ?, ?)");
-                }
-            }
-            on_conn!(&mut raw, |c| {
-                let mut q = sqlx::query(AssertSqlSafe(sql.clone()));
-                for i in 0..n {
-                    q = q.bind(1i64).bind(format!("new {}", done + i)).bind(1i32);
-                }
-                q.execute(c).await.expect("raw insert");
-            });
-            done += n;
-        }
-    });
-    report.add(
-        "e. insert 10,000 rows: bulk_create",
-        name,
-        bulk,
-        Some(raw_insert),
-        None,
-    );
-    report.add(
-        "e. insert 10,000 rows: one insert per row",
-        name,
-        one_by_one,
-        Some(raw_insert),
-        None,
-    );
+    drop(conn);
+    raw.close().await;
+    db.close().await;
     Ok(())
 }
 
-/// SUM over an integer column: an integer on SQLite, NUMERIC on
-/// PostgreSQL (SUM of bigint), DECIMAL on MySQL.
-fn sum_value<R: Row>(row: &R) -> Option<i64>
-where
-    usize: sqlx::ColumnIndex<R>,
-    for<'r> Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-{
-    row.try_get::<Option<i64>, _>(0).ok().flatten()
-}
+// ---------------------------------------------------------------------------
+// No database: rendering; memory: stream()
+// ---------------------------------------------------------------------------
 
-fn q(d: Dialect, name: &str) -> String {
-    if d == Dialect::MySql {
-        format!("`{name}`")
-    } else {
-        format!("\"{name}\"")
-    }
-}
-
-fn quoted(d: Dialect, alias: &str, col: &str) -> String {
-    format!("{}.{}", q(d, alias), q(d, col))
-}
-
-/// f. building and rendering the nested collect() queryset, no database.
+/// Building and rendering the nested collect() queryset, no database.
 fn render_bench(report: &mut Report) {
     // `ORM_BENCH_RENDER_N`: iterations per sample (fewer under callgrind).
     let n: u32 = std::env::var("ORM_BENCH_RENDER_N")
@@ -730,18 +945,10 @@ fn render_bench(report: &mut Report) {
             }
             times.push(t.elapsed() / n);
         }
-        times.sort();
-        let stat = Stat {
-            median: times[3],
-            low: times[0],
-            high: times[6],
-        };
-        report.add(
-            "f. build + render collect() to SQL",
+        report.note(
+            "build + render collect() to SQL (no database)",
             d.name(),
-            stat,
-            None,
-            None,
+            Stat::of(times).to_string(),
         );
     }
 }
@@ -828,56 +1035,145 @@ async fn stream_bench(report: &mut Report) -> Result<(), Error> {
     Ok(())
 }
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Error> {
-    let mut report = Report { rows: Vec::new() };
-    render_bench(&mut report);
-    // `ORM_BENCH_ONLY=render`: the rendering measurement alone, no database.
-    if std::env::var("ORM_BENCH_ONLY").is_ok_and(|v| v == "render") {
-        report.print();
-        return Ok(());
-    }
-    stream_bench(&mut report).await?;
+// ---------------------------------------------------------------------------
+// Backends
+// ---------------------------------------------------------------------------
 
-    // SQLite: a file so that the raw sqlx pool and rusqlite read the same data.
+/// `url` with its database (the path) replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let host = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[host..].find('/') {
+        Some(i) => &base[..host + i],
+        None => base,
+    };
+    format!("{base}/{name}{query}")
+}
+
+async fn run_sqlite(report: &mut Report) -> Result<(), Error> {
+    stream_bench(report).await?;
+    // A file, so that rusqlite reads the same data as the ORM's pool.
     let dir = std::env::temp_dir().join(format!("orm-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| Error::Usage(e.to_string()))?;
     let file = dir.join("bench.db");
     let url = format!("sqlite://{}?mode=rwc", file.display());
-    let db = Db::connect_with(
-        &url,
-        PoolConfig {
-            max_connections: 1,
-            ..PoolConfig::default()
-        },
-    )
-    .await?;
-    run_backend(
-        "SQLite",
-        db,
-        &url,
-        &mut report,
-        Some(file.to_str().unwrap_or_default()),
-    )
-    .await?;
+    let db = Db::connect(&url).await?;
+    let out = run_backend("SQLite", db, file.to_str().unwrap_or_default(), report).await;
     let _ = std::fs::remove_dir_all(&dir);
+    out
+}
 
-    let pg = std::env::var("ORM_BENCH_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    if !pg.is_empty() {
-        let admin = Db::connect(&pg).await?;
-        admin
-            .execute_raw("DROP SCHEMA IF EXISTS orm_bench CASCADE")
-            .await?;
-        admin.execute_raw("CREATE SCHEMA orm_bench").await?;
-        let url = format!(
-            "{pg}{}options=-c%20search_path%3Dorm_bench",
-            if pg.contains('?') { '&' } else { '?' }
-        );
-        let db = Db::connect(&url).await?;
-        run_backend("PostgreSQL", db, &url, &mut report, None).await?;
-        admin.execute_raw("DROP SCHEMA orm_bench CASCADE").await?;
+async fn run_postgres(report: &mut Report, pg: &str) -> Result<(), Error> {
+    let admin = Db::connect(pg).await?;
+    admin
+        .execute_raw("DROP SCHEMA IF EXISTS orm_bench CASCADE")
+        .await?;
+    admin.execute_raw("CREATE SCHEMA orm_bench").await?;
+    let url = format!(
+        "{pg}{}options=-c%20search_path%3Dorm_bench",
+        if pg.contains('?') { '&' } else { '?' }
+    );
+    let db = Db::connect(&url).await?;
+    // The raw client sets its search_path after connecting.
+    let out = run_backend("PostgreSQL", db, pg, report).await;
+    admin.execute_raw("DROP SCHEMA orm_bench CASCADE").await?;
+    admin.close().await;
+    out
+}
+
+async fn run_mysql(report: &mut Report, my: &str) -> Result<(), Error> {
+    let admin = Db::connect(my).await?;
+    admin
+        .execute_raw("DROP DATABASE IF EXISTS orm_bench")
+        .await?;
+    admin.execute_raw("CREATE DATABASE orm_bench").await?;
+    let url = with_database(my, "orm_bench");
+    let db = Db::connect(&url).await?;
+    let raw_url = url.replacen("mariadb://", "mysql://", 1);
+    let out = run_backend("MariaDB", db, &raw_url, report).await;
+    admin.execute_raw("DROP DATABASE orm_bench").await?;
+    admin.close().await;
+    out
+}
+
+fn url_from_env(var: &str, default: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| default.into())
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    let mut report = Report {
+        facts: vec![
+            machine_facts(),
+            format!("load average (1/5/15 min) at start: {}", loadavg()),
+        ],
+        rows: Vec::new(),
+    };
+    let only = std::env::var("ORM_BENCH_ONLY").unwrap_or_default();
+    let (render, sqlite, postgres, mysql) = match only.as_str() {
+        "" => (true, true, true, true),
+        "render" => (true, false, false, false),
+        "sqlite" => (false, true, false, false),
+        "postgres" | "postgresql" => (false, false, true, false),
+        "mysql" | "mariadb" => (false, false, false, true),
+        other => {
+            return Err(Error::Usage(format!(
+                "ORM_BENCH_ONLY={other:?}: expected render, sqlite, postgres or mysql"
+            )));
+        }
+    };
+    if render {
+        render_bench(&mut report);
     }
+    // `ORM_BENCH_ONLY=render`: the rendering measurement alone, no database.
+    if only == "render" {
+        report
+            .facts
+            .push(format!("load average (1/5/15 min) at end: {}", loadavg()));
+        report.print();
+        return Ok(());
+    }
+    let pg = url_from_env(
+        "ORM_BENCH_POSTGRES_URL",
+        "postgres://postgres@127.0.0.1:5432/test",
+    );
+    let my = url_from_env("ORM_BENCH_MYSQL_URL", "mysql://root@127.0.0.1:3306/test");
+    for (selected, url, var) in [
+        (postgres, &pg, "ORM_BENCH_POSTGRES_URL"),
+        (mysql, &my, "ORM_BENCH_MYSQL_URL"),
+    ] {
+        if selected && url.is_empty() && !only.is_empty() {
+            return Err(Error::Usage(format!(
+                "ORM_BENCH_ONLY={only} but {var} is empty"
+            )));
+        }
+    }
+    if sqlite {
+        run_sqlite(&mut report).await?;
+    }
+    if postgres && !pg.is_empty() {
+        run_postgres(&mut report, &pg).await?;
+    }
+    if mysql && !my.is_empty() {
+        run_mysql(&mut report, &my).await?;
+    }
+    report
+        .facts
+        .push(format!("load average (1/5/15 min) at end: {}", loadavg()));
+    report.facts.push(format!(
+        "each cell: median of {} after one warm-up run of every side; (min–max) is the \
+         fastest and slowest run; the three sides run interleaved, round by round",
+        if std::env::var("ORM_BENCH_SAMPLES").is_ok() {
+            format!("{} runs (ORM_BENCH_SAMPLES)", samples(1))
+        } else {
+            "31 runs (1 and 100 rows, B), 15 (10,000 rows, collect()), 9 (100,000 rows), \
+             7 (the loop)"
+                .to_owned()
+        }
+    ));
     report.print();
     Ok(())
 }
