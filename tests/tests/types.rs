@@ -2,6 +2,7 @@
 //! on, and hostile text is always a bound parameter.
 
 use chrono::{NaiveDate, TimeZone, Utc};
+use futures::TryStreamExt;
 use orm_runtime::prelude::*;
 use orm_tests::fixtures::dec;
 use orm_tests::models::*;
@@ -92,6 +93,14 @@ async fn every_type_round_trips_and_filters() {
             .all(&db)
             .await?;
         assert_eq!(all, vec![a.clone(), b.clone()]);
+        // A stream decodes the same values (on SQLite from rows copied on
+        // the statement's thread rather than read in place).
+        let streamed: Vec<AllTypes> = AllTypes::objects()
+            .order_by(AllTypes::id.asc())
+            .stream(&db)
+            .try_collect()
+            .await?;
+        assert_eq!(streamed, all);
 
         let one = |q: Q<AllTypes>| AllTypes::objects().filter(q);
         assert_eq!(

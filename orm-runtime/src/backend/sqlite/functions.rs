@@ -387,7 +387,7 @@ impl Frame {
 struct Statistic(Spread);
 
 fn real_arg(ctx: &Context<'_>) -> Option<f64> {
-    (ctx.len() > 0)
+    (!ctx.is_empty())
         .then(|| Arg::from(ctx.get_raw(0)))
         .and_then(|a| a.real())
 }
@@ -440,6 +440,18 @@ mod tests {
 
     fn text(s: &str) -> Arg {
         Arg::Text(s.into(), s.parse().unwrap_or(0.0))
+    }
+
+    #[test]
+    fn text_reads_as_its_leading_number_as_sqlite_does() {
+        assert_eq!(leading_number("12.5"), 12.5);
+        assert_eq!(leading_number("  -3e2x"), -300.0);
+        assert_eq!(leading_number("7abc"), 7.0);
+        assert_eq!(leading_number(".5"), 0.5);
+        assert_eq!(leading_number("1e"), 1.0);
+        assert_eq!(leading_number("abc"), 0.0);
+        assert_eq!(leading_number("-"), 0.0);
+        assert_eq!(leading_number("."), 0.0);
     }
 
     #[test]
