@@ -140,8 +140,22 @@ impl Pools {
         }
     }
 
-    /// Takes a connection from the pool.
+    /// Takes a connection from the pool: at once if one is free (no
+    /// await), else after waiting (boxed: the waiting futures are large,
+    /// and every statement's future would carry them).
     pub(crate) async fn acquire(&self) -> Result<PooledConn> {
+        let free = match self {
+            Pools::Sqlite(p) => p.try_acquire()?.map(PooledConn::Sqlite),
+            Pools::Postgres(p) => p.try_acquire().map(PooledConn::Postgres),
+            Pools::MySql(p) => p.try_acquire().map(PooledConn::MySql),
+        };
+        match free {
+            Some(c) => Ok(c),
+            None => Box::pin(self.wait()).await,
+        }
+    }
+
+    async fn wait(&self) -> Result<PooledConn> {
         Ok(match self {
             Pools::Sqlite(p) => PooledConn::Sqlite(p.acquire().await?),
             Pools::Postgres(p) => PooledConn::Postgres(p.acquire().await?),
@@ -180,6 +194,10 @@ impl Pools {
 
 impl PooledConn {
     /// Runs a query and decodes its rows as they arrive.
+    ///
+    /// The server backends' futures are boxed: sqlx's are several
+    /// kilobytes, and every future awaiting this one would otherwise carry
+    /// (and move) them, SQLite's small inline path included.
     pub(crate) async fn fetch<D: RowDecoder>(
         &mut self,
         stmt: &Statement,
@@ -187,8 +205,8 @@ impl PooledConn {
     ) -> Result<Vec<D::Output>> {
         match self {
             PooledConn::Sqlite(c) => c.fetch(stmt, d).await,
-            PooledConn::Postgres(c) => sqlx_driver::fetch(&mut **c, stmt, d).await,
-            PooledConn::MySql(c) => sqlx_driver::fetch(&mut **c, stmt, d).await,
+            PooledConn::Postgres(c) => Box::pin(sqlx_driver::fetch(&mut **c, stmt, d)).await,
+            PooledConn::MySql(c) => Box::pin(sqlx_driver::fetch(&mut **c, stmt, d)).await,
         }
     }
 
@@ -196,8 +214,8 @@ impl PooledConn {
     pub(crate) async fn execute(&mut self, stmt: &Statement) -> Result<ExecResult> {
         match self {
             PooledConn::Sqlite(c) => c.execute(stmt).await,
-            PooledConn::Postgres(c) => sqlx_driver::execute(&mut **c, stmt).await,
-            PooledConn::MySql(c) => sqlx_driver::execute(&mut **c, stmt).await,
+            PooledConn::Postgres(c) => Box::pin(sqlx_driver::execute(&mut **c, stmt)).await,
+            PooledConn::MySql(c) => Box::pin(sqlx_driver::execute(&mut **c, stmt)).await,
         }
     }
 
@@ -206,8 +224,8 @@ impl PooledConn {
     pub(crate) async fn execute_raw(&mut self, sql: &str) -> Result<ExecResult> {
         match self {
             PooledConn::Sqlite(c) => c.execute_raw(sql).await,
-            PooledConn::Postgres(c) => sqlx_driver::execute_raw(&mut **c, sql).await,
-            PooledConn::MySql(c) => sqlx_driver::execute_raw(&mut **c, sql).await,
+            PooledConn::Postgres(c) => Box::pin(sqlx_driver::execute_raw(&mut **c, sql)).await,
+            PooledConn::MySql(c) => Box::pin(sqlx_driver::execute_raw(&mut **c, sql)).await,
         }
     }
 

@@ -262,17 +262,19 @@ impl<DB: sqlx::Database> Stashed<DB> {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// A stashed connection that rested briefly, if there is one.
+    pub(crate) fn try_acquire(&self) -> Option<sqlx::pool::PoolConnection<DB>> {
+        let mut stash = self.stash();
+        let now = std::time::Instant::now();
+        // Rested too long: back to the pool, which pings before reuse.
+        stash.retain(|(_, at)| now.duration_since(*at) < STASH_REST);
+        stash.pop().map(|(c, _)| c)
+    }
+
     /// A stashed connection that rested briefly, else one from the pool.
     pub(crate) async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<DB>> {
         loop {
-            let fresh = {
-                let mut stash = self.stash();
-                let now = std::time::Instant::now();
-                // Rested too long: back to the pool, which pings before reuse.
-                stash.retain(|(_, at)| now.duration_since(*at) < STASH_REST);
-                stash.pop()
-            };
-            if let Some((c, _)) = fresh {
+            if let Some(c) = self.try_acquire() {
                 return Ok(c);
             }
             tokio::select! {

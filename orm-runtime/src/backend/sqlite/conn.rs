@@ -242,17 +242,35 @@ impl Connection {
         stmt: &Statement,
         d: &D,
     ) -> Result<Vec<D::Output>> {
-        let mut backoff = Backoff::new(self.shared.busy_timeout);
-        loop {
-            match self.fetch_inline(stmt, d) {
-                Some(Err(e)) if is_busy(&e) => match backoff.next() {
-                    Some(pause) => tokio::time::sleep(pause).await,
-                    None => return Err(e),
-                },
-                Some(done) => return done,
-                None => break,
-            }
+        match self.fetch_inline(stmt, d) {
+            Some(Err(e)) if is_busy(&e) => {}
+            Some(done) => return done,
+            None => return Box::pin(self.fetch_on_thread(stmt, d)).await,
         }
+        // Refused for a lock: the slow path, boxed so that the common
+        // future stays small.
+        Box::pin(async {
+            let mut backoff = Backoff::new(self.shared.busy_timeout);
+            loop {
+                match self.fetch_inline(stmt, d) {
+                    Some(Err(e)) if is_busy(&e) => match backoff.next() {
+                        Some(pause) => tokio::time::sleep(pause).await,
+                        None => return Err(e),
+                    },
+                    Some(done) => return done,
+                    None => return self.fetch_on_thread(stmt, d).await,
+                }
+            }
+        })
+        .await
+    }
+
+    /// Runs a query on a blocking thread, decoding its rows here.
+    async fn fetch_on_thread<D: RowDecoder>(
+        &self,
+        stmt: &Statement,
+        d: &D,
+    ) -> Result<Vec<D::Output>> {
         let mut feed = self.feed(stmt);
         let mut out = Vec::new();
         while let Some(batch) = feed.next_batch().await {
@@ -314,16 +332,25 @@ impl Connection {
     /// Runs `run` until it is not refused for a lock another connection
     /// holds, or the busy timeout has passed.
     async fn retry_busy<T>(&self, mut run: impl FnMut() -> Result<T>) -> Result<T> {
-        let mut backoff = Backoff::new(self.shared.busy_timeout);
-        loop {
-            match run() {
-                Err(e) if is_busy(&e) => match backoff.next() {
-                    Some(pause) => tokio::time::sleep(pause).await,
-                    None => return Err(e),
-                },
-                done => return done,
-            }
+        match run() {
+            Err(e) if is_busy(&e) => {}
+            done => return done,
         }
+        // The slow path, boxed so that the common future stays small.
+        Box::pin(async move {
+            let mut backoff = Backoff::new(self.shared.busy_timeout);
+            loop {
+                let Some(pause) = backoff.next() else {
+                    return run();
+                };
+                tokio::time::sleep(pause).await;
+                match run() {
+                    Err(e) if is_busy(&e) => {}
+                    done => return done,
+                }
+            }
+        })
+        .await
     }
 
     /// Runs a statement that returns no rows.

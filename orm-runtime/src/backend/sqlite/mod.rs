@@ -165,37 +165,43 @@ impl Pool {
         })
     }
 
-    /// Takes a connection: an idle one, or a new one if fewer than
-    /// `max_connections` are out; else waits up to `acquire_timeout`.
-    pub(crate) async fn acquire(&self) -> Result<Pooled> {
+    /// A connection if one can be had without waiting: an idle one, or a
+    /// new one if fewer than `max_connections` are out.
+    pub(crate) fn try_acquire(&self) -> Result<Option<Pooled>> {
         let inner = &self.inner;
         if inner.closed.load(Ordering::SeqCst) {
             return Err(conn::closed());
         }
-        let permit = match inner.permits.clone().try_acquire_owned() {
-            Ok(p) => p,
-            Err(tokio::sync::TryAcquireError::Closed) => return Err(conn::closed()),
-            Err(tokio::sync::TryAcquireError::NoPermits) => {
-                match tokio::time::timeout(
-                    inner.acquire_timeout,
-                    inner.permits.clone().acquire_owned(),
-                )
-                .await
-                {
-                    Ok(Ok(p)) => p,
-                    Ok(Err(_)) => return Err(conn::closed()),
-                    Err(_) => {
-                        return Err(Error::connection(
-                            std::io::ErrorKind::TimedOut,
-                            format!(
-                                "no SQLite connection was free within {:?} (acquire_timeout)",
-                                inner.acquire_timeout
-                            ),
-                        ));
-                    }
-                }
-            }
-        };
+        match inner.permits.clone().try_acquire_owned() {
+            Ok(permit) => self.with_permit(permit).map(Some),
+            Err(tokio::sync::TryAcquireError::Closed) => Err(conn::closed()),
+            Err(tokio::sync::TryAcquireError::NoPermits) => Ok(None),
+        }
+    }
+
+    /// A connection, waiting up to `acquire_timeout` for one to be free.
+    pub(crate) async fn acquire(&self) -> Result<Pooled> {
+        if let Some(c) = self.try_acquire()? {
+            return Ok(c);
+        }
+        let inner = &self.inner;
+        match tokio::time::timeout(inner.acquire_timeout, inner.permits.clone().acquire_owned())
+            .await
+        {
+            Ok(Ok(permit)) => self.with_permit(permit),
+            Ok(Err(_)) => Err(conn::closed()),
+            Err(_) => Err(Error::connection(
+                std::io::ErrorKind::TimedOut,
+                format!(
+                    "no SQLite connection was free within {:?} (acquire_timeout)",
+                    inner.acquire_timeout
+                ),
+            )),
+        }
+    }
+
+    fn with_permit(&self, permit: OwnedSemaphorePermit) -> Result<Pooled> {
+        let inner = &self.inner;
         let reused = inner
             .idle
             .lock()
