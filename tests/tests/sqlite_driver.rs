@@ -33,6 +33,31 @@ fn publisher(name: &str) -> Publisher {
     }
 }
 
+/// `holder` writes a row and keeps its write lock for `hold`, while
+/// `waiter`, 50 ms in, tries to write one too: the holder's outcome, the
+/// waiter's and how long the waiter waited.
+async fn contend(
+    holder: &Db,
+    waiter: &Db,
+    hold: Duration,
+) -> (Result<(), Error>, Result<Publisher, Error>, Duration) {
+    let holding = holder.transaction(|tx| async move {
+        Publisher::objects().create(&tx, publisher("first")).await?;
+        tokio::time::sleep(hold).await;
+        Ok::<_, Error>(())
+    });
+    let waiting = async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let started = Instant::now();
+        let created = Publisher::objects()
+            .create(waiter, publisher("second"))
+            .await;
+        (created, started.elapsed())
+    };
+    let (held, (created, waited)) = tokio::join!(holding, waiting);
+    (held, created, waited)
+}
+
 /// A read computing for about a second before its one row.
 const LONG_READ: &str = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c \
      LIMIT 4000000) SELECT COUNT(*) FROM c";
@@ -107,22 +132,7 @@ async fn waiting_for_another_connections_lock_does_not_block_the_runtime() {
     // A second pool on the same file: its writes wait for the first's lock.
     let waiter = Db::connect(&file.url()).await.expect("open");
     let (ticks, handle) = ticker();
-    let hold = holder.transaction(|tx| async move {
-        Publisher::objects().create(&tx, publisher("first")).await?;
-        // Holds the write lock while the other pool tries to write.
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        Ok::<_, Error>(())
-    });
-    let wait = async {
-        // Starts once the holder has the lock.
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        let started = Instant::now();
-        let created = Publisher::objects()
-            .create(&waiter, publisher("second"))
-            .await;
-        (created, started.elapsed())
-    };
-    let (held, (created, waited)) = tokio::join!(hold, wait);
+    let (held, created, waited) = contend(&holder, &waiter, Duration::from_millis(300)).await;
     handle.abort();
     held.expect("the holder commits");
     created.expect("the waiter writes once the lock is free");
@@ -151,20 +161,7 @@ async fn a_lock_held_past_the_busy_timeout_fails_with_database_is_locked() {
         ..PoolConfig::default()
     };
     let impatient = Db::connect_with(&file.url(), cfg).await.expect("open");
-    let hold = holder.transaction(|tx| async move {
-        Publisher::objects().create(&tx, publisher("first")).await?;
-        tokio::time::sleep(Duration::from_millis(1500)).await;
-        Ok::<_, Error>(())
-    });
-    let wait = async {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        let started = Instant::now();
-        let out = Publisher::objects()
-            .create(&impatient, publisher("second"))
-            .await;
-        (out, started.elapsed())
-    };
-    let (held, (out, waited)) = tokio::join!(hold, wait);
+    let (held, out, waited) = contend(&holder, &impatient, Duration::from_millis(1500)).await;
     held.expect("the holder commits");
     let err = out.expect_err("the lock is held past the busy timeout");
     assert!(err.to_string().contains("database is locked"), "{err}");

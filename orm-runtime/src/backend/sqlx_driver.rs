@@ -303,3 +303,48 @@ impl<DB: sqlx::Database> Stashed<DB> {
         self.pool.close().await;
     }
 }
+
+/// The `RowReader` methods PostgreSQL and MySQL/MariaDB read the same way
+/// (sqlx decodes these types alike on both).
+macro_rules! sqlx_reader_shared {
+    () => {
+        fn read_text(&mut self) -> Result<Option<String>, String> {
+            self.text()
+        }
+        fn remaining(&self) -> usize {
+            self.row.len().saturating_sub(self.idx)
+        }
+        fn read_bool(&mut self) -> Result<Option<bool>, String> {
+            self.get::<bool>()
+        }
+        fn read_f32(&mut self) -> Result<Option<f32>, String> {
+            match self.exact::<f32>() {
+                Some(v) => Ok(v),
+                // Math on a REAL column is computed in double precision.
+                None => Ok(self.read_f64()?.map(|x| x as f32)),
+            }
+        }
+        fn read_string(&mut self) -> Result<Option<String>, String> {
+            self.get::<String>()
+        }
+        fn read_bytes(&mut self) -> Result<Option<Vec<u8>>, String> {
+            self.get::<Vec<u8>>()
+        }
+        fn read_date(&mut self) -> Result<Option<NaiveDate>, String> {
+            self.get::<NaiveDate>()
+        }
+        fn read_datetime(&mut self) -> Result<Option<NaiveDateTime>, String> {
+            self.get::<NaiveDateTime>()
+        }
+        fn read_datetime_utc(&mut self) -> Result<Option<DateTime<Utc>>, String> {
+            self.get::<DateTime<Utc>>()
+        }
+        fn read_time(&mut self) -> Result<Option<NaiveTime>, String> {
+            self.get::<NaiveTime>()
+        }
+        fn skip(&mut self) {
+            self.idx += 1;
+        }
+    };
+}
+pub(crate) use sqlx_reader_shared;

@@ -6,7 +6,7 @@
 pub(crate) mod syntax;
 use super::Capabilities;
 use super::convert::{decimal_from_double, decimal_to_i64, int_from};
-use super::sqlx_driver::{Reader, SqlxBackend, bind_err, typed_null};
+use super::sqlx_driver::{Reader, SqlxBackend, bind_err, sqlx_reader_shared, typed_null};
 use crate::PoolConfig;
 use crate::error::{Error, Result};
 use crate::exec::{ExecResult, RowDecoder};
@@ -100,15 +100,7 @@ impl SqlxBackend for sqlx::MySql {
 }
 
 impl RowReader for Reader<'_, sqlx::mysql::MySqlRow> {
-    fn read_text(&mut self) -> Result<Option<String>, String> {
-        self.text()
-    }
-    fn remaining(&self) -> usize {
-        self.row.len().saturating_sub(self.idx)
-    }
-    fn read_bool(&mut self) -> Result<Option<bool>, String> {
-        self.get::<bool>()
-    }
+    sqlx_reader_shared!();
     fn read_i16(&mut self) -> Result<Option<i16>, String> {
         int_from(self.read_i64()?)
     }
@@ -129,13 +121,6 @@ impl RowReader for Reader<'_, sqlx::mysql::MySqlRow> {
             _ => self.get::<i64>(),
         }
     }
-    fn read_f32(&mut self) -> Result<Option<f32>, String> {
-        match self.exact::<f32>() {
-            Some(v) => Ok(v),
-            // Math on a FLOAT column is computed in double precision.
-            None => Ok(self.read_f64()?.map(|x| x as f32)),
-        }
-    }
     fn read_f64(&mut self) -> Result<Option<f64>, String> {
         if let Some(v) = self.exact::<f64>() {
             return Ok(v);
@@ -149,12 +134,6 @@ impl RowReader for Reader<'_, sqlx::mysql::MySqlRow> {
             _ => self.get::<f64>(),
         }
     }
-    fn read_string(&mut self) -> Result<Option<String>, String> {
-        self.get::<String>()
-    }
-    fn read_bytes(&mut self) -> Result<Option<Vec<u8>>, String> {
-        self.get::<Vec<u8>>()
-    }
     fn read_decimal(&mut self) -> Result<Option<Decimal>, String> {
         match self.next_type().as_str() {
             "DECIMAL" => self.get::<Decimal>(),
@@ -163,18 +142,6 @@ impl RowReader for Reader<'_, sqlx::mysql::MySqlRow> {
             "DOUBLE" | "FLOAT" => self.read_f64()?.map(decimal_from_double).transpose(),
             _ => self.get::<Decimal>(),
         }
-    }
-    fn read_date(&mut self) -> Result<Option<NaiveDate>, String> {
-        self.get::<NaiveDate>()
-    }
-    fn read_datetime(&mut self) -> Result<Option<NaiveDateTime>, String> {
-        self.get::<NaiveDateTime>()
-    }
-    fn read_datetime_utc(&mut self) -> Result<Option<DateTime<Utc>>, String> {
-        self.get::<DateTime<Utc>>()
-    }
-    fn read_time(&mut self) -> Result<Option<NaiveTime>, String> {
-        self.get::<NaiveTime>()
     }
     fn read_uuid(&mut self) -> Result<Option<Uuid>, String> {
         self.get::<Vec<u8>>()?
@@ -188,8 +155,5 @@ impl RowReader for Reader<'_, sqlx::mysql::MySqlRow> {
         self.get::<String>()?
             .map(|s| serde_json::from_str(&s).map_err(|e| e.to_string()))
             .transpose()
-    }
-    fn skip(&mut self) {
-        self.idx += 1;
     }
 }
