@@ -52,7 +52,8 @@ pub(super) fn wrap_having(s: &mut Select, dialect: Dialect) {
     s.qualify.extend(outer);
 }
 
-fn computed(e: &ExprNode) -> bool {
+/// Whether a key is computed from a value or a subquery.
+pub(super) fn computed(e: &ExprNode) -> bool {
     e.any_node(&|n| matches!(n, ExprNode::Value(_) | ExprNode::Subquery(_)))
 }
 

@@ -112,6 +112,20 @@ pub(crate) fn every_level(
     }
 }
 
+/// [`every_level`] for a statement whose features are `f`: the top level
+/// alone when it nests no select.
+fn levels(
+    s: &mut Select,
+    f: &features::Features,
+    rule: &mut dyn FnMut(&mut Select) -> Result<(), Error>,
+) -> Result<(), Error> {
+    if f.nested() {
+        every_level(s, rule)
+    } else {
+        rule(s)
+    }
+}
+
 /// Runs a rule written over an owned select on `s` in place.
 pub(crate) fn owned(
     s: &mut Select,
@@ -145,15 +159,20 @@ pub(crate) fn select(
     }
     if f.grouped {
         let relations = f.relation_aggregate;
-        every_level(&mut s, &mut |s| {
+        let mut computed_key = false;
+        levels(&mut s, &f, &mut |s| {
             if relations {
                 relation_join::apply(s, dialect)?;
             }
             grouping::apply(s);
+            computed_key |= s.group_by.iter().any(group_ordinal::computed);
             Ok(())
         })?;
+        f.computed_key |= computed_key;
     }
     let (mut s, projection) = count::apply(s, projection);
+    // Counting some queries reads them as a derived table.
+    f.source |= s.source.is_some();
     if projection == Projection::Columns {
         group_ordinal::select_order_keys(&mut s, dialect);
     }
@@ -173,7 +192,7 @@ fn shared(
     // Rules about one query level, in order, each level after its inner
     // ones; each is skipped where the scan found nothing it rewrites.
     if f.level_rules() {
-        every_level(s, &mut |s| {
+        levels(s, &f, &mut |s| {
             if f.outer_path {
                 outer_paths::apply(s);
             }
@@ -189,8 +208,10 @@ fn shared(
             Ok(())
         })?;
         // Relation aggregates and exclusions through relations become
-        // subqueries, which the node rules must see.
+        // subqueries, which the node rules must see; window filters (also
+        // of HAVING conditions moved there) read derived tables.
         f.subquery |= f.relation_aggregate || f.negation;
+        f.source |= f.qualify || f.having;
     }
     if !f.subquery && !f.grouped {
         return Ok(());
@@ -208,10 +229,10 @@ fn shared(
             "Avg of a duration as a window function",
         ));
     }
-    if !f.grouped || dialect == Dialect::Sqlite {
+    if !f.computed_key || dialect == Dialect::Sqlite {
         return Ok(());
     }
-    every_level(s, &mut |s| {
+    levels(s, &f, &mut |s| {
         group_ordinal::apply(s, dialect);
         Ok(())
     })
