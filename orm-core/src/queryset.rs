@@ -81,7 +81,25 @@ impl<M> QuerySet<M> {
     /// annotations and ad-hoc annotations, grouped by the `values()` columns
     /// when an aggregate is selected.
     pub fn statement(&self) -> Select {
-        self.complete(self.select.clone())
+        let b = &self.select;
+        // The columns are copied into a list with room for what follows them.
+        let mut columns = Vec::with_capacity(b.columns.len() + self.added_columns());
+        columns.extend_from_slice(&b.columns);
+        self.complete(Select {
+            table: b.table,
+            source: b.source.clone(),
+            names: b.names.clone(),
+            joins: b.joins.clone(),
+            columns,
+            filter: b.filter.clone(),
+            order: b.order.clone(),
+            distinct: b.distinct,
+            limit: b.limit,
+            offset: b.offset,
+            group_by: b.group_by.clone(),
+            having: b.having.clone(),
+            qualify: b.qualify.clone(),
+        })
     }
 
     /// [`QuerySet::statement`] of a queryset the caller no longer needs,
@@ -91,9 +109,15 @@ impl<M> QuerySet<M> {
         self.complete(s)
     }
 
+    /// How many columns the queryset selects after its base statement's.
+    fn added_columns(&self) -> usize {
+        let related: usize = self.related.iter().map(|(_, m)| m.fields.len()).sum();
+        related + self.annotations.len() + self.extra.len()
+    }
+
     /// Adds to the base statement `s` what the queryset selects after it.
     fn complete(&self, mut s: Select) -> Select {
-        s.columns.reserve(self.annotations.len() + self.extra.len());
+        s.columns.reserve(self.added_columns());
         for (path, meta) in &self.related {
             s.columns.extend(meta.fields.iter().map(|f| {
                 ExprNode::Column(crate::ast::ColumnRef {
