@@ -28,6 +28,7 @@ pub mod subquery;
 pub mod value;
 pub mod values;
 pub mod visit;
+pub mod visit_mut;
 pub mod window;
 
 /// A zero-sized marker for the type parameters of typed handles, without

@@ -13,14 +13,16 @@ use crate::q::Condition;
 use crate::row::{DecodeError, RowReader};
 use crate::select_list::SelectList;
 use crate::values::{Annotated, Values};
+use crate::visit_mut::{VisitMut, walk_expr_mut};
 use std::marker::PhantomData;
 
 /// A lazy query over model `M`. Nothing runs until a terminal method of
 /// orm-runtime (`all`, `get`, `count`, ...) is awaited.
 pub struct QuerySet<M> {
     select: Select,
-    /// Declared `#[orm(annotation)]` fields being filled, in select order.
-    annotations: Vec<(u16, ExprNode)>,
+    /// Declared `#[orm(annotation)]` fields being filled, in select order
+    /// (their expressions are in `named`).
+    annotations: Vec<u16>,
     /// What each filled annotation field stands for in later calls (kept
     /// by `values()`, which stops selecting the fields).
     named: Vec<(u16, ExprNode)>,
@@ -79,7 +81,43 @@ impl<M> QuerySet<M> {
     /// annotations and ad-hoc annotations, grouped by the `values()` columns
     /// when an aggregate is selected.
     pub fn statement(&self) -> Select {
-        let mut s = self.select.clone();
+        let b = &self.select;
+        // The columns are copied into a list with room for what follows them.
+        let mut columns = Vec::with_capacity(b.columns.len() + self.added_columns());
+        columns.extend_from_slice(&b.columns);
+        self.complete(Select {
+            table: b.table,
+            source: b.source.clone(),
+            names: b.names.clone(),
+            joins: b.joins.clone(),
+            columns,
+            filter: b.filter.clone(),
+            order: b.order.clone(),
+            distinct: b.distinct,
+            limit: b.limit,
+            offset: b.offset,
+            group_by: b.group_by.clone(),
+            having: b.having.clone(),
+            qualify: b.qualify.clone(),
+        })
+    }
+
+    /// [`QuerySet::statement`] of a queryset the caller no longer needs,
+    /// without copying its tree.
+    pub fn into_statement(mut self) -> Select {
+        let s = std::mem::replace(&mut self.select, Select::from_table(""));
+        self.complete(s)
+    }
+
+    /// How many columns the queryset selects after its base statement's.
+    fn added_columns(&self) -> usize {
+        let related: usize = self.related.iter().map(|(_, m)| m.fields.len()).sum();
+        related + self.annotations.len() + self.extra.len()
+    }
+
+    /// Adds to the base statement `s` what the queryset selects after it.
+    fn complete(&self, mut s: Select) -> Select {
+        s.columns.reserve(self.added_columns());
         for (path, meta) in &self.related {
             s.columns.extend(meta.fields.iter().map(|f| {
                 ExprNode::Column(crate::ast::ColumnRef {
@@ -90,8 +128,10 @@ impl<M> QuerySet<M> {
                 })
             }));
         }
-        s.columns
-            .extend(self.annotations.iter().map(|(_, e)| e.clone()));
+        s.columns.extend(self.annotations.iter().filter_map(|i| {
+            let (_, e) = self.named.iter().find(|(n, _)| n == i)?;
+            Some(e.clone())
+        }));
         s.columns.extend(self.extra.iter().cloned());
         if let Some(group) = &self.group
             && (s.columns.iter().any(ExprNode::has_any_aggregate) || !s.having.is_empty())
@@ -113,7 +153,7 @@ impl<M> QuerySet<M> {
 
     /// The declared annotation fields being filled, in select order.
     pub fn annotation_indices(&self) -> impl Iterator<Item = u16> + '_ {
-        self.annotations.iter().map(|(i, _)| *i)
+        self.annotations.iter().copied()
     }
 
     fn cast<N>(self) -> QuerySet<N> {
@@ -145,15 +185,22 @@ impl<M> QuerySet<M> {
     /// fills (`User::total` after `annotate_into(User::total, ..)`) with the
     /// expressions they were filled with. Subqueries are left alone: their
     /// annotation fields are their own model's.
-    pub fn resolve(&self, e: ExprNode) -> ExprNode {
-        let e = Resolve(&self.named).fold_expr(e);
-        crate::fold::Fold::fold_expr(&mut self.outer_annotations(), e)
+    pub fn resolve(&self, mut e: ExprNode) -> ExprNode {
+        // With no annotation filled there is nothing to replace.
+        if !self.named.is_empty() {
+            Resolve(&self.named).visit_expr_mut(&mut e);
+            self.outer_annotations().visit_expr_mut(&mut e);
+        }
+        e
     }
 
     /// [`QuerySet::resolve`] for a condition.
-    pub fn resolve_cond(&self, c: Cond) -> Cond {
-        let c = Resolve(&self.named).fold_cond(c);
-        self.outer_annotations().fold_cond(c)
+    pub fn resolve_cond(&self, mut c: Cond) -> Cond {
+        if !self.named.is_empty() {
+            Resolve(&self.named).visit_cond_mut(&mut c);
+            self.outer_annotations().visit_cond_mut(&mut c);
+        }
+        c
     }
 
     fn outer_annotations(&self) -> OuterAnnotations<'_> {
@@ -175,21 +222,17 @@ impl<M> QuerySet<M> {
 
 struct Resolve<'a>(&'a [(u16, ExprNode)]);
 
-impl crate::fold::Fold for Resolve<'_> {
-    fn fold_expr(&mut self, e: ExprNode) -> ExprNode {
-        match e {
-            ExprNode::AnnotationRef { index, .. } => {
-                match self.0.iter().find(|(i, _)| *i == index) {
-                    Some((_, filled)) => filled.clone(),
-                    None => e,
-                }
+impl VisitMut for Resolve<'_> {
+    fn visit_expr_mut(&mut self, e: &mut ExprNode) {
+        if let ExprNode::AnnotationRef { index, .. } = e {
+            if let Some((_, filled)) = self.0.iter().find(|(i, _)| i == index) {
+                *e = filled.clone();
             }
-            e => crate::fold::walk_expr(self, e),
+        } else {
+            walk_expr_mut(self, e);
         }
     }
-    fn fold_select(&mut self, s: Select) -> Select {
-        s
-    }
+    fn visit_select_mut(&mut self, _: &mut Select) {}
 }
 
 /// Replaces, inside subqueries, an `OuterRef` to an annotation field this
@@ -202,23 +245,22 @@ struct OuterAnnotations<'a> {
     named: &'a [(u16, ExprNode)],
 }
 
-impl crate::fold::Fold for OuterAnnotations<'_> {
-    fn fold_expr(&mut self, e: ExprNode) -> ExprNode {
+impl VisitMut for OuterAnnotations<'_> {
+    fn visit_expr_mut(&mut self, e: &mut ExprNode) {
         match e {
-            ExprNode::OuterAnnotation { table, index, .. } if table == self.table => {
-                match self.named.iter().find(|(i, _)| *i == index) {
-                    Some((_, filled)) => {
-                        let mut outer = AsOuter {
-                            table,
-                            movable: true,
-                        };
-                        let moved = outer.fold_expr(filled.clone());
-                        if outer.movable { moved } else { e }
+            ExprNode::OuterAnnotation { table, index, .. } if *table == self.table => {
+                if let Some((_, filled)) = self.named.iter().find(|(i, _)| i == index) {
+                    let mut outer = AsOuter {
+                        table,
+                        movable: true,
+                    };
+                    let moved = outer.fold_expr(filled.clone());
+                    if outer.movable {
+                        *e = moved;
                     }
-                    None => e,
                 }
             }
-            e => crate::fold::walk_expr(self, e),
+            _ => walk_expr_mut(self, e),
         }
     }
 }
@@ -460,8 +502,8 @@ pub trait QuerySetBuilder: Sized + Clone + Send + Sync + 'static {
     ) -> Self {
         let mut qs = self.into_queryset();
         let node = crate::joins::restricted_by_filters(&qs, qs.resolve(value.into_node()));
-        qs.annotations.retain(|(i, _)| *i != field.index());
-        qs.annotations.push((field.index(), node.clone()));
+        qs.annotations.retain(|i| *i != field.index());
+        qs.annotations.push(field.index());
         qs.named.retain(|(i, _)| *i != field.index());
         qs.named.push((field.index(), node));
         Self::from_queryset(qs)
@@ -518,9 +560,10 @@ pub trait QuerySetBuilder: Sized + Clone + Send + Sync + 'static {
     fn aggregate<L: SelectList<Self::Model> + 'static>(self, list: L) -> Values<Self::Model, L> {
         let mut nodes = Vec::new();
         list.push_nodes(&mut nodes);
-        let qs = self.into_queryset();
+        let mut qs = self.into_queryset();
         let nodes = nodes.into_iter().map(|n| qs.resolve(n)).collect();
-        let inner = qs.statement();
+        let base = std::mem::replace(qs.select_mut(), Select::from_table(""));
+        let inner = qs.complete(base);
         let mut outer = Select::from_table(inner.table);
         outer.columns = nodes;
         outer.source = Some(crate::ast::Derived {

@@ -152,7 +152,7 @@ impl<M: Model, L: SelectItem<M> + crate::select_list::SelectList<M> + 'static> V
     ///     .subquery();
     /// ```
     pub fn subquery<O>(self) -> Subquery<O, <L::Out as FieldType>::Nullable> {
-        Subquery::new(self.as_queryset().statement())
+        Subquery::new(self.into_queryset().into_statement())
     }
 }
 
@@ -199,7 +199,7 @@ impl<O, T: FieldType> crate::lookup::Lookups<O, T> for Subquery<O, T> {
 /// ```
 #[allow(non_snake_case)]
 pub fn Exists<O, S: QuerySetBuilder>(qs: S) -> Q<O> {
-    let mut select = qs.as_queryset().statement();
+    let mut select = qs.into_queryset().into_statement();
     select.order.clear();
     Q::from_cond(Cond::Exists(Box::new(select)))
 }
@@ -236,7 +236,7 @@ impl<M> crate::select_list::SelectList<M> for Q<M> {
 /// The number of rows of `qs` (usually correlated with `OuterRef`), as an
 /// expression of queries over `O`: `COALESCE((SELECT COUNT(*) ..), 0)`.
 pub fn subquery_count<O, S: QuerySetBuilder>(qs: S) -> Expr<O, i64> {
-    let mut select = qs.as_queryset().statement();
+    let mut select = qs.into_queryset().into_statement();
     select.order.clear();
     select.columns = vec![ExprNode::Aggregate(Box::new(Aggregate {
         func: AggFunc::Count,
@@ -265,7 +265,7 @@ pub fn subquery_aggregate<O, S: QuerySetBuilder, T: FieldType, R>(
     qs: S,
     aggregate: Agg<S::Model, T, R>,
 ) -> Expr<O, T> {
-    let mut select = qs.as_queryset().statement();
+    let mut select = qs.into_queryset().into_statement();
     select.order.clear();
     select.group_by.clear();
     select.columns = vec![aggregate.into_typed_node()];
@@ -283,7 +283,7 @@ impl<M, T: FieldType> Column<M, T> {
     {
         Q::from_cond(Cond::InSelect {
             lhs: ExprNode::Column(self.into_ref()),
-            select: Box::new(query.as_queryset().statement()),
+            select: Box::new(query.into_queryset().into_statement()),
         })
     }
 }

@@ -27,10 +27,11 @@ pub struct QueryDecoder<Q: QuerySetBuilder> {
 }
 
 impl<Q: QuerySetBuilder> QueryDecoder<Q> {
-    /// A decoder for the rows of `qs`.
-    pub fn new(qs: &Q) -> Self {
+    /// A decoder for the rows of `qs` (which it keeps, for the annotation
+    /// fields and related rows each row holds).
+    pub fn new(qs: Q) -> Self {
         QueryDecoder {
-            qs: qs.as_queryset().clone(),
+            qs: qs.into_queryset(),
             _q: PhantomData,
         }
     }
@@ -56,8 +57,8 @@ pub trait QuerySetExt: QuerySetBuilder {
         self,
         db: &E,
     ) -> impl Future<Output = Result<Vec<Self::Row>>> + Send {
-        let decoder = QueryDecoder::new(&self);
-        fetch(db, self.as_queryset().statement(), decoder)
+        let select = self.as_queryset().statement();
+        fetch(db, select, QueryDecoder::new(self))
     }
 
     /// Exactly one matching row: `Error::NotFound` if none,
@@ -66,7 +67,7 @@ pub trait QuerySetExt: QuerySetBuilder {
         let mut select = self.as_queryset().statement();
         // Two rows are enough to know there is more than one.
         select.limit = Some(select.limit.map_or(2, |l| l.min(2)));
-        let rows = fetch(db, select, QueryDecoder::new(&self));
+        let rows = fetch(db, select, QueryDecoder::new(self));
         async move {
             let mut rows = rows.await?;
             let model = <Self::Model as Model>::META.name;
@@ -86,7 +87,7 @@ pub trait QuerySetExt: QuerySetBuilder {
         let mut select = self.as_queryset().statement();
         order_or_pk::<Self::Model>(&mut select);
         select.limit = Some(select.limit.map_or(1, |l| l.min(1)));
-        let rows = fetch(db, select, QueryDecoder::new(&self));
+        let rows = fetch(db, select, QueryDecoder::new(self));
         async move { Ok(rows.await?.pop()) }
     }
 
@@ -132,15 +133,16 @@ pub trait QuerySetExt: QuerySetBuilder {
     /// The matching rows as a stream, decoded one at a time as they arrive,
     /// so memory stays flat however many rows there are.
     fn stream<'a, E: Executor + ?Sized>(self, db: &'a E) -> BoxStream<'a, Result<Self::Row>> {
-        if let Some(rows) = crate::empty::rows(&self.as_queryset().statement()) {
-            let rows = crate::empty::decode(rows, &QueryDecoder::new(&self));
+        let select = self.as_queryset().statement();
+        if let Some(rows) = crate::empty::rows(&select) {
+            let rows = crate::empty::decode(rows, &QueryDecoder::new(self));
             return match rows {
                 Ok(rows) => Box::pin(futures::stream::iter(rows.into_iter().map(Ok))),
                 Err(e) => Box::pin(futures::stream::once(async move { Err(e) })),
             };
         }
-        match self.to_sql(db.dialect()) {
-            Ok(stmt) => exec::stream(db, stmt, QueryDecoder::new(&self)),
+        match render(select, Projection::Columns, db.dialect()) {
+            Ok(stmt) => exec::stream(db, stmt, QueryDecoder::new(self)),
             Err(e) => Box::pin(futures::stream::once(async move { Err(e) })),
         }
     }

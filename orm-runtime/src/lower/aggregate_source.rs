@@ -19,7 +19,14 @@ use orm_core::fold::{Fold, walk_expr, walk_level};
 use orm_core::value::Kind;
 
 /// Merges or maps an `aggregate()` level.
-pub(super) fn apply(mut s: Select, dialect: Dialect) -> Result<Select, Error> {
+pub(super) fn apply(s: &mut Select, dialect: Dialect) -> Result<(), Error> {
+    if s.source.is_none() {
+        return Ok(());
+    }
+    super::owned(s, |s| merge_or_map(s, dialect))
+}
+
+fn merge_or_map(mut s: Select, dialect: Dialect) -> Result<Select, Error> {
     let Some(source) = s.source.take() else {
         return Ok(s);
     };

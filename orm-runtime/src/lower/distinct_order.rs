@@ -6,9 +6,9 @@ use super::NAMES;
 use orm_core::ast::Select;
 
 /// Appends the missing ordering keys of a DISTINCT select.
-pub(super) fn nested(mut s: Select) -> Select {
+pub(super) fn nested(s: &mut Select) {
     if !s.distinct {
-        return s;
+        return;
     }
     for o in &s.order {
         if !s.columns.contains(&o.expr) {
@@ -20,5 +20,4 @@ pub(super) fn nested(mut s: Select) -> Select {
             }
         }
     }
-    s
 }

@@ -9,23 +9,23 @@
 
 use orm_core::ast::{AggFunc, Aggregate, ExprNode, WindowFunc};
 use orm_core::value::Kind;
+use orm_core::visit_mut::take_expr;
 
 /// Casts the argument of such an aggregate (its parts already lowered),
 /// also of one used as a window function.
-pub(super) fn node(e: ExprNode) -> ExprNode {
+pub(super) fn node(e: &mut ExprNode) {
     match e {
-        ExprNode::Aggregate(a) => ExprNode::Aggregate(Box::new(cast(*a))),
-        ExprNode::Window(mut w) => {
-            if let WindowFunc::Aggregate(a) = w.func {
-                w.func = WindowFunc::Aggregate(Box::new(cast(*a)));
+        ExprNode::Aggregate(a) => cast(a),
+        ExprNode::Window(w) => {
+            if let WindowFunc::Aggregate(a) = &mut w.func {
+                cast(a);
             }
-            ExprNode::Window(w)
         }
-        e => e,
+        _ => {}
     }
 }
 
-fn cast(a: Aggregate) -> Aggregate {
+fn cast(a: &mut Aggregate) {
     let spread = matches!(
         a.func,
         AggFunc::StdDev | AggFunc::StdDevSample | AggFunc::Variance | AggFunc::VarianceSample
@@ -34,15 +34,11 @@ fn cast(a: Aggregate) -> Aggregate {
         AggFunc::Avg => a.arg_kind.is_integer(),
         _ => spread && a.arg_kind != Kind::F64,
     };
-    match a.arg {
-        Some(arg) if wanted => Aggregate {
-            arg: Some(ExprNode::Cast {
-                expr: Box::new(arg),
-                to: Kind::F64,
-            }),
-            arg_kind: Kind::F64,
-            ..a
-        },
-        arg => Aggregate { arg, ..a },
+    if wanted && let Some(arg) = &mut a.arg {
+        *arg = ExprNode::Cast {
+            expr: Box::new(take_expr(arg)),
+            to: Kind::F64,
+        };
+        a.arg_kind = Kind::F64;
     }
 }

@@ -11,6 +11,7 @@
 
 use orm_core::ast::{AggFunc, Aggregate, ExprNode, Func, WindowFunc};
 use orm_core::value::Kind;
+use orm_core::visit_mut::take_aggregate;
 
 fn is_average(a: &Aggregate) -> bool {
     a.func == AggFunc::Avg && a.arg_kind == Kind::Duration
@@ -18,29 +19,33 @@ fn is_average(a: &Aggregate) -> bool {
 
 /// Rewrites the average of a duration (its parts already lowered);
 /// `Err(())` for one used as a window function.
-pub(super) fn node(e: ExprNode) -> Result<ExprNode, ()> {
+pub(super) fn node(e: &mut ExprNode) -> Result<(), ()> {
     match e {
         ExprNode::Window(w) if matches!(&w.func, WindowFunc::Aggregate(a) if is_average(a)) => {
             Err(())
         }
-        ExprNode::Aggregate(a) if is_average(&a) => {
+        ExprNode::Aggregate(a) if is_average(a) => {
             // The same argument, DISTINCT and filter in both halves.
-            let part = |func, kind| {
-                ExprNode::Aggregate(Box::new(Aggregate {
-                    func,
-                    kind,
-                    ..(*a).clone()
-                }))
+            let count = Aggregate {
+                func: AggFunc::Count,
+                kind: Kind::I64,
+                ..(**a).clone()
             };
-            Ok(ExprNode::Func {
+            let sum = Aggregate {
+                func: AggFunc::Sum,
+                kind: Kind::Duration,
+                ..take_aggregate(a)
+            };
+            *e = ExprNode::Func {
                 func: Func::Quotient,
                 args: vec![
-                    part(AggFunc::Sum, Kind::Duration),
-                    part(AggFunc::Count, Kind::I64),
+                    ExprNode::Aggregate(Box::new(sum)),
+                    ExprNode::Aggregate(Box::new(count)),
                 ],
                 kind: Kind::Duration,
-            })
+            };
+            Ok(())
         }
-        e => Ok(e),
+        _ => Ok(()),
     }
 }

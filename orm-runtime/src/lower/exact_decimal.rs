@@ -9,9 +9,9 @@ use orm_core::ast::{AggFunc, ExprNode, Select};
 use orm_core::value::Kind;
 
 /// Marks the top-level decimal aggregates of a select on SQLite.
-pub(super) fn top(mut s: Select, dialect: Dialect) -> Select {
+pub(super) fn top(s: &mut Select, dialect: Dialect) {
     if dialect != Dialect::Sqlite {
-        return s;
+        return;
     }
     for c in &mut s.columns {
         if let ExprNode::Aggregate(a) = c
@@ -24,5 +24,4 @@ pub(super) fn top(mut s: Select, dialect: Dialect) -> Select {
             a.exact = true;
         }
     }
-    s
 }

@@ -12,6 +12,10 @@ pub(super) struct Features {
     pub source: bool,
     /// An aggregate (also as a window function), a GROUP BY or a HAVING.
     pub grouped: bool,
+    /// A HAVING.
+    pub having: bool,
+    /// A GROUP BY key computed from a value or a subquery.
+    pub computed_key: bool,
     /// An aggregate over a relation.
     pub relation_aggregate: bool,
     /// A negation (`exclude()`, `!q`).
@@ -38,6 +42,8 @@ impl Features {
     fn select(&mut self, s: &Select) {
         self.source |= s.source.is_some();
         self.grouped |= !s.group_by.is_empty() || !s.having.is_empty();
+        self.having |= !s.having.is_empty();
+        self.computed_key |= s.group_by.iter().any(super::group_ordinal::computed);
         self.qualify |= !s.qualify.is_empty();
         self.distinct |= s.distinct;
     }
@@ -46,10 +52,16 @@ impl Features {
     pub(super) fn level_rules(&self) -> bool {
         self.negation
             || self.relation_aggregate
-            || self.grouped
+            || self.having
             || self.qualify
             || self.distinct
             || self.outer_path
+    }
+
+    /// Whether the statement nests selects (subqueries or derived tables),
+    /// so that a rule about one level must visit more than the top one.
+    pub(super) fn nested(&self) -> bool {
+        self.source || self.subquery
     }
 }
 

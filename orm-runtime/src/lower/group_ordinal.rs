@@ -24,45 +24,44 @@ fn applies(dialect: Dialect) -> bool {
 
 /// Appends the computed group keys that only order a top-level grouped
 /// select to its select list.
-pub(super) fn select_order_keys(mut s: Select, dialect: Dialect) -> Select {
+pub(super) fn select_order_keys(s: &mut Select, dialect: Dialect) {
     if !applies(dialect) || s.group_by.is_empty() || s.source.is_some() {
-        return s;
+        return;
     }
     for o in &s.order {
         if computed(&o.expr) && s.group_by.contains(&o.expr) && !s.columns.contains(&o.expr) {
             s.columns.push(o.expr.clone());
         }
     }
-    s
 }
 
 /// Moves HAVING conditions that test a computed group key to the
 /// conditions of a wrapping query (see `window_filter`).
-pub(super) fn wrap_having(mut s: Select, dialect: Dialect) -> Select {
-    if !applies(dialect) || s.group_by.is_empty() {
-        return s;
+pub(super) fn wrap_having(s: &mut Select, dialect: Dialect) {
+    if !applies(dialect) || s.group_by.is_empty() || s.having.is_empty() {
+        return;
     }
     let keys: Vec<ExprNode> = s.group_by.iter().filter(|k| computed(k)).cloned().collect();
     if keys.is_empty() {
-        return s;
+        return;
     }
     let (outer, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut s.having)
         .into_iter()
         .partition(|c| c.any_node(&|n| keys.contains(n)));
     s.having = kept;
     s.qualify.extend(outer);
-    s
 }
 
-fn computed(e: &ExprNode) -> bool {
+/// Whether a key is computed from a value or a subquery.
+pub(super) fn computed(e: &ExprNode) -> bool {
     e.any_node(&|n| matches!(n, ExprNode::Value(_) | ExprNode::Subquery(_)))
 }
 
 /// Replaces computed group keys (and ordering keys equal to them) of one
 /// query level by their select-list positions.
-pub(super) fn apply(mut s: Select, dialect: Dialect) -> Select {
-    if !applies(dialect) || s.group_by.is_empty() {
-        return s;
+pub(super) fn apply(s: &mut Select, dialect: Dialect) {
+    if !applies(dialect) || !s.group_by.iter().any(computed) {
+        return;
     }
     let position = |columns: &[ExprNode], e: &ExprNode| -> Option<ExprNode> {
         let i = columns.iter().position(|c| c == e)?;
@@ -87,5 +86,4 @@ pub(super) fn apply(mut s: Select, dialect: Dialect) -> Select {
             o.expr = p;
         }
     }
-    s
 }

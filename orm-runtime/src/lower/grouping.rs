@@ -31,7 +31,7 @@ fn key(e: &ExprNode) -> bool {
 }
 
 /// Adds the missing GROUP BY keys of one query level.
-pub(super) fn apply(mut s: Select) -> Select {
+pub(super) fn apply(s: &mut Select) {
     // Rows a filter through a multi-valued relation repeats are collapsed
     // again when an aggregate over a relation is annotated (Django groups
     // any query with an aggregate annotation by the model).
@@ -45,12 +45,12 @@ pub(super) fn apply(mut s: Select) -> Select {
     let aggregated =
         s.columns.iter().any(ExprNode::has_aggregate) || !s.having.is_empty() || repeated;
     if !aggregated {
-        return s;
+        return;
     }
     if s.source.is_some() && s.columns.iter().all(ExprNode::has_aggregate) {
         // `aggregate()`: one row, whatever order was asked of it.
         s.order.clear();
-        return s;
+        return;
     }
     let candidates: Vec<ExprNode> = s
         .columns
@@ -64,5 +64,4 @@ pub(super) fn apply(mut s: Select) -> Select {
             s.group_by.push(e);
         }
     }
-    s
 }

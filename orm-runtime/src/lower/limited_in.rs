@@ -2,32 +2,22 @@
 //! the table an UPDATE or DELETE writes. A derived table has the same rows
 //! and is accepted: `IN (SELECT * FROM (SELECT .. LIMIT ?) AS "limited")`.
 
-use orm_core::ast::{Cond, Derived, ExprNode, Select};
+use orm_core::ast::{Cond, Derived, Select};
 
 /// Rewrites an `IN (SELECT ..)` condition (its parts already lowered);
 /// MySQL only.
-pub(super) fn node(c: Cond, writing: Option<&'static str>) -> Cond {
-    match c {
-        Cond::InSelect { lhs, select } => cond(lhs, *select, writing),
-        c => c,
-    }
-}
-
-fn cond(lhs: ExprNode, select: Select, writing: Option<&'static str>) -> Cond {
+pub(super) fn node(c: &mut Cond, writing: Option<&'static str>) {
+    let Cond::InSelect { select, .. } = c else {
+        return;
+    };
     let limited = select.limit.is_some() || select.offset.is_some();
     if !limited && writing != Some(select.table) {
-        return Cond::InSelect {
-            lhs,
-            select: Box::new(select),
-        };
+        return;
     }
-    let mut outer = Select::from_table(select.table);
-    outer.source = Some(Derived {
-        select: Box::new(select),
+    let outer = Select::from_table(select.table);
+    let inner = std::mem::replace(&mut **select, outer);
+    select.source = Some(Derived {
+        select: Box::new(inner),
         alias: "limited",
     });
-    Cond::InSelect {
-        lhs,
-        select: Box::new(outer),
-    }
 }

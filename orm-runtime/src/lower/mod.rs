@@ -64,7 +64,7 @@ use crate::dialect::Dialect;
 use crate::error::Error;
 use crate::render::select::Projection;
 use orm_core::ast::{Cond, Delete, ExprNode, Select, Update};
-use orm_core::fold::{Fold, walk_select};
+use orm_core::visit_mut::{VisitMut, walk_cond_mut, walk_expr_mut, walk_select_mut};
 
 /// A lowering rule failed: the query cannot be run as asked.
 pub(crate) fn unsupported(dialect: Dialect, feature: &str) -> Error {
@@ -84,98 +84,137 @@ pub(crate) const NAMES: [&str; 64] = [
 ];
 
 /// Applies `rule` to the select and to every select nested in it, inner
-/// selects first.
+/// selects first, in place.
 pub(crate) fn every_level(
-    s: Select,
-    rule: &mut dyn FnMut(Select) -> Result<Select, Error>,
-) -> Result<Select, Error> {
+    s: &mut Select,
+    rule: &mut dyn FnMut(&mut Select) -> Result<(), Error>,
+) -> Result<(), Error> {
     struct Levels<'a> {
-        rule: &'a mut dyn FnMut(Select) -> Result<Select, Error>,
+        rule: &'a mut dyn FnMut(&mut Select) -> Result<(), Error>,
         error: Option<Error>,
     }
-    impl Fold for Levels<'_> {
-        fn fold_select(&mut self, s: Select) -> Select {
-            let s = walk_select(self, s);
-            if self.error.is_some() {
-                return s;
-            }
-            match (self.rule)(s) {
-                Ok(s) => s,
-                Err(e) => {
-                    // The statement is abandoned: what is returned is never written.
-                    self.error = Some(e);
-                    Select::from_table("")
-                }
+    impl VisitMut for Levels<'_> {
+        fn visit_select_mut(&mut self, s: &mut Select) {
+            walk_select_mut(self, s);
+            if self.error.is_none()
+                && let Err(e) = (self.rule)(s)
+            {
+                // The statement is abandoned: what is left is never written.
+                self.error = Some(e);
             }
         }
     }
     let mut levels = Levels { rule, error: None };
-    let out = levels.fold_select(s);
+    levels.visit_select_mut(s);
     match levels.error {
         Some(e) => Err(e),
-        None => Ok(out),
+        None => Ok(()),
     }
+}
+
+/// [`every_level`] for a statement whose features are `f`: the top level
+/// alone when it nests no select.
+fn levels(
+    s: &mut Select,
+    f: &features::Features,
+    rule: &mut dyn FnMut(&mut Select) -> Result<(), Error>,
+) -> Result<(), Error> {
+    if f.nested() {
+        every_level(s, rule)
+    } else {
+        rule(s)
+    }
+}
+
+/// Runs a rule written over an owned select on `s` in place.
+pub(crate) fn owned(
+    s: &mut Select,
+    rule: impl FnOnce(Select) -> Result<Select, Error>,
+) -> Result<(), Error> {
+    let taken = std::mem::replace(s, Select::from_table(""));
+    *s = rule(taken)?;
+    Ok(())
 }
 
 /// Lowers a select for `dialect`, returning the select to write and what
 /// to write as its select list.
 pub(crate) fn select(
-    s: Select,
+    mut s: Select,
     projection: Projection,
     dialect: Dialect,
 ) -> Result<(Select, Projection), Error> {
-    let s = if projection == Projection::Columns {
-        exact_decimal::top(s, dialect)
-    } else {
-        s
-    };
-    let f = features::Features::of(&s);
-    let s = if f.source {
-        let s = every_level(s, &mut |s| relation_rows::apply(s, dialect))?;
-        every_level(s, &mut |s| aggregate_source::apply(s, dialect))?
-    } else {
-        s
-    };
-    let s = if f.grouped {
-        every_level(s, &mut |s| {
-            let s = relation_join::apply(s, dialect)?;
-            Ok(grouping::apply(s))
-        })?
-    } else {
-        s
-    };
-    let (s, projection) = count::apply(s, projection);
-    let s = if projection == Projection::Columns {
-        group_ordinal::select_order_keys(s, dialect)
-    } else {
-        s
-    };
-    Ok((shared(s, dialect, None)?, projection))
+    if projection == Projection::Columns {
+        exact_decimal::top(&mut s, dialect);
+    }
+    // One read-only scan decides which rules can apply; the rules below
+    // only add what the later gates already allow for (see `shared`).
+    let mut f = features::Features::of(&s);
+    if f.source {
+        if f.relation_aggregate {
+            every_level(&mut s, &mut |s| relation_rows::apply(s, dialect))?;
+        }
+        every_level(&mut s, &mut |s| aggregate_source::apply(s, dialect))?;
+        // The related rows of relation aggregates are subqueries.
+        f.subquery = true;
+    }
+    if f.grouped {
+        let relations = f.relation_aggregate;
+        let mut computed_key = false;
+        levels(&mut s, &f, &mut |s| {
+            if relations {
+                relation_join::apply(s, dialect)?;
+            }
+            grouping::apply(s);
+            computed_key |= s.group_by.iter().any(group_ordinal::computed);
+            Ok(())
+        })?;
+        f.computed_key |= computed_key;
+    }
+    let (mut s, projection) = count::apply(s, projection);
+    // Counting some queries reads them as a derived table.
+    f.source |= s.source.is_some();
+    if projection == Projection::Columns {
+        group_ordinal::select_order_keys(&mut s, dialect);
+    }
+    shared(&mut s, f, dialect, None)?;
+    Ok((s, projection))
 }
 
 /// The rules every statement kind goes through, after the query-shaping
 /// ones: relation aggregates, window filters, subquery shapes per backend.
-fn shared(s: Select, dialect: Dialect, writing: Option<&'static str>) -> Result<Select, Error> {
-    let f = features::Features::of(&s);
-    // Rules about one query level, in order, each level after its inner ones.
-    let (s, f) = if !f.level_rules() {
-        (s, f)
-    } else {
-        let s = every_level(s, &mut |s| {
-            let s = outer_paths::apply(s);
-            let s = multi_exclude::apply(s);
-            let s = relation_aggregate::apply(s);
-            let s = group_ordinal::wrap_having(s, dialect);
-            let s = window_filter::apply(s, dialect)?;
-            Ok(distinct_order::nested(s))
+/// `f` holds at least the features of `s`.
+fn shared(
+    s: &mut Select,
+    mut f: features::Features,
+    dialect: Dialect,
+    writing: Option<&'static str>,
+) -> Result<(), Error> {
+    // Rules about one query level, in order, each level after its inner
+    // ones; each is skipped where the scan found nothing it rewrites.
+    if f.level_rules() {
+        levels(s, &f, &mut |s| {
+            if f.outer_path {
+                outer_paths::apply(s);
+            }
+            if f.negation {
+                multi_exclude::apply(s);
+            }
+            if f.relation_aggregate {
+                relation_aggregate::apply(s);
+            }
+            group_ordinal::wrap_having(s, dialect);
+            window_filter::apply(s, dialect)?;
+            distinct_order::nested(s);
+            Ok(())
         })?;
-        // The level rules add subqueries (relation aggregates, exclude
-        // through relations) the node rules must see.
-        let f = features::Features::of(&s);
-        (s, f)
-    };
+        // Relation aggregates and exclusions through relations become
+        // subqueries, which the node rules must see; window filters (also
+        // of HAVING conditions moved there) read derived tables.
+        f.subquery |= f.relation_aggregate || f.negation;
+        f.source |= f.qualify || f.having;
+    }
     if !f.subquery && !f.grouped {
-        return Ok(s);
+        return Ok(());
     }
     // Rules about one node, applied in one walk, children first.
     let mut nodes = Nodes {
@@ -183,17 +222,20 @@ fn shared(s: Select, dialect: Dialect, writing: Option<&'static str>) -> Result<
         writing,
         window_average: false,
     };
-    let s = walk_select(&mut nodes, s);
+    walk_select_mut(&mut nodes, s);
     if nodes.window_average {
         return Err(unsupported(
             dialect,
             "Avg of a duration as a window function",
         ));
     }
-    if !f.grouped || dialect == Dialect::Sqlite {
-        return Ok(s);
+    if !f.computed_key || dialect == Dialect::Sqlite {
+        return Ok(());
     }
-    every_level(s, &mut |s| Ok(group_ordinal::apply(s, dialect)))
+    levels(s, &f, &mut |s| {
+        group_ordinal::apply(s, dialect);
+        Ok(())
+    })
 }
 
 /// The node rules: redundant GROUP BYs of scalar subqueries, SQLite's
@@ -205,29 +247,22 @@ struct Nodes {
     window_average: bool,
 }
 
-impl Fold for Nodes {
-    fn fold_expr(&mut self, e: ExprNode) -> ExprNode {
-        let e = redundant_group::node(orm_core::fold::walk_expr(self, e));
-        let e = if self.dialect == Dialect::Sqlite {
-            one_row_guard::node(e)
-        } else {
-            e
-        };
-        let e = match duration_average::node(e) {
-            Ok(e) => e,
-            Err(()) => {
-                self.window_average = true;
-                ExprNode::Value(orm_core::value::Value::Null(orm_core::value::Kind::I64))
-            }
-        };
-        double_precision::node(e)
+impl VisitMut for Nodes {
+    fn visit_expr_mut(&mut self, e: &mut ExprNode) {
+        walk_expr_mut(self, e);
+        redundant_group::node(e);
+        if self.dialect == Dialect::Sqlite {
+            one_row_guard::node(e);
+        }
+        if duration_average::node(e).is_err() {
+            self.window_average = true;
+        }
+        double_precision::node(e);
     }
-    fn fold_cond(&mut self, c: Cond) -> Cond {
-        let c = orm_core::fold::walk_cond(self, c);
+    fn visit_cond_mut(&mut self, c: &mut Cond) {
+        walk_cond_mut(self, c);
         if self.dialect == Dialect::MySql {
-            limited_in::node(c, self.writing)
-        } else {
-            c
+            limited_in::node(c, self.writing);
         }
     }
 }
@@ -241,7 +276,8 @@ pub(crate) fn update(up: Update, dialect: Dialect) -> Result<Update, Error> {
     probe.filter = up.filter;
     // The written table's own level has no window filter, DISTINCT or
     // GROUP BY for the level rules to reshape.
-    let probe = shared(probe, dialect, Some(up.table))?;
+    let f = features::Features::of(&probe);
+    shared(&mut probe, f, dialect, Some(up.table))?;
     debug_assert_eq!(probe.columns.len(), n);
     Ok(Update {
         table: up.table,
@@ -254,7 +290,8 @@ pub(crate) fn update(up: Update, dialect: Dialect) -> Result<Update, Error> {
 pub(crate) fn delete(del: Delete, dialect: Dialect) -> Result<Delete, Error> {
     let mut probe = Select::from_table(del.table);
     probe.filter = del.filter;
-    let probe = shared(probe, dialect, Some(del.table))?;
+    let f = features::Features::of(&probe);
+    shared(&mut probe, f, dialect, Some(del.table))?;
     Ok(Delete {
         table: del.table,
         filter: probe.filter,

@@ -9,63 +9,57 @@
 //! documents for `exclude()` with several conditions.
 
 use orm_core::ast::{ColumnRef, Cond, ExprNode, JoinStep, Select};
-use orm_core::fold::{Fold, walk_cond, walk_expr};
+use orm_core::fold::{Fold, walk_expr};
+use orm_core::visit::Visit;
+use orm_core::visit_mut::{VisitMut, walk_cond_mut};
 use std::borrow::Cow;
 
 /// Rewrites the negated conditions of one query level's WHERE.
-pub(super) fn apply(mut s: Select) -> Select {
-    let filter = std::mem::take(&mut s.filter);
-    s.filter = filter
-        .into_iter()
-        .map(|c| Negated { depth: 0 }.fold_cond(c))
-        .collect();
-    s
+pub(super) fn apply(s: &mut Select) {
+    for c in &mut s.filter {
+        Negated { depth: 0 }.visit_cond_mut(c);
+    }
 }
 
 struct Negated {
     depth: u32,
 }
 
-impl Fold for Negated {
-    fn fold_cond(&mut self, c: Cond) -> Cond {
+impl VisitMut for Negated {
+    fn visit_cond_mut(&mut self, c: &mut Cond) {
         match c {
             Cond::Not(inner) => {
                 self.depth += 1;
-                let inner = self.fold_cond(*inner);
+                self.visit_cond_mut(inner);
                 self.depth -= 1;
-                Cond::Not(Box::new(inner))
             }
-            Cond::All(_) | Cond::Any(_) => walk_cond(self, c),
-            Cond::Exists(_) => c,
+            Cond::All(_) | Cond::Any(_) => walk_cond_mut(self, c),
+            Cond::Exists(_) => {}
             leaf if self.depth > 0 => related_rows(leaf),
-            leaf => leaf,
+            _ => {}
         }
     }
-    fn fold_select(&mut self, s: Select) -> Select {
-        s
-    }
+    fn visit_select_mut(&mut self, _: &mut Select) {}
 }
 
 /// The first multi-valued hop a condition's columns reach: the path before
 /// it and the hop.
 fn first_many(c: &Cond) -> Option<(Vec<JoinStep>, JoinStep)> {
     struct Find(Option<(Vec<JoinStep>, JoinStep)>);
-    impl Fold for Find {
-        fn fold_expr(&mut self, e: ExprNode) -> ExprNode {
+    impl Visit for Find {
+        fn visit_expr(&mut self, e: &ExprNode) {
             if self.0.is_none()
-                && let ExprNode::Column(col) = &e
+                && let ExprNode::Column(col) = e
                 && let Some(i) = col.path.iter().position(|s| s.many)
             {
                 self.0 = Some((col.path[..i].to_vec(), col.path[i]));
             }
-            walk_expr(self, e)
+            orm_core::visit::walk_expr(self, e);
         }
-        fn fold_select(&mut self, s: Select) -> Select {
-            s
-        }
+        fn visit_select(&mut self, _: &Select) {}
     }
     let mut f = Find(None);
-    f.fold_cond(c.clone());
+    f.visit_cond(c);
     f.0
 }
 
@@ -97,9 +91,10 @@ impl Fold for Reroot {
     }
 }
 
-fn related_rows(leaf: Cond) -> Cond {
-    let Some((prefix, hop)) = first_many(&leaf) else {
-        return leaf;
+/// Rewrites a negated leaf condition through a multi-valued hop.
+fn related_rows(leaf: &mut Cond) {
+    let Some((prefix, hop)) = first_many(leaf) else {
+        return;
     };
     let mut through = prefix.clone();
     through.push(hop);
@@ -109,7 +104,7 @@ fn related_rows(leaf: Cond) -> Cond {
     };
     let inner = reroot.fold_cond(leaf.clone());
     if reroot.foreign {
-        return leaf;
+        return;
     }
     let key_kind = orm_core::value::Kind::I64;
     let referring = ColumnRef::local(hop.pk_column, true, key_kind);
@@ -120,7 +115,7 @@ fn related_rows(leaf: Cond) -> Cond {
         lhs: ExprNode::Column(referring),
         is_null: false,
     });
-    Cond::InSelect {
+    *leaf = Cond::InSelect {
         lhs: ExprNode::Column(ColumnRef {
             path: Cow::Owned(prefix),
             column: hop.fk_column,
@@ -128,5 +123,5 @@ fn related_rows(leaf: Cond) -> Cond {
             kind: key_kind,
         }),
         select: Box::new(sub),
-    }
+    };
 }

@@ -8,20 +8,19 @@ use orm_core::ast::{ExprNode, Select};
 use orm_core::visit::{Visit, walk_expr, walk_level};
 
 /// Records on one query level the paths its subqueries' `OuterRef`s reach.
-pub(super) fn apply(mut s: Select) -> Select {
+pub(super) fn apply(s: &mut Select) {
     let mut found = Reach {
         table: s.table,
         depth: 0,
         shadowed: Vec::new(),
         paths: Vec::new(),
     };
-    walk_level(&mut found, &s);
+    walk_level(&mut found, s);
     for p in found.paths {
         if !s.joins.contains(&p) {
             s.joins.push(p);
         }
     }
-    s
 }
 
 /// Walks the subqueries below one level. `depth` counts the selects

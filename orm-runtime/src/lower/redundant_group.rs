@@ -7,13 +7,11 @@ use orm_core::ast::{AggFunc, CmpOp, Cond, ExprNode, Select};
 
 /// Drops the GROUP BY of a scalar subquery (its parts already lowered)
 /// when it is redundant.
-pub(super) fn node(e: ExprNode) -> ExprNode {
-    match e {
-        ExprNode::Subquery(mut s) if redundant(&s) => {
-            s.group_by.clear();
-            ExprNode::Subquery(s)
-        }
-        e => e,
+pub(super) fn node(e: &mut ExprNode) {
+    if let ExprNode::Subquery(s) = e
+        && redundant(s)
+    {
+        s.group_by.clear();
     }
 }
 

@@ -5,26 +5,28 @@
 //! each other the way two joins would.
 
 use orm_core::ast::{Aggregate, CmpOp, ColumnRef, Cond, ExprNode, Relation, Select};
-use orm_core::fold::{Fold, walk_expr, walk_level};
+use orm_core::visit_mut::{VisitMut, walk_expr_mut, walk_level_mut};
 
 /// Rewrites the relation aggregates of one query level.
-pub(super) fn apply(s: Select) -> Select {
-    walk_level(&mut Correlate, s)
+pub(super) fn apply(s: &mut Select) {
+    walk_level_mut(&mut Correlate, s);
 }
 
 struct Correlate;
 
-impl Fold for Correlate {
-    fn fold_expr(&mut self, e: ExprNode) -> ExprNode {
-        match e {
-            ExprNode::Aggregate(a) if a.over.is_some() => correlated(*a),
-            e => walk_expr(self, e),
+impl VisitMut for Correlate {
+    fn visit_expr_mut(&mut self, e: &mut ExprNode) {
+        if let ExprNode::Aggregate(a) = e
+            && let Some(rel) = a.over
+        {
+            let sub = correlated(rel, a);
+            *e = sub;
+        } else {
+            walk_expr_mut(self, e);
         }
     }
     // Nested selects are their own levels.
-    fn fold_select(&mut self, s: Select) -> Select {
-        s
-    }
+    fn visit_select_mut(&mut self, _: &mut Select) {}
 }
 
 /// The related rows of the current row of the enclosing query (`levels`
@@ -78,15 +80,14 @@ pub(super) fn of_parent(rel: Relation, levels: u32) -> (Select, Cond) {
     (sub, cond)
 }
 
-fn correlated(a: Aggregate) -> ExprNode {
-    let Some(rel) = a.over else {
-        return ExprNode::Aggregate(Box::new(a));
-    };
-    let filter = a.filter.clone();
+/// The subquery of an aggregate over `rel`, its parts moved out of `a`.
+fn correlated(rel: Relation, a: &mut Aggregate) -> ExprNode {
+    let filter = a.filter.take();
     let inner = Aggregate {
-        over: None,
+        arg: a.arg.take(),
         filter: None,
-        ..a
+        over: None,
+        ..*a
     };
     let (mut sub, link) = of_parent(rel, 1);
     sub.columns.push(ExprNode::Aggregate(Box::new(inner)));

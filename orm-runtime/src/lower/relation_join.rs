@@ -13,62 +13,60 @@ use super::unsupported;
 use crate::dialect::Dialect;
 use crate::error::Error;
 use orm_core::ast::{ExprNode, Relation, Select};
-use orm_core::fold::{Fold, walk_expr, walk_level};
+use orm_core::visit::{Visit, walk_expr, walk_level};
+use orm_core::visit_mut::{VisitMut, take_aggregate, walk_expr_mut, walk_level_mut};
 
 pub(super) use orm_core::joins::{Prefix, joined};
 
 struct Relations(Vec<Relation>);
 
-impl Fold for Relations {
-    fn fold_expr(&mut self, e: ExprNode) -> ExprNode {
-        if let ExprNode::Aggregate(a) = &e
+impl Visit for Relations {
+    fn visit_expr(&mut self, e: &ExprNode) {
+        if let ExprNode::Aggregate(a) = e
             && let Some(rel) = a.over
             && !self.0.contains(&rel)
         {
             self.0.push(rel);
         }
-        walk_expr(self, e)
+        walk_expr(self, e);
     }
-    fn fold_select(&mut self, s: Select) -> Select {
-        s
-    }
+    fn visit_select(&mut self, _: &Select) {}
 }
 
 struct Join;
 
-impl Fold for Join {
-    fn fold_expr(&mut self, e: ExprNode) -> ExprNode {
-        match e {
-            ExprNode::Aggregate(a) => match a.over {
-                Some(rel) => ExprNode::Aggregate(Box::new(joined(*a, rel, true))),
-                None => walk_expr(self, ExprNode::Aggregate(a)),
-            },
-            e => walk_expr(self, e),
+impl VisitMut for Join {
+    fn visit_expr_mut(&mut self, e: &mut ExprNode) {
+        if let ExprNode::Aggregate(a) = e
+            && let Some(rel) = a.over
+        {
+            **a = joined(take_aggregate(a), rel, true);
+        } else {
+            walk_expr_mut(self, e);
         }
     }
-    fn fold_select(&mut self, s: Select) -> Select {
-        s
-    }
+    fn visit_select_mut(&mut self, _: &mut Select) {}
 }
 
 /// Joins the relation aggregated by a grouped query level.
-pub(super) fn apply(s: Select, dialect: Dialect) -> Result<Select, Error> {
+pub(super) fn apply(s: &mut Select, dialect: Dialect) -> Result<(), Error> {
     if s.group_by.is_empty() {
-        return Ok(s);
+        return Ok(());
     }
     let mut found = Relations(Vec::new());
-    let s = walk_level(&mut found, s);
+    walk_level(&mut found, s);
     match found.0.len() {
-        0 => Ok(s),
+        0 => Ok(()),
         1 => {
-            let mut s = walk_level(&mut Join, s);
+            walk_level_mut(&mut Join, s);
             // A condition on a relation aggregate was a WHERE condition (a
             // correlated subquery); joined, it is a condition on the group.
-            let (having, filter): (Vec<_>, Vec<_>) =
-                s.filter.into_iter().partition(|c| c.has_aggregate());
+            let (having, filter): (Vec<_>, Vec<_>) = std::mem::take(&mut s.filter)
+                .into_iter()
+                .partition(|c| c.has_aggregate());
             s.filter = filter;
             s.having.extend(having);
-            Ok(s)
+            Ok(())
         }
         _ => Err(unsupported(
             dialect,

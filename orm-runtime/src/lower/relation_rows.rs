@@ -17,7 +17,14 @@ use std::borrow::Cow;
 
 /// Rewrites the relation aggregates of an `aggregate()` level (a select
 /// reading its queryset as a derived table).
-pub(super) fn apply(s: Select, dialect: Dialect) -> Result<Select, Error> {
+pub(super) fn apply(s: &mut Select, dialect: Dialect) -> Result<(), Error> {
+    if s.source.is_none() {
+        return Ok(());
+    }
+    super::owned(s, |s| rewrite(s, dialect))
+}
+
+fn rewrite(s: Select, dialect: Dialect) -> Result<Select, Error> {
     let Some(source) = &s.source else {
         return Ok(s);
     };

@@ -33,10 +33,14 @@ fn local(name: &'static str, e: &ExprNode) -> ExprNode {
 }
 
 /// Wraps a query level that has window conditions.
-pub(super) fn apply(s: Select, dialect: Dialect) -> Result<Select, Error> {
+pub(super) fn apply(s: &mut Select, dialect: Dialect) -> Result<(), Error> {
     if s.qualify.is_empty() {
-        return Ok(s);
+        return Ok(());
     }
+    super::owned(s, |s| wrap(s, dialect))
+}
+
+fn wrap(s: Select, dialect: Dialect) -> Result<Select, Error> {
     let too_many = || {
         unsupported(
             dialect,

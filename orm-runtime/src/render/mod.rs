@@ -109,10 +109,16 @@ impl Writer {
     }
 
     /// A fresh table alias (`t0`, `t1`, ...), unique within the statement.
-    pub fn alias(&mut self) -> String {
-        let a = format!("t{}", self.next_alias);
+    pub fn alias(&mut self) -> select::Alias {
+        let a = select::Alias::Table(self.next_alias);
         self.next_alias += 1;
         a
+    }
+
+    /// An integer literal chosen by the renderer (a position, a frame
+    /// offset), never a value.
+    pub fn int(&mut self, n: u64) {
+        let _ = write!(self.sql, "{n}");
     }
 
     /// A string literal for DDL (defaults, CHECK lists), where parameters are

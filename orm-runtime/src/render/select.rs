@@ -23,31 +23,58 @@ pub enum Projection {
     One,
 }
 
+/// A table alias of one statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Alias {
+    /// `t0`, `t1`, ...: a table the statement reads, numbered in order.
+    Table(usize),
+    /// A derived table, by its name.
+    Derived(&'static str),
+}
+
+/// The first table aliases, written without formatting a number.
+const TABLES: [&str; 32] = [
+    "t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7", "t8", "t9", "t10", "t11", "t12", "t13", "t14",
+    "t15", "t16", "t17", "t18", "t19", "t20", "t21", "t22", "t23", "t24", "t25", "t26", "t27",
+    "t28", "t29", "t30", "t31",
+];
+
+/// Writes an alias as a quoted identifier.
+fn alias_ident(w: &mut Writer, a: Alias) {
+    match a {
+        Alias::Table(n) => match TABLES.get(n) {
+            Some(name) => w.ident(name),
+            None => w.ident(&format!("t{n}")),
+        },
+        Alias::Derived(name) => w.ident(name),
+    }
+}
+
 /// How columns are qualified in one select.
 pub(crate) enum Scope {
     /// `"alias"."column"`, with joins for paths.
     Aliased {
-        base: String,
+        base: Alias,
         /// The base table, for resolving `OuterRef` by model.
         table: &'static str,
-        joins: Vec<(Vec<JoinStep>, String)>,
+        joins: Vec<(Vec<JoinStep>, Alias)>,
     },
     /// Bare column names (single-table UPDATE and DELETE of `table`).
     Bare { table: &'static str },
 }
 
 impl Scope {
-    fn alias_of(&self, path: &[JoinStep]) -> Option<String> {
+    fn alias_of(&self, path: &[JoinStep]) -> Option<Alias> {
         match self {
             Scope::Bare { .. } => None,
             Scope::Aliased { base, joins, .. } => {
                 if path.is_empty() {
-                    Some(base.clone())
+                    Some(*base)
                 } else {
                     joins
                         .iter()
                         .find(|(p, _)| p.as_slice() == path)
-                        .map(|(_, a)| a.clone())
+                        .map(|(_, a)| *a)
                 }
             }
         }
@@ -102,7 +129,7 @@ pub(crate) fn select_into(w: &mut Writer, s: &Select, projection: Projection) ->
         // not a query over the model (no OuterRef resolves to it). The
         // derived table itself is written outside this scope.
         let scope = || Scope::Aliased {
-            base: d.alias.to_owned(),
+            base: Alias::Derived(d.alias),
             table: "",
             joins: Vec::new(),
         };
@@ -129,46 +156,51 @@ pub(crate) fn select_into(w: &mut Writer, s: &Select, projection: Projection) ->
     let base = w.alias();
     let mut paths: Vec<Vec<JoinStep>> = Vec::new();
     {
-        let mut add = |c: &ColumnRef| {
-            for n in 1..=c.path.len() {
-                let prefix = &c.path[..n];
+        let mut add = |path: &[JoinStep]| {
+            for n in 1..=path.len() {
+                let prefix = &path[..n];
                 if !paths.iter().any(|p| p.as_slice() == prefix) {
                     paths.push(prefix.to_vec());
                 }
             }
         };
+        let mut add_column = |c: &ColumnRef| add(&c.path);
         if projection == Projection::Columns {
-            s.columns.iter().for_each(|e| visit_expr(e, &mut add));
+            s.columns
+                .iter()
+                .for_each(|e| visit_expr(e, &mut add_column));
         }
-        s.filter.iter().for_each(|c| visit_cond(c, &mut add));
-        s.having.iter().for_each(|c| visit_cond(c, &mut add));
-        s.group_by.iter().for_each(|e| visit_expr(e, &mut add));
-        s.order.iter().for_each(|o| visit_expr(&o.expr, &mut add));
-        for p in &s.joins {
-            add(&ColumnRef {
-                path: std::borrow::Cow::Owned(p.clone()),
-                column: "",
-                nullable: true,
-                kind: orm_core::value::Kind::I64,
-            });
-        }
+        s.filter.iter().for_each(|c| visit_cond(c, &mut add_column));
+        s.having.iter().for_each(|c| visit_cond(c, &mut add_column));
+        s.group_by
+            .iter()
+            .for_each(|e| visit_expr(e, &mut add_column));
+        s.order
+            .iter()
+            .for_each(|o| visit_expr(&o.expr, &mut add_column));
+        s.joins.iter().for_each(|p| add(p));
     }
-    let joins: Vec<(Vec<JoinStep>, String)> = paths.into_iter().map(|p| (p, w.alias())).collect();
+    let joins: Vec<(Vec<JoinStep>, Alias)> = paths.into_iter().map(|p| (p, w.alias())).collect();
+    // The scope is taken off the stack while the joins, which it holds,
+    // are written.
     w.scopes.push(Scope::Aliased {
-        base: base.clone(),
+        base,
         table: s.table,
-        joins: joins.clone(),
+        joins,
     });
-    let out = (|| {
-        w.raw("SELECT ");
-        select_list(w, s, projection)?;
-        w.raw(" FROM ");
-        w.ident(s.table);
-        w.raw(" AS ");
-        w.ident(&base);
-        join_chain(w, &base, &joins);
-        clauses(w, s, projection)
-    })();
+    w.raw("SELECT ");
+    let out = select_list(w, s, projection);
+    let scope = w.scopes.pop();
+    out?;
+    w.raw(" FROM ");
+    w.ident(s.table);
+    w.raw(" AS ");
+    alias_ident(w, base);
+    if let Some(Scope::Aliased { joins, .. }) = &scope {
+        join_chain(w, base, joins);
+    }
+    w.scopes.extend(scope);
+    let out = clauses(w, s, projection);
     w.scopes.pop();
     out
 }
@@ -202,8 +234,8 @@ fn select_list(w: &mut Writer, s: &Select, projection: Projection) -> Result<(),
 
 /// Left-deep joins, each from the alias of its path's parent:
 /// `LEFT JOIN "b" AS "t1" ON "t0"."b_id" = "t1"."id"`.
-fn join_chain(w: &mut Writer, base: &str, joins: &[(Vec<JoinStep>, String)]) {
-    for (path, alias) in joins {
+fn join_chain(w: &mut Writer, base: Alias, joins: &[(Vec<JoinStep>, Alias)]) {
+    for (path, to) in joins {
         let step = path[path.len() - 1];
         let parent_path = &path[..path.len() - 1];
         let parent = if parent_path.is_empty() {
@@ -212,19 +244,19 @@ fn join_chain(w: &mut Writer, base: &str, joins: &[(Vec<JoinStep>, String)]) {
             joins
                 .iter()
                 .find(|(p, _)| p.as_slice() == parent_path)
-                .map_or(base, |(_, a)| a.as_str())
+                .map_or(base, |(_, a)| *a)
         };
         let outer = path.iter().any(|st| st.nullable);
         w.raw(if outer { " LEFT JOIN " } else { " INNER JOIN " });
         w.ident(step.table);
         w.raw(" AS ");
-        w.ident(alias);
+        alias_ident(w, *to);
         w.raw(" ON ");
-        w.ident(parent);
+        alias_ident(w, parent);
         w.raw(".");
         w.ident(step.fk_column);
         w.raw(" = ");
-        w.ident(alias);
+        alias_ident(w, *to);
         w.raw(".");
         w.ident(step.pk_column);
     }
@@ -343,16 +375,7 @@ fn visit_expr(e: &ExprNode, f: &mut impl FnMut(&ColumnRef)) {
             visit_expr(lhs, f);
             visit_expr(rhs, f);
         }
-        ExprNode::Aggregate(a) => {
-            if a.over.is_none() {
-                if let Some(arg) = &a.arg {
-                    visit_expr(arg, f);
-                }
-                if let Some(c) = &a.filter {
-                    visit_cond(c, f);
-                }
-            }
-        }
+        ExprNode::Aggregate(a) => visit_aggregate(a, f),
         ExprNode::Func { args, .. } => args.iter().for_each(|a| visit_expr(a, f)),
         ExprNode::Cast { expr, .. } => visit_expr(expr, f),
         ExprNode::OuterRef { .. } => {}
@@ -361,7 +384,7 @@ fn visit_expr(e: &ExprNode, f: &mut impl FnMut(&ColumnRef)) {
                 visit_expr(a, f);
             }
             if let WindowFunc::Aggregate(a) = &win.func {
-                visit_expr(&ExprNode::Aggregate(a.clone()), f);
+                visit_aggregate(a, f);
             }
             win.partition_by.iter().for_each(|e| visit_expr(e, f));
             win.order_by.iter().for_each(|o| visit_expr(&o.expr, f));
@@ -374,6 +397,19 @@ fn visit_expr(e: &ExprNode, f: &mut impl FnMut(&ColumnRef)) {
             if let Some(d) = default {
                 visit_expr(d, f);
             }
+        }
+    }
+}
+
+/// The columns of an aggregate of the current select (one over a relation
+/// reads its own rows).
+fn visit_aggregate(a: &Aggregate, f: &mut impl FnMut(&ColumnRef)) {
+    if a.over.is_none() {
+        if let Some(arg) = &a.arg {
+            visit_expr(arg, f);
+        }
+        if let Some(c) = &a.filter {
+            visit_cond(c, f);
         }
     }
 }
@@ -406,7 +442,7 @@ fn column(w: &mut Writer, scope_index: usize, c: &ColumnRef) -> Result<(), Error
     let alias = w.scopes.get(scope_index).and_then(|s| s.alias_of(&c.path));
     match alias {
         Some(a) => {
-            w.ident(&a);
+            alias_ident(w, a);
             w.raw(".");
         }
         // The table an UPDATE or DELETE writes, seen from a subquery:
@@ -523,7 +559,7 @@ pub(crate) fn expr(w: &mut Writer, e: &ExprNode) -> Result<(), Error> {
             select_into(w, s, Projection::Columns)?;
             w.raw(")");
         }
-        ExprNode::Ordinal { position, .. } => w.raw(&position.to_string()),
+        ExprNode::Ordinal { position, .. } => w.int(u64::from(*position)),
         ExprNode::AnnotationRef { index, .. } => {
             return Err(unsupported(
                 w,
@@ -904,21 +940,22 @@ pub(crate) fn cond(w: &mut Writer, c: &Cond, negated: bool) -> Result<(), Error>
         }
         Cond::In { items, .. } if items.is_empty() => w.raw("1 = 0"),
         leaf => {
-            let guards: Vec<&ExprNode> = if negated {
+            let guards = if negated {
                 nullable_operands(leaf)
             } else {
-                Vec::new()
+                [None, None]
             };
-            if !guards.is_empty() {
+            let guarded = guards.iter().any(Option::is_some);
+            if guarded {
                 w.raw("(");
             }
             leaf_cond(w, leaf)?;
-            for g in &guards {
+            for g in guards.into_iter().flatten() {
                 w.raw(" AND ");
                 expr(w, g)?;
                 w.raw(" IS NOT NULL");
             }
-            if !guards.is_empty() {
+            if guarded {
                 w.raw(")");
             }
         }
@@ -926,21 +963,18 @@ pub(crate) fn cond(w: &mut Writer, c: &Cond, negated: bool) -> Result<(), Error>
     Ok(())
 }
 
-fn nullable_operands(c: &Cond) -> Vec<&ExprNode> {
-    let operands: Vec<&ExprNode> = match c {
-        Cond::Cmp { lhs, rhs, .. } => vec![lhs, rhs],
+/// The operands of a leaf condition that are nullable columns, in order.
+fn nullable_operands(c: &Cond) -> [Option<&ExprNode>; 2] {
+    let (first, second) = match c {
+        Cond::Cmp { lhs, rhs, .. } => (Some(lhs), Some(rhs)),
         Cond::Like { lhs, .. }
         | Cond::In { lhs, .. }
         | Cond::InSelect { lhs, .. }
-        | Cond::Between { lhs, .. } => {
-            vec![lhs]
-        }
-        _ => Vec::new(),
+        | Cond::Between { lhs, .. } => (Some(lhs), None),
+        _ => (None, None),
     };
-    operands
-        .into_iter()
-        .filter(|e| matches!(e, ExprNode::Column(col) if col.nullable))
-        .collect()
+    let nullable = |e: &&ExprNode| matches!(e, ExprNode::Column(col) if col.nullable);
+    [first.filter(nullable), second.filter(nullable)]
 }
 
 fn decimal_on_sqlite(w: &Writer, e: &ExprNode) -> bool {
@@ -1103,9 +1137,15 @@ fn like(
 fn frame_bound(w: &mut Writer, b: FrameBound) {
     match b {
         FrameBound::UnboundedPreceding => w.raw("UNBOUNDED PRECEDING"),
-        FrameBound::Preceding(n) => w.raw(&format!("{n} PRECEDING")),
+        FrameBound::Preceding(n) => {
+            w.int(u64::from(n));
+            w.raw(" PRECEDING");
+        }
         FrameBound::CurrentRow => w.raw("CURRENT ROW"),
-        FrameBound::Following(n) => w.raw(&format!("{n} FOLLOWING")),
+        FrameBound::Following(n) => {
+            w.int(u64::from(n));
+            w.raw(" FOLLOWING");
+        }
         FrameBound::UnboundedFollowing => w.raw("UNBOUNDED FOLLOWING"),
     }
 }
@@ -1124,7 +1164,11 @@ fn window(w: &mut Writer, win: &Window) -> Result<(), Error> {
         WindowFunc::Rank => w.raw("RANK()"),
         WindowFunc::DenseRank => w.raw("DENSE_RANK()"),
         WindowFunc::PercentRank => w.raw("PERCENT_RANK()"),
-        WindowFunc::Ntile(n) => w.raw(&format!("NTILE({n})")),
+        WindowFunc::Ntile(n) => {
+            w.raw("NTILE(");
+            w.int(u64::from(*n));
+            w.raw(")");
+        }
         WindowFunc::Lag(n) | WindowFunc::Lead(n) => {
             w.raw(if matches!(win.func, WindowFunc::Lag(_)) {
                 "LAG("
@@ -1132,7 +1176,9 @@ fn window(w: &mut Writer, win: &Window) -> Result<(), Error> {
                 "LEAD("
             });
             arg(w)?;
-            w.raw(&format!(", {n})"));
+            w.raw(", ");
+            w.int(u64::from(*n));
+            w.raw(")");
         }
         WindowFunc::FirstValue | WindowFunc::LastValue => {
             w.raw(if win.func == WindowFunc::FirstValue {
