@@ -34,6 +34,22 @@ pub(crate) struct Writers {
     pub(crate) patience: std::time::Duration,
 }
 
+impl Writers {
+    /// The turn, if no other writer of the pool holds it.
+    pub(crate) fn try_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        self.queue.clone().try_lock_owned().ok()
+    }
+
+    /// The turn, after the writers ahead; `None` if it did not come
+    /// within the busy timeout (the statement then contends for SQLite's
+    /// lock itself).
+    pub(crate) async fn turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        tokio::time::timeout(self.patience, self.queue.clone().lock_owned())
+            .await
+            .ok()
+    }
+}
+
 /// A connection held for a unit of work (a transaction or an acquired
 /// connection). Statements on it run one at a time.
 #[doc(hidden)]
@@ -155,7 +171,7 @@ impl Drop for Pinned {
             }
             (mut conn, Ok(handle)) => {
                 handle.spawn(async move {
-                    let _ = conn.execute_raw(&rollback).await;
+                    let _ = conn.execute_raw(&rollback, None).await;
                 });
             }
             (mut conn, Err(_)) => conn.close_on_drop(),
@@ -347,8 +363,10 @@ async fn observed<T>(
 /// Runs `$body` with `$c` bound to a connection leased from `$target`:
 /// the one path of every statement that returns at once (see `lease`).
 macro_rules! leased {
-    ($target:expr, |$c:ident| $body:expr) => {{
+    ($target:expr, |$c:ident, $w:ident| $body:expr) => {{
         let mut lease = Lease::take($target).await?;
+        let writers = lease.writers();
+        let $w = writers.as_ref();
         let (conn, _) = lease.start();
         let $c = conn;
         let out = $body;
@@ -363,7 +381,7 @@ pub async fn fetch<E: Executor + ?Sized, D: RowDecoder>(
     stmt: &Statement,
     d: &D,
 ) -> Result<Vec<D::Output>> {
-    let run = async { leased!(ex.target(), |c| c.fetch(stmt, d).await) };
+    let run = async { leased!(ex.target(), |c, w| c.fetch(stmt, d, w).await) };
     observed(
         stmt,
         observe::Kind::Query,
@@ -375,7 +393,7 @@ pub async fn fetch<E: Executor + ?Sized, D: RowDecoder>(
 
 /// Runs a statement that returns no rows.
 pub async fn execute<E: Executor + ?Sized>(ex: &E, stmt: &Statement) -> Result<ExecResult> {
-    let run = async { leased!(ex.target(), |c| c.execute(stmt).await) };
+    let run = async { leased!(ex.target(), |c, w| c.execute(stmt, w).await) };
     observed(
         stmt,
         observe::Kind::Query,
@@ -393,7 +411,7 @@ pub async fn execute_raw<E: Executor + ?Sized>(ex: &E, sql: &str) -> Result<Exec
         sql: sql.to_owned(),
         binds: Vec::new(),
     };
-    let run = async { leased!(ex.target(), |c| c.execute_raw(sql).await) };
+    let run = async { leased!(ex.target(), |c, w| c.execute_raw(sql, w).await) };
     observed(
         &stmt,
         observe::Kind::Unprepared,

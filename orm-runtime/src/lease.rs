@@ -99,6 +99,15 @@ impl<'a> Lease<'a> {
         (conn, &mut self.state)
     }
 
+    /// The queue the pool's writes wait in (a statement on SQLite's pool;
+    /// a transaction's statements already hold their turn).
+    pub(crate) fn writers(&self) -> Option<crate::exec::Writers> {
+        match &self.slot {
+            Slot::Pool(pools, _) => pools.writers(),
+            Slot::Pinned(..) => None,
+        }
+    }
+
     /// The statement is over: the connection is clean again. A database
     /// error inside a transaction marks its level as failed.
     pub(crate) fn finish(&mut self, error: Option<&Error>) {
@@ -133,7 +142,7 @@ impl<'a> Lease<'a> {
             };
             let started = Instant::now();
             let (conn, _) = self.start();
-            let undone = conn.execute_raw(&stmt.sql).await;
+            let undone = conn.execute_raw(&stmt.sql, None).await;
             self.finish(None);
             observe::finish(&stmt, started, undone.as_ref().map(|r| r.rows_affected));
             undone?;

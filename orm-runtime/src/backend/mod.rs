@@ -17,7 +17,7 @@ mod sqlx_driver;
 use crate::PoolConfig;
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
-use crate::exec::{ExecResult, RowDecoder};
+use crate::exec::{ExecResult, RowDecoder, Writers};
 use crate::render::Statement;
 use futures::StreamExt;
 use futures::stream::BoxStream;
@@ -202,18 +202,23 @@ impl PooledConn {
         &mut self,
         stmt: &Statement,
         d: &D,
+        writers: Option<&Writers>,
     ) -> Result<Vec<D::Output>> {
         match self {
-            PooledConn::Sqlite(c) => c.fetch(stmt, d).await,
+            PooledConn::Sqlite(c) => c.fetch(stmt, d, writers).await,
             PooledConn::Postgres(c) => Box::pin(sqlx_driver::fetch(&mut **c, stmt, d)).await,
             PooledConn::MySql(c) => Box::pin(sqlx_driver::fetch(&mut **c, stmt, d)).await,
         }
     }
 
     /// Runs a statement that returns no rows.
-    pub(crate) async fn execute(&mut self, stmt: &Statement) -> Result<ExecResult> {
+    pub(crate) async fn execute(
+        &mut self,
+        stmt: &Statement,
+        writers: Option<&Writers>,
+    ) -> Result<ExecResult> {
         match self {
-            PooledConn::Sqlite(c) => c.execute(stmt).await,
+            PooledConn::Sqlite(c) => c.execute(stmt, writers).await,
             PooledConn::Postgres(c) => Box::pin(sqlx_driver::execute(&mut **c, stmt)).await,
             PooledConn::MySql(c) => Box::pin(sqlx_driver::execute(&mut **c, stmt)).await,
         }
@@ -221,9 +226,13 @@ impl PooledConn {
 
     /// Runs SQL text without parameters through the simple (unprepared)
     /// protocol: DDL and transaction control.
-    pub(crate) async fn execute_raw(&mut self, sql: &str) -> Result<ExecResult> {
+    pub(crate) async fn execute_raw(
+        &mut self,
+        sql: &str,
+        writers: Option<&Writers>,
+    ) -> Result<ExecResult> {
         match self {
-            PooledConn::Sqlite(c) => c.execute_raw(sql).await,
+            PooledConn::Sqlite(c) => c.execute_raw(sql, writers).await,
             PooledConn::Postgres(c) => Box::pin(sqlx_driver::execute_raw(&mut **c, sql)).await,
             PooledConn::MySql(c) => Box::pin(sqlx_driver::execute_raw(&mut **c, sql)).await,
         }

@@ -37,7 +37,7 @@ use super::functions;
 use super::read::{Cells, Reader, owned};
 use crate::SqliteOptions;
 use crate::error::{Error, Result};
-use crate::exec::{ExecResult, RowDecoder};
+use crate::exec::{ExecResult, RowDecoder, Writers};
 use crate::render::Statement;
 use rusqlite::fallible_iterator::FallibleIterator;
 use rusqlite::types::Value as Owned;
@@ -142,6 +142,16 @@ struct Shared {
     busy_timeout: Duration,
 }
 
+/// What an inline attempt came to.
+enum Inline<T> {
+    /// It ran.
+    Done(T),
+    /// A long read: run it on a thread.
+    Long,
+    /// A write that must first wait for its turn.
+    Write,
+}
+
 /// SQLite's busy handler's pauses, in milliseconds.
 const BACKOFF_MS: [u64; 12] = [1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100];
 
@@ -236,29 +246,37 @@ impl Connection {
     }
 
     /// Runs a query and decodes every row: on this thread, or on a
-    /// blocking thread if it is (or turns out to be) a long read.
+    /// blocking thread if it is (or turns out to be) a long read. On the
+    /// pool (`writers` given), a statement that writes (`INSERT ..
+    /// RETURNING`) first waits for its turn among the pool's writers.
     pub(crate) async fn fetch<D: RowDecoder>(
         &self,
         stmt: &Statement,
         d: &D,
+        writers: Option<&Writers>,
     ) -> Result<Vec<D::Output>> {
-        match self.fetch_inline(stmt, d) {
-            Some(Err(e)) if is_busy(&e) => {}
-            Some(done) => return done,
-            None => return Box::pin(self.fetch_on_thread(stmt, d)).await,
+        match self.fetch_inline(stmt, d, writers.is_some()) {
+            Inline::Done(Err(e)) if is_busy(&e) => {}
+            Inline::Done(done) => return done,
+            Inline::Long => return Box::pin(self.fetch_on_thread(stmt, d)).await,
+            Inline::Write => {}
         }
-        // Refused for a lock: the slow path, boxed so that the common
-        // future stays small.
+        // A write waiting for its turn, or a statement refused for a lock:
+        // the slow path, boxed so that the common future stays small.
         Box::pin(async {
+            let _turn = match writers {
+                Some(w) => w.turn().await,
+                None => None,
+            };
             let mut backoff = Backoff::new(self.shared.busy_timeout);
             loop {
-                match self.fetch_inline(stmt, d) {
-                    Some(Err(e)) if is_busy(&e) => match backoff.next() {
+                match self.fetch_inline(stmt, d, false) {
+                    Inline::Done(Err(e)) if is_busy(&e) => match backoff.next() {
                         Some(pause) => tokio::time::sleep(pause).await,
                         None => return Err(e),
                     },
-                    Some(done) => return done,
-                    None => return self.fetch_on_thread(stmt, d).await,
+                    Inline::Done(done) => return done,
+                    Inline::Long | Inline::Write => return self.fetch_on_thread(stmt, d).await,
                 }
             }
         })
@@ -285,20 +303,25 @@ impl Connection {
         Ok(out)
     }
 
-    /// The inline attempt; `None` if the statement is a long read.
+    /// The inline attempt. With `writes_wait`, a statement that writes is
+    /// not run (`Inline::Write`: it waits for its turn first).
     fn fetch_inline<D: RowDecoder>(
         &self,
         stmt: &Statement,
         d: &D,
-    ) -> Option<Result<Vec<D::Output>>> {
+        writes_wait: bool,
+    ) -> Inline<Result<Vec<D::Output>>> {
         let mut locked = self.lock();
         if !locked.long.is_empty() && locked.long.contains(&shape(stmt)) {
-            return None;
+            return Inline::Long;
         }
         let watch = &self.shared.watch;
         watch.start();
         let out = (|| {
             let mut st = locked.conn.prepare_cached(&stmt.sql).map_err(classify)?;
+            if writes_wait && !st.readonly() {
+                return Ok(None);
+            }
             bind(&mut st, &stmt.binds)?;
             if st.readonly() {
                 let budget = self.shared.budget.as_nanos() as u64;
@@ -316,7 +339,7 @@ impl Connection {
                 };
                 out.push(d.decode(&mut reader)?);
             }
-            Ok(out)
+            Ok(Some(out))
         })();
         watch.deadline.store(0, Ordering::SeqCst);
         if watch.escaped.load(Ordering::SeqCst) {
@@ -324,9 +347,13 @@ impl Connection {
                 locked.long.clear();
             }
             locked.long.insert(shape(stmt));
-            return None;
+            return Inline::Long;
         }
-        Some(out)
+        match out {
+            Ok(None) => Inline::Write,
+            Ok(Some(rows)) => Inline::Done(Ok(rows)),
+            Err(e) => Inline::Done(Err(e)),
+        }
     }
 
     /// Runs `run` until it is not refused for a lock another connection
@@ -353,14 +380,47 @@ impl Connection {
         .await
     }
 
-    /// Runs a statement that returns no rows.
-    pub(crate) async fn execute(&self, stmt: &Statement) -> Result<ExecResult> {
-        self.retry_busy(|| self.execute_now(stmt)).await
+    /// Runs a statement that returns no rows; on the pool (`writers`
+    /// given) after waiting for its turn among the pool's writers.
+    pub(crate) async fn execute(
+        &self,
+        stmt: &Statement,
+        writers: Option<&Writers>,
+    ) -> Result<ExecResult> {
+        self.write(writers, || self.execute_now(stmt)).await
     }
 
-    /// Runs SQL text without parameters (one or more statements).
-    pub(crate) async fn execute_raw(&self, sql: &str) -> Result<ExecResult> {
-        self.retry_busy(|| self.execute_raw_now(sql)).await
+    /// Runs SQL text without parameters (one or more statements); on the
+    /// pool (`writers` given) after waiting for its turn among the pool's
+    /// writers.
+    pub(crate) async fn execute_raw(
+        &self,
+        sql: &str,
+        writers: Option<&Writers>,
+    ) -> Result<ExecResult> {
+        self.write(writers, || self.execute_raw_now(sql)).await
+    }
+
+    /// Runs a write in its turn among the pool's writers (taken at once
+    /// when free), retrying while it is refused for a lock.
+    async fn write<T>(
+        &self,
+        writers: Option<&Writers>,
+        mut run: impl FnMut() -> Result<T>,
+    ) -> Result<T> {
+        match writers.map(Writers::try_turn) {
+            // Others of the pool are writing: wait (the slow path, boxed).
+            Some(None) => {
+                let w = writers.expect("writers");
+                Box::pin(async move {
+                    let _turn = w.turn().await;
+                    self.retry_busy(run).await
+                })
+                .await
+            }
+            Some(Some(_turn)) => self.retry_busy(&mut run).await,
+            None => self.retry_busy(&mut run).await,
+        }
     }
 
     /// Runs a statement that returns no rows, on this thread, once.

@@ -144,7 +144,7 @@ impl Pool {
         let first = Connection::open(&location, &cfg.sqlite)?;
         if cfg.sqlite.wal && !memory {
             // Once: the journal mode is stored in the file.
-            first.execute_raw("PRAGMA journal_mode = WAL").await?;
+            first.execute_raw("PRAGMA journal_mode = WAL", None).await?;
         }
         let max = if memory {
             1
