@@ -27,7 +27,7 @@
 //!   (`backend/sqlite/functions.rs`).
 
 use super::Writer;
-use super::select::{call, expr};
+use super::expr::{call, expr};
 use crate::dialect::Dialect;
 use crate::error::Error;
 use orm_core::ast::{ExprNode, MathFunc};

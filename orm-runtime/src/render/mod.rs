@@ -3,12 +3,17 @@
 //! pattern matching, NULL ordering, LIMIT forms). Every value leaves as a
 //! bound parameter written by the same call that writes its placeholder.
 
+mod cond;
 pub mod ddl;
+mod expr;
+mod functions;
 mod math;
 mod numeric;
 pub mod select;
 pub mod transaction;
 pub mod write;
+
+pub(crate) use expr::SQLITE_DECIMAL_AGG;
 
 use crate::backend::{Placeholders, Syntax};
 use crate::dialect::Dialect;

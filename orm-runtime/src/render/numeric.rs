@@ -4,7 +4,7 @@
 //!   (to 452), so those two truncate first (`TRUNC`, `TRUNCATE(x, 0)`).
 
 use super::Writer;
-use super::select::{cast_type, expr};
+use super::expr::{cast_type, expr};
 use crate::dialect::Dialect;
 use crate::error::Error;
 use orm_core::ast::ExprNode;

@@ -1,6 +1,7 @@
 //! INSERT, UPDATE and DELETE statements.
 
-use super::select::{expr, where_clause, with_bare_scope};
+use super::expr::expr;
+use super::select::{where_clause, with_bare_scope};
 use super::{Statement, Writer};
 use crate::dialect::Dialect;
 use crate::error::Error;

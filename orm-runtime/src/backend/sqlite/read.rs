@@ -237,7 +237,7 @@ impl<C: Cells + ?Sized> RowReader for Reader<'_, C> {
 /// SQLite has no exact decimal arithmetic.
 fn parse_decimal(s: &str) -> Result<Decimal, String> {
     let parse = |t: &str| t.parse::<Decimal>().map_err(|e| format!("{t:?}: {e}"));
-    let Some(rest) = s.strip_prefix(crate::render::select::SQLITE_DECIMAL_AGG) else {
+    let Some(rest) = s.strip_prefix(crate::render::SQLITE_DECIMAL_AGG) else {
         return parse(s);
     };
     let (op, list) = rest
