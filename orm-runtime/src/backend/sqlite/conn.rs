@@ -35,6 +35,7 @@ use super::bind::bind;
 use super::error::classify;
 use super::functions;
 use super::read::{Cells, Reader, owned};
+use super::watch::{Backoff, Watch, is_busy, now_nanos};
 use crate::SqliteOptions;
 use crate::error::{Error, Result};
 use crate::exec::{ExecResult, RowDecoder, Writers};
@@ -43,8 +44,8 @@ use rusqlite::fallible_iterator::FallibleIterator;
 use rusqlite::types::Value as Owned;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// Rows per batch sent from a statement running on a thread.
@@ -61,54 +62,6 @@ pub(crate) enum Location {
     Memory,
     /// A file, opened with these flags.
     File(std::path::PathBuf, rusqlite::OpenFlags),
-}
-
-/// Nanoseconds since the first call (0 is "no deadline").
-fn now_nanos() -> u64 {
-    static START: OnceLock<Instant> = OnceLock::new();
-    START.get_or_init(Instant::now).elapsed().as_nanos() as u64 + 1
-}
-
-/// What the progress handler reads to decide whether to interrupt the
-/// running statement.
-#[derive(Default)]
-struct Watch {
-    /// The generation of the statement running now.
-    running: AtomicU64,
-    /// Every generation up to this one is cancelled.
-    cancelled: AtomicU64,
-    /// Interrupt the running (inline) statement after this instant.
-    deadline: AtomicU64,
-    /// The inline budget ran out.
-    escaped: AtomicBool,
-    next: AtomicU64,
-}
-
-impl Watch {
-    /// Starts a statement: a fresh generation, no deadline.
-    fn start(&self) -> u64 {
-        let generation = self.next.fetch_add(1, Ordering::SeqCst) + 1;
-        self.running.store(generation, Ordering::SeqCst);
-        self.deadline.store(0, Ordering::SeqCst);
-        self.escaped.store(false, Ordering::SeqCst);
-        generation
-    }
-
-    fn interrupt_now(&self) -> bool {
-        if self.cancelled.load(Ordering::Relaxed) >= self.running.load(Ordering::Relaxed) {
-            return true;
-        }
-        let deadline = self.deadline.load(Ordering::Relaxed);
-        if deadline != 0 && now_nanos() > deadline {
-            self.escaped.store(true, Ordering::SeqCst);
-            return true;
-        }
-        false
-    }
-
-    fn cancel(&self, generation: u64) {
-        self.cancelled.fetch_max(generation, Ordering::SeqCst);
-    }
 }
 
 struct Locked {
@@ -150,47 +103,6 @@ enum Inline<T> {
     Long,
     /// A write that must first wait for its turn.
     Write,
-}
-
-/// SQLite's busy handler's pauses, in milliseconds.
-const BACKOFF_MS: [u64; 12] = [1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100];
-
-/// Whether a statement was refused because another connection holds a
-/// lock, so that trying again may succeed (not SQLITE_BUSY_SNAPSHOT: a
-/// transaction that read an older snapshot cannot write, however long it
-/// waits).
-fn is_busy(e: &Error) -> bool {
-    matches!(e, Error::Database { code: Some(c), .. } if c == "5" || c == "261")
-}
-
-/// The pauses before each new try, until `limit` has passed.
-struct Backoff {
-    limit: Duration,
-    waited: Duration,
-    step: usize,
-}
-
-impl Backoff {
-    fn new(limit: Duration) -> Self {
-        Backoff {
-            limit,
-            waited: Duration::ZERO,
-            step: 0,
-        }
-    }
-
-    /// The next pause, or `None` once the limit is reached.
-    fn next(&mut self) -> Option<Duration> {
-        let left = self.limit.checked_sub(self.waited)?;
-        if left.is_zero() {
-            return None;
-        }
-        let ms = BACKOFF_MS[self.step.min(BACKOFF_MS.len() - 1)];
-        let pause = Duration::from_millis(ms).min(left);
-        self.step += 1;
-        self.waited += pause;
-        Some(pause)
-    }
 }
 
 /// One open connection. Cheap to clone (the clones share it); statements
@@ -502,6 +414,7 @@ impl Connection {
             if stop.load(Ordering::SeqCst) {
                 return;
             }
+            let sent = AtomicBool::new(false);
             let run = || -> Result<()> {
                 let mut st = locked.conn.prepare_cached(&sql).map_err(classify)?;
                 bind(&mut st, &binds)?;
@@ -511,6 +424,7 @@ impl Connection {
                     batch.push(owned(row));
                     if batch.len() == BATCH {
                         let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        sent.store(true, Ordering::Relaxed);
                         if tx.blocking_send(Ok(full)).is_err() {
                             return Ok(());
                         }
@@ -524,14 +438,18 @@ impl Connection {
             let mut backoff = Backoff::new(shared.busy_timeout);
             loop {
                 match run() {
-                    // Refused before its first row: nothing was sent yet.
-                    Err(e) if is_busy(&e) => match backoff.next() {
-                        Some(pause) if !stop.load(Ordering::SeqCst) => std::thread::sleep(pause),
-                        _ => {
-                            let _ = tx.blocking_send(Err(e));
-                            return;
+                    // Refused before any row was sent: it can start again.
+                    Err(e) if is_busy(&e) && !sent.load(Ordering::Relaxed) => {
+                        match backoff.next() {
+                            Some(pause) if !stop.load(Ordering::SeqCst) => {
+                                std::thread::sleep(pause)
+                            }
+                            _ => {
+                                let _ = tx.blocking_send(Err(e));
+                                return;
+                            }
                         }
-                    },
+                    }
                     Err(e) => {
                         let _ = tx.blocking_send(Err(e));
                         return;

@@ -12,6 +12,8 @@
 //!   budget.
 //! - `error`: result codes to the ORM's error cases.
 //! - `syntax`: quoting, parameters, column types.
+//! - `watch`: when a statement is interrupted, and the back-off of one
+//!   refused for a lock.
 
 mod bind;
 mod conn;
@@ -20,6 +22,7 @@ mod functions;
 pub(crate) mod options;
 mod read;
 pub(crate) mod syntax;
+mod watch;
 
 pub(crate) use conn::Connection;
 pub(crate) use read::Reader;
