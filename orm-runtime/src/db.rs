@@ -268,18 +268,32 @@ where
 {
     let dialect = pinned.dialect;
     let level = i64::from(depth);
+    // One level at a time: a nested transaction opens on its parent, and
+    // a second one beside it (two `tx.transaction(..)` futures joined)
+    // would share its savepoint and its fate.
+    if depth > 0
+        && pinned
+            .depth
+            .compare_exchange(level - 1, level, Ordering::SeqCst, Ordering::SeqCst)
+            .is_err()
+        // A level cancelled mid-way is still at its depth until the next
+        // statement rolls it back (before this one's SAVEPOINT).
+        && pinned.pending_rollback.load(Ordering::SeqCst) < 0
+    {
+        return Err(Error::Usage(
+            "a nested transaction is already running on this transaction; run nested transactions one after another".into(),
+        )
+        .into());
+    }
+    // Wait in the pool's queue of writers (SQLite), in order. The turn is
+    // kept here until the transaction has begun, so a future dropped while
+    // waiting for BEGIN gives it up.
+    let mut turn = None;
     if depth == 0
         && mode == TransactionMode::Immediate
         && let Some(writers) = &pinned.writers
     {
-        // Wait in the pool's queue of writers (SQLite), in order.
-        let turn = writers.queue.clone().lock_owned();
-        if let Ok(turn) = tokio::time::timeout(writers.patience, turn).await {
-            *pinned
-                .writing
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner) = Some(turn);
-        }
+        turn = writers.turn().await;
     }
     let begun = exec::execute_raw_pinned(
         pinned,
@@ -287,13 +301,17 @@ where
     )
     .await;
     if let Err(e) = begun {
-        if depth == 0 {
-            pinned.end_writing();
+        if depth > 0 {
+            pinned.depth.store(level - 1, Ordering::SeqCst);
         }
         return Err(e.into());
     }
     if depth == 0 {
         pinned.open_tx.store(true, Ordering::SeqCst);
+        *pinned
+            .writing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = turn;
     }
     pinned.depth.store(level, Ordering::SeqCst);
     let mut guard = CancelGuard {
@@ -301,11 +319,14 @@ where
         depth: level,
         armed: true,
     };
+    let live = Arc::new(std::sync::atomic::AtomicBool::new(true));
     let tx = Tx {
         pinned: pinned.clone(),
         depth,
+        live: live.clone(),
     };
     let outcome = AssertUnwindSafe(f(tx)).catch_unwind().await;
+    live.store(false, Ordering::SeqCst);
     // This level's statements are over: undo (or commit) it, then the
     // enclosing level runs again.
     let leave = || {
@@ -377,6 +398,9 @@ where
 pub struct Tx {
     pinned: Arc<Pinned>,
     depth: u32,
+    /// This level has not ended: statements through a clone kept past its
+    /// end are refused.
+    live: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Tx {
@@ -410,7 +434,7 @@ impl Executor for Tx {
         self.pinned.dialect
     }
     fn target(&self) -> Target<'_> {
-        Target::Pinned(&self.pinned)
+        Target::Level(&self.pinned, &self.live)
     }
 }
 

@@ -184,6 +184,8 @@ impl Drop for Pinned {
 pub enum Target<'a> {
     Pool(&'a Pools),
     Pinned(&'a Pinned),
+    /// A transaction level, refused once it has ended.
+    Level(&'a Pinned, &'a AtomicBool),
 }
 
 /// Something statements can run on: a [`Db`](crate::Db) (pool), a
@@ -198,7 +200,7 @@ pub trait Executor: Send + Sync {
     /// What the backend supports.
     fn capabilities(&self) -> Capabilities {
         match self.target() {
-            Target::Pinned(p) => p.caps,
+            Target::Pinned(p) | Target::Level(p, _) => p.caps,
             Target::Pool(_) => Capabilities::of(self.dialect()),
         }
     }
@@ -235,8 +237,10 @@ impl<E: Executor + ?Sized> Executor for &E {
     }
 }
 
-/// Turns the next columns of a row into a value.
-pub trait RowDecoder: Send + Sync {
+/// Turns the next columns of a row into a value. A decoder is cloned onto
+/// the thread of a SQLite statement that runs off the calling thread (a
+/// long read or a stream), which then decodes its rows there.
+pub trait RowDecoder: Clone + Send + Sync + 'static {
     /// The decoded value.
     type Output: Send + 'static;
     /// Decodes from the reader's next columns.
@@ -245,6 +249,12 @@ pub trait RowDecoder: Send + Sync {
 
 /// Decodes a model from its stored columns.
 pub struct ModelDecoder<M>(PhantomData<fn() -> M>);
+
+impl<M> Clone for ModelDecoder<M> {
+    fn clone(&self) -> Self {
+        ModelDecoder(PhantomData)
+    }
+}
 
 impl<M> ModelDecoder<M> {
     /// A decoder for `M`.
@@ -268,6 +278,7 @@ impl<M: Model> RowDecoder for ModelDecoder<M> {
 
 /// Decodes untyped values of the given kinds (join-table keys, returned
 /// primary keys).
+#[derive(Clone)]
 pub struct ValuesDecoder(pub Vec<Kind>);
 
 impl RowDecoder for ValuesDecoder {
@@ -278,6 +289,7 @@ impl RowDecoder for ValuesDecoder {
 }
 
 /// Decodes one `i64` (counts).
+#[derive(Clone, Copy)]
 pub struct CountDecoder;
 
 impl RowDecoder for CountDecoder {
@@ -497,6 +509,7 @@ pub fn stream<'a, E: Executor + ?Sized, D: RowDecoder + 'a>(
 }
 
 /// Decodes every remaining column of a row as text (EXPLAIN output).
+#[derive(Clone, Copy)]
 pub struct TextRowDecoder;
 
 impl RowDecoder for TextRowDecoder {

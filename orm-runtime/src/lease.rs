@@ -68,7 +68,10 @@ impl<'a> Lease<'a> {
     pub(crate) async fn take(target: Target<'a>) -> Result<Lease<'a>> {
         let slot = match target {
             Target::Pool(pools) => Slot::Pool(pools, Some(pools.acquire().await?)),
-            Target::Pinned(pin) => {
+            Target::Level(_, live) if !live.load(Ordering::SeqCst) => {
+                return Err(Error::Usage("the transaction has already finished".into()));
+            }
+            Target::Pinned(pin) | Target::Level(pin, _) => {
                 let guard = pin.conn.lock().await;
                 if guard.is_none() {
                     return Err(gone(pin));

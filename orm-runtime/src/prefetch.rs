@@ -190,6 +190,15 @@ struct Keyed<Q: QuerySetBuilder> {
     kind: Kind,
 }
 
+impl<Q: QuerySetBuilder> Clone for Keyed<Q> {
+    fn clone(&self) -> Self {
+        Keyed {
+            qs: self.qs.clone(),
+            kind: self.kind,
+        }
+    }
+}
+
 impl<Q: QuerySetBuilder> RowDecoder for Keyed<Q> {
     type Output = (Q::Row, Value);
     fn decode<Rd: RowReader + ?Sized>(&self, r: &mut Rd) -> Result<(Q::Row, Value), DecodeError> {

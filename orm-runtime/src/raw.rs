@@ -70,6 +70,12 @@ raw_tuples! {
 
 struct RawDecoder<T>(PhantomData<fn() -> T>);
 
+impl<T> Clone for RawDecoder<T> {
+    fn clone(&self) -> Self {
+        RawDecoder(PhantomData)
+    }
+}
+
 impl<T: RawRow> RowDecoder for RawDecoder<T> {
     type Output = T;
     fn decode<R: RowReader + ?Sized>(&self, r: &mut R) -> Result<T, DecodeError> {

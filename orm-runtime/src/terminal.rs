@@ -26,6 +26,15 @@ pub struct QueryDecoder<Q: QuerySetBuilder> {
     _q: PhantomData<fn() -> Q>,
 }
 
+impl<Q: QuerySetBuilder> Clone for QueryDecoder<Q> {
+    fn clone(&self) -> Self {
+        QueryDecoder {
+            qs: self.qs.clone(),
+            _q: PhantomData,
+        }
+    }
+}
+
 impl<Q: QuerySetBuilder> QueryDecoder<Q> {
     /// A decoder for the rows of `qs` (which it keeps, for the annotation
     /// fields and related rows each row holds).

@@ -278,3 +278,38 @@ async fn a_cancelled_transaction_is_rolled_back_and_loses_nothing_else() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_transaction_kept_past_its_end_is_refused() {
+    on_all_backends(|db| async move {
+        create_schema(&db).await?;
+        // The transaction of an acquired connection.
+        let conn = db.acquire().await?;
+        let kept = conn
+            .transaction(|tx| async move { Ok::<_, Error>(tx) })
+            .await?;
+        let err = Publisher::objects()
+            .count(&kept)
+            .await
+            .expect_err("the transaction ended");
+        assert!(matches!(err, Error::Usage(_)), "{err:?}");
+        // A savepoint, inside a transaction that goes on (on the same
+        // connection: an in-memory SQLite database has only one).
+        let counted = conn
+            .transaction(|tx| async move {
+                let savepoint = tx.transaction(|t| async move { Ok::<_, Error>(t) }).await?;
+                let err = Publisher::objects()
+                    .count(&savepoint)
+                    .await
+                    .expect_err("the savepoint ended");
+                assert!(matches!(err, Error::Usage(_)), "{err:?}");
+                Publisher::objects().count(&tx).await
+            })
+            .await?;
+        assert_eq!(counted, 0);
+        // The connection itself still works.
+        assert_eq!(Publisher::objects().count(&conn).await?, 0);
+        Ok(())
+    })
+    .await;
+}

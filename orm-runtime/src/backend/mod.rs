@@ -106,8 +106,8 @@ pub enum Pools {
 #[doc(hidden)]
 pub enum PooledConn {
     Sqlite(sqlite::Pooled),
-    Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
-    MySql(sqlx::pool::PoolConnection<sqlx::MySql>),
+    Postgres(sqlx_driver::PooledConnection<sqlx::Postgres>),
+    MySql(sqlx_driver::PooledConnection<sqlx::MySql>),
 }
 
 impl Pools {
@@ -122,14 +122,14 @@ impl Pools {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = postgres::connect(url, cfg).await?;
             Ok((
-                Pools::Postgres(sqlx_driver::Stashed::new(pool)),
+                Pools::Postgres(sqlx_driver::Stashed::new(pool, cfg)),
                 Dialect::Postgres,
                 postgres::CAPABILITIES,
             ))
         } else if url.starts_with("mysql://") || url.starts_with("mariadb://") {
             let (pool, caps) = mysql::connect(url, cfg).await?;
             Ok((
-                Pools::MySql(sqlx_driver::Stashed::new(pool)),
+                Pools::MySql(sqlx_driver::Stashed::new(pool, cfg)),
                 Dialect::MySql,
                 caps,
             ))
@@ -206,8 +206,8 @@ impl PooledConn {
     ) -> Result<Vec<D::Output>> {
         match self {
             PooledConn::Sqlite(c) => c.fetch(stmt, d, writers).await,
-            PooledConn::Postgres(c) => Box::pin(sqlx_driver::fetch(&mut **c, stmt, d)).await,
-            PooledConn::MySql(c) => Box::pin(sqlx_driver::fetch(&mut **c, stmt, d)).await,
+            PooledConn::Postgres(c) => Box::pin(sqlx_driver::fetch(&mut *c.conn, stmt, d)).await,
+            PooledConn::MySql(c) => Box::pin(sqlx_driver::fetch(&mut *c.conn, stmt, d)).await,
         }
     }
 
@@ -219,8 +219,8 @@ impl PooledConn {
     ) -> Result<ExecResult> {
         match self {
             PooledConn::Sqlite(c) => c.execute(stmt, writers).await,
-            PooledConn::Postgres(c) => Box::pin(sqlx_driver::execute(&mut **c, stmt)).await,
-            PooledConn::MySql(c) => Box::pin(sqlx_driver::execute(&mut **c, stmt)).await,
+            PooledConn::Postgres(c) => Box::pin(sqlx_driver::execute(&mut *c.conn, stmt)).await,
+            PooledConn::MySql(c) => Box::pin(sqlx_driver::execute(&mut *c.conn, stmt)).await,
         }
     }
 
@@ -233,8 +233,8 @@ impl PooledConn {
     ) -> Result<ExecResult> {
         match self {
             PooledConn::Sqlite(c) => c.execute_raw(sql, writers).await,
-            PooledConn::Postgres(c) => Box::pin(sqlx_driver::execute_raw(&mut **c, sql)).await,
-            PooledConn::MySql(c) => Box::pin(sqlx_driver::execute_raw(&mut **c, sql)).await,
+            PooledConn::Postgres(c) => Box::pin(sqlx_driver::execute_raw(&mut *c.conn, sql)).await,
+            PooledConn::MySql(c) => Box::pin(sqlx_driver::execute_raw(&mut *c.conn, sql)).await,
         }
     }
 
@@ -246,18 +246,17 @@ impl PooledConn {
     ) -> BoxStream<'a, Result<D::Output>> {
         match self {
             PooledConn::Sqlite(c) => {
-                let mut feed = c.feed(stmt);
+                let mut feed = c.feed(stmt, d);
                 Box::pin(async_stream::try_stream! {
                     while let Some(batch) = feed.next_batch().await {
-                        for mut row in batch? {
-                            let mut reader = sqlite::Reader { cells: &mut row, idx: 0 };
-                            yield d.decode(&mut reader).map_err(Error::from)?;
+                        for row in batch? {
+                            yield row;
                         }
                     }
                 })
             }
-            PooledConn::Postgres(c) => sqlx_driver::stream(&mut **c, stmt, d),
-            PooledConn::MySql(c) => sqlx_driver::stream(&mut **c, stmt, d),
+            PooledConn::Postgres(c) => sqlx_driver::stream(&mut *c.conn, stmt, d),
+            PooledConn::MySql(c) => sqlx_driver::stream(&mut *c.conn, stmt, d),
         }
         .boxed()
     }
@@ -270,11 +269,11 @@ impl PooledConn {
             PooledConn::Sqlite(c) => Some(PooledConn::Sqlite(c)),
             // Dropping the detached connection closes its socket.
             PooledConn::Postgres(c) => {
-                drop(c.detach());
+                drop(c.conn.detach());
                 None
             }
             PooledConn::MySql(c) => {
-                drop(c.detach());
+                drop(c.conn.detach());
                 None
             }
         }

@@ -10,6 +10,7 @@ use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 use orm_core::value::Value;
 use sqlx::{AssertSqlSafe, Row, TypeInfo, ValueRef};
+use std::time::{Duration, Instant};
 
 /// Per-backend binding and decoding.
 pub(crate) trait SqlxBackend: sqlx::Database {
@@ -224,7 +225,14 @@ pub(crate) use typed_null;
 
 /// How long a connection may rest in the stash before it goes back
 /// through the pool (which pings it before handing it out again).
-const STASH_REST: std::time::Duration = std::time::Duration::from_secs(5);
+const STASH_REST: Duration = Duration::from_secs(1);
+/// How long a connection may go from stash to statement without passing
+/// through the pool, where its `max_lifetime` and health are checked.
+const STASH_SPAN: Duration = Duration::from_secs(30);
+
+/// A stashed connection: when it was stashed, and when it was first taken
+/// from the pool.
+type Resting<DB> = (sqlx::pool::PoolConnection<DB>, Instant, Instant);
 
 /// A sqlx pool with a stash of recently used connections in front of it.
 ///
@@ -232,76 +240,161 @@ const STASH_REST: std::time::Duration = std::time::Duration::from_secs(5);
 /// the server) and giving it back spawns a task; together about as much
 /// as a small query. A connection whose statement ended cleanly goes into
 /// the stash instead, and the next statement takes it from there with no
-/// ping. A connection that rested longer than a few seconds, or whose
-/// statement failed with a connection error, goes back through the pool
-/// (pinged on its next use, or closed). The pool's limits still hold:
-/// stashed connections count as taken.
-#[doc(hidden)]
+/// ping. It goes back through the pool (pinged on its next use, its
+/// lifetime checked) when it rested a second, after 30 s of such reuse,
+/// or when its statement failed with a connection error. The pool's
+/// limits still hold: stashed connections count as taken. Statements
+/// waiting for a connection are served in turn: while one waits, a
+/// returning connection goes to it rather than to the next newcomer.
 pub struct Stashed<DB: sqlx::Database> {
     pub(crate) pool: sqlx::Pool<DB>,
-    stash: std::sync::Mutex<Vec<(sqlx::pool::PoolConnection<DB>, std::time::Instant)>>,
-    /// Wakes a statement waiting for the pool when a connection is
-    /// stashed instead (the pool would not see it come back).
-    stashed: tokio::sync::Notify,
+    stash: std::sync::Mutex<Stash<DB>>,
+    acquire_timeout: Duration,
+    /// How long a connection may rest, and go on being reused, in the
+    /// stash (never longer than the pool's `idle_timeout` and
+    /// `max_lifetime`).
+    rest: Duration,
+    span: Duration,
+}
+
+struct Stash<DB: sqlx::Database> {
+    resting: Vec<Resting<DB>>,
+    /// Statements waiting for a connection, oldest first: a connection
+    /// given back goes to the first of them rather than to the stash.
+    waiting: std::collections::VecDeque<tokio::sync::oneshot::Sender<PooledConnection<DB>>>,
+    closed: bool,
 }
 
 impl<DB: sqlx::Database> Stashed<DB> {
-    pub(crate) fn new(pool: sqlx::Pool<DB>) -> Self {
+    pub(crate) fn new(pool: sqlx::Pool<DB>, cfg: &crate::PoolConfig) -> Self {
+        let at_most = |d: Duration, limit: Option<Duration>| limit.map_or(d, |l| d.min(l));
         Stashed {
+            rest: at_most(STASH_REST, cfg.idle_timeout),
+            span: at_most(STASH_SPAN, cfg.max_lifetime),
             pool,
-            stash: std::sync::Mutex::new(Vec::new()),
-            stashed: tokio::sync::Notify::new(),
+            stash: std::sync::Mutex::new(Stash {
+                resting: Vec::new(),
+                waiting: std::collections::VecDeque::new(),
+                closed: false,
+            }),
+            acquire_timeout: cfg.acquire_timeout,
         }
     }
 
-    fn stash(
-        &self,
-    ) -> std::sync::MutexGuard<'_, Vec<(sqlx::pool::PoolConnection<DB>, std::time::Instant)>> {
+    fn stash(&self) -> std::sync::MutexGuard<'_, Stash<DB>> {
         self.stash
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// A stashed connection that rested briefly, if there is one.
-    pub(crate) fn try_acquire(&self) -> Option<sqlx::pool::PoolConnection<DB>> {
+    /// A stashed connection that rested briefly, unless others wait.
+    pub(crate) fn try_acquire(&self) -> Option<PooledConnection<DB>> {
         let mut stash = self.stash();
-        let now = std::time::Instant::now();
-        // Rested too long: back to the pool, which pings before reuse.
-        stash.retain(|(_, at)| now.duration_since(*at) < STASH_REST);
-        stash.pop().map(|(c, _)| c)
+        stash.waiting.retain(|w| !w.is_closed());
+        if !stash.waiting.is_empty() || stash.closed {
+            return None;
+        }
+        let now = Instant::now();
+        // Rested or reused too long: back to the pool, which checks it.
+        let (rest, span) = (self.rest, self.span);
+        stash.resting.retain(|(_, at, since)| {
+            now.duration_since(*at) < rest && now.duration_since(*since) < span
+        });
+        stash
+            .resting
+            .pop()
+            .map(|(conn, _, since)| PooledConnection { conn, since })
     }
 
-    /// A stashed connection that rested briefly, else one from the pool.
-    pub(crate) async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<DB>> {
-        loop {
-            if let Some(c) = self.try_acquire() {
-                return Ok(c);
+    /// A connection: stashed, handed over by a statement that ended, or
+    /// from the pool, waiting in turn up to `acquire_timeout`.
+    pub(crate) async fn acquire(&self) -> Result<PooledConnection<DB>> {
+        if let Some(c) = self.try_acquire() {
+            return Ok(c);
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        {
+            let mut stash = self.stash();
+            if stash.closed {
+                return Err(closed());
             }
-            tokio::select! {
-                biased;
-                () = self.stashed.notified() => {}
-                taken = self.pool.acquire() => {
-                    return taken.map_err(|e| Error::Connection(Box::new(e)));
-                }
-            }
+            stash.waiting.push_back(tx);
+        }
+        tokio::select! {
+            biased;
+            handed = rx => match handed {
+                Ok(c) => Ok(c),
+                Err(_) => Err(closed()),
+            },
+            taken = tokio::time::timeout(self.acquire_timeout, self.pool.acquire()) => match taken {
+                Ok(Ok(conn)) => Ok(PooledConnection { conn, since: Instant::now() }),
+                Ok(Err(e)) => Err(Error::Connection(Box::new(e))),
+                Err(_) => Err(Error::Connection(Box::new(sqlx::Error::PoolTimedOut))),
+            },
         }
     }
 
     /// Gives back a connection whose statement ended (`healthy`: without a
-    /// connection error).
-    pub(crate) fn release(&self, conn: sqlx::pool::PoolConnection<DB>, healthy: bool) {
-        if healthy && !self.pool.is_closed() {
-            self.stash().push((conn, std::time::Instant::now()));
-            self.stashed.notify_one();
+    /// connection error): to the first waiting statement, else to the
+    /// stash.
+    pub(crate) fn release(&self, conn: PooledConnection<DB>, healthy: bool) {
+        if !healthy {
+            return;
         }
+        let mut stash = self.stash();
+        if stash.closed {
+            return;
+        }
+        let mut conn = conn;
+        while let Some(waiter) = stash.waiting.pop_front() {
+            match waiter.send(conn) {
+                Ok(()) => return,
+                // That statement stopped waiting.
+                Err(back) => conn = back,
+            }
+        }
+        stash.resting.push((conn.conn, Instant::now(), conn.since));
     }
 
-    /// Closes the pool, stashed connections included.
+    /// Closes the pool, stashed connections included; nothing is stashed
+    /// or taken from the stash after.
     pub(crate) async fn close(&self) {
-        let stashed = std::mem::take(&mut *self.stash());
-        drop(stashed);
+        let (resting, waiting) = {
+            let mut stash = self.stash();
+            stash.closed = true;
+            (
+                std::mem::take(&mut stash.resting),
+                std::mem::take(&mut stash.waiting),
+            )
+        };
+        drop(resting);
+        drop(waiting);
         self.pool.close().await;
     }
+}
+
+/// A connection from a stashed pool, and when it was first taken from the
+/// pool.
+pub struct PooledConnection<DB: sqlx::Database> {
+    pub(crate) conn: sqlx::pool::PoolConnection<DB>,
+    since: Instant,
+}
+
+impl<DB: sqlx::Database> std::ops::Deref for PooledConnection<DB> {
+    type Target = sqlx::pool::PoolConnection<DB>;
+    fn deref(&self) -> &Self::Target {
+        &self.conn
+    }
+}
+
+impl<DB: sqlx::Database> std::ops::DerefMut for PooledConnection<DB> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.conn
+    }
+}
+
+fn closed() -> Error {
+    Error::Connection(Box::new(sqlx::Error::PoolClosed))
 }
 
 /// The `RowReader` methods PostgreSQL and MySQL/MariaDB read the same way

@@ -15,6 +15,9 @@
 //!   statement and runs it on a thread from the start next time;
 //! - **streams**, so a slow reader never holds the calling thread.
 //!
+//! A statement on a thread decodes its rows there (with a clone of the
+//! row decoder) and sends them back in batches.
+//!
 //! Writes always finish on the calling thread: interrupting one inside a
 //! transaction could roll back the transaction.
 //!
@@ -34,14 +37,13 @@
 use super::bind::bind;
 use super::error::classify;
 use super::functions;
-use super::read::{Cells, Reader, owned};
+use super::read::{Cells, Reader};
 use super::watch::{Backoff, Watch, is_busy, now_nanos};
 use crate::SqliteOptions;
 use crate::error::{Error, Result};
 use crate::exec::{ExecResult, RowDecoder, Writers};
 use crate::render::Statement;
 use rusqlite::fallible_iterator::FallibleIterator;
-use rusqlite::types::Value as Owned;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -90,6 +92,11 @@ fn shape(stmt: &Statement) -> u64 {
 
 struct Shared {
     db: Mutex<Locked>,
+    /// The running statement started outside a transaction (or is a
+    /// COMMIT), so a refusal for a lock may be waited out. Inside a
+    /// transaction that has read, waiting cannot help (the other side may
+    /// be waiting for this one), and SQLite itself would fail at once.
+    retryable: AtomicBool,
     watch: Arc<Watch>,
     budget: Duration,
     busy_timeout: Duration,
@@ -113,8 +120,8 @@ pub struct Connection {
     shared: Arc<Shared>,
 }
 
-/// A batch of rows, or the error that ended the statement.
-type Batch = Result<Vec<Vec<Owned>>>;
+/// A batch of decoded rows, or the error that ended the statement.
+type Batch<T> = Result<Vec<T>>;
 
 impl Connection {
     /// Opens a connection: foreign keys on, the busy timeout, the
@@ -137,6 +144,7 @@ impl Connection {
             .map_err(classify)?;
         Ok(Connection {
             shared: Arc::new(Shared {
+                retryable: AtomicBool::new(true),
                 db: Mutex::new(Locked {
                     conn,
                     long: HashSet::new(),
@@ -168,8 +176,14 @@ impl Connection {
         writers: Option<&Writers>,
     ) -> Result<Vec<D::Output>> {
         match self.fetch_inline(stmt, d, writers.is_some()) {
-            Inline::Done(Err(e)) if is_busy(&e) => {}
-            Inline::Done(done) => return done,
+            Inline::Done(Err(e)) if self.busy(&e) => {}
+            Inline::Done(done) => {
+                // A statement that ran here counts against the task's
+                // budget, so a loop of them still yields to other tasks
+                // (and to a timeout around it).
+                tokio::task::consume_budget().await;
+                return done;
+            }
             Inline::Long => return Box::pin(self.fetch_on_thread(stmt, d)).await,
             Inline::Write => {}
         }
@@ -183,7 +197,7 @@ impl Connection {
             let mut backoff = Backoff::new(self.shared.busy_timeout);
             loop {
                 match self.fetch_inline(stmt, d, false) {
-                    Inline::Done(Err(e)) if is_busy(&e) => match backoff.next() {
+                    Inline::Done(Err(e)) if self.busy(&e) => match backoff.next() {
                         Some(pause) => tokio::time::sleep(pause).await,
                         None => return Err(e),
                     },
@@ -201,16 +215,10 @@ impl Connection {
         stmt: &Statement,
         d: &D,
     ) -> Result<Vec<D::Output>> {
-        let mut feed = self.feed(stmt);
+        let mut feed = self.feed(stmt, d);
         let mut out = Vec::new();
         while let Some(batch) = feed.next_batch().await {
-            for mut row in batch? {
-                let mut reader = Reader {
-                    cells: &mut row,
-                    idx: 0,
-                };
-                out.push(d.decode(&mut reader)?);
-            }
+            out.extend(batch?);
         }
         Ok(out)
     }
@@ -229,6 +237,7 @@ impl Connection {
         }
         let watch = &self.shared.watch;
         watch.start();
+        self.note_retryable(&locked.conn, &stmt.sql);
         let out = (|| {
             let mut st = locked.conn.prepare_cached(&stmt.sql).map_err(classify)?;
             if writes_wait && !st.readonly() {
@@ -268,11 +277,25 @@ impl Connection {
         }
     }
 
+    /// Notes whether the statement starting now may wait for a lock.
+    fn note_retryable(&self, conn: &rusqlite::Connection, sql: &str) {
+        let commit = sql.eq_ignore_ascii_case("COMMIT");
+        self.shared
+            .retryable
+            .store(conn.is_autocommit() || commit, Ordering::SeqCst);
+    }
+
+    /// Whether `e` refused the statement that just ran for a lock another
+    /// connection holds, and waiting may help.
+    fn busy(&self, e: &Error) -> bool {
+        is_busy(e) && self.shared.retryable.load(Ordering::SeqCst)
+    }
+
     /// Runs `run` until it is not refused for a lock another connection
     /// holds, or the busy timeout has passed.
     async fn retry_busy<T>(&self, mut run: impl FnMut() -> Result<T>) -> Result<T> {
         match run() {
-            Err(e) if is_busy(&e) => {}
+            Err(e) if self.busy(&e) => {}
             done => return done,
         }
         // The slow path, boxed so that the common future stays small.
@@ -284,7 +307,7 @@ impl Connection {
                 };
                 tokio::time::sleep(pause).await;
                 match run() {
-                    Err(e) if is_busy(&e) => {}
+                    Err(e) if self.busy(&e) => {}
                     done => return done,
                 }
             }
@@ -330,8 +353,17 @@ impl Connection {
                 })
                 .await
             }
-            Some(Some(_turn)) => self.retry_busy(&mut run).await,
-            None => self.retry_busy(&mut run).await,
+            Some(Some(_turn)) => {
+                let done = self.retry_busy(&mut run).await;
+                drop(_turn);
+                tokio::task::consume_budget().await;
+                done
+            }
+            None => {
+                let done = self.retry_busy(&mut run).await;
+                tokio::task::consume_budget().await;
+                done
+            }
         }
     }
 
@@ -339,6 +371,7 @@ impl Connection {
     fn execute_now(&self, stmt: &Statement) -> Result<ExecResult> {
         let locked = self.lock();
         self.shared.watch.start();
+        self.note_retryable(&locked.conn, &stmt.sql);
         let mut st = locked.conn.prepare_cached(&stmt.sql).map_err(classify)?;
         bind(&mut st, &stmt.binds)?;
         let before = locked.conn.total_changes();
@@ -357,6 +390,7 @@ impl Connection {
     pub(crate) fn execute_raw_now(&self, sql: &str) -> Result<ExecResult> {
         let locked = self.lock();
         self.shared.watch.start();
+        self.note_retryable(&locked.conn, sql);
         let conn = &locked.conn;
         let mut affected = 0;
         let mut run = |st: &mut rusqlite::Statement<'_>| -> Result<()> {
@@ -394,9 +428,11 @@ impl Connection {
         })
     }
 
-    /// Runs a query on a blocking thread, its rows coming back in batches.
-    pub(crate) fn feed(&self, stmt: &Statement) -> Feed {
-        let (tx, rx) = mpsc::channel::<Batch>(2);
+    /// Runs a query on a blocking thread, which decodes its rows (with a
+    /// clone of `d`) and sends them back in batches.
+    pub(crate) fn feed<D: RowDecoder>(&self, stmt: &Statement, d: &D) -> Feed<D::Output> {
+        let (tx, rx) = mpsc::channel::<Batch<D::Output>>(2);
+        let d = d.clone();
         let shared = self.shared.clone();
         let generation = Arc::new(AtomicU64::new(u64::MAX));
         let started = generation.clone();
@@ -410,6 +446,7 @@ impl Connection {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             let g = shared.watch.start();
+            let retryable = locked.conn.is_autocommit();
             started.store(g, Ordering::SeqCst);
             if stop.load(Ordering::SeqCst) {
                 return;
@@ -421,7 +458,12 @@ impl Connection {
                 let mut rows = st.raw_query();
                 let mut batch = Vec::with_capacity(BATCH);
                 while let Some(row) = rows.next().map_err(classify)? {
-                    batch.push(owned(row));
+                    let mut cells = row;
+                    let mut reader = Reader {
+                        cells: &mut cells,
+                        idx: 0,
+                    };
+                    batch.push(d.decode(&mut reader)?);
                     if batch.len() == BATCH {
                         let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
                         sent.store(true, Ordering::Relaxed);
@@ -439,7 +481,7 @@ impl Connection {
             loop {
                 match run() {
                     // Refused before any row was sent: it can start again.
-                    Err(e) if is_busy(&e) && !sent.load(Ordering::Relaxed) => {
+                    Err(e) if is_busy(&e) && retryable && !sent.load(Ordering::Relaxed) => {
                         match backoff.next() {
                             Some(pause) if !stop.load(Ordering::SeqCst) => {
                                 std::thread::sleep(pause)
@@ -480,8 +522,8 @@ fn changes(conn: &rusqlite::Connection, before: u64) -> u64 {
 
 /// The rows of a statement running on a blocking thread. Dropping it
 /// before the last row stops the statement.
-pub(crate) struct Feed {
-    rx: mpsc::Receiver<Batch>,
+pub(crate) struct Feed<T> {
+    rx: mpsc::Receiver<Batch<T>>,
     watch: Arc<Watch>,
     /// The statement's generation, once it started (`u64::MAX` before).
     generation: Arc<AtomicU64>,
@@ -491,9 +533,9 @@ pub(crate) struct Feed {
     done: bool,
 }
 
-impl Feed {
+impl<T> Feed<T> {
     /// The next batch; `None` after the last.
-    pub(crate) async fn next_batch(&mut self) -> Option<Batch> {
+    pub(crate) async fn next_batch(&mut self) -> Option<Batch<T>> {
         let batch = self.rx.recv().await;
         if batch.is_none() {
             self.done = true;
@@ -502,7 +544,7 @@ impl Feed {
     }
 }
 
-impl Drop for Feed {
+impl<T> Drop for Feed<T> {
     fn drop(&mut self) {
         if self.done {
             return;

@@ -25,7 +25,6 @@ pub(crate) mod syntax;
 mod watch;
 
 pub(crate) use conn::Connection;
-pub(crate) use read::Reader;
 
 use super::Capabilities;
 use crate::PoolConfig;
@@ -145,7 +144,8 @@ impl Pool {
         let location = location(url)?;
         let memory = matches!(location, Location::Memory);
         let first = Connection::open(&location, &cfg.sqlite)?;
-        if cfg.sqlite.wal && !memory {
+        let read_only = matches!(&location, Location::File(_, f) if f.contains(OpenFlags::SQLITE_OPEN_READ_ONLY));
+        if cfg.sqlite.wal && !memory && !read_only {
             // Once: the journal mode is stored in the file.
             first.execute_raw("PRAGMA journal_mode = WAL", None).await?;
         }

@@ -6,18 +6,17 @@ use crate::backend::convert::{decimal_from_double, int_from, parse_date, parse_d
 use crate::temporal;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use orm_core::row::RowReader;
-use rusqlite::types::{Value as Owned, ValueRef};
+use rusqlite::types::ValueRef;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-/// The cells of one row: a row of a running statement, or the owned
-/// values a statement on another thread sent.
+/// The cells of one row of a running statement.
 pub(crate) trait Cells {
     /// Number of columns.
     fn count(&self) -> usize;
     /// Column `i`, borrowed.
     fn cell(&self, i: usize) -> ValueRef<'_>;
-    /// Column `i` as text, moved out where the row owns it.
+    /// Column `i` as text.
     fn take_text(&mut self, i: usize) -> Option<Result<String, String>> {
         match self.cell(i) {
             ValueRef::Text(t) | ValueRef::Blob(t) => Some(utf8(t)),
@@ -39,44 +38,6 @@ impl Cells for rusqlite::Row<'_> {
     fn cell(&self, i: usize) -> ValueRef<'_> {
         self.get_ref(i).unwrap_or(ValueRef::Null)
     }
-}
-
-impl Cells for Vec<Owned> {
-    fn count(&self) -> usize {
-        self.len()
-    }
-    fn cell(&self, i: usize) -> ValueRef<'_> {
-        self.get(i).map_or(ValueRef::Null, ValueRef::from)
-    }
-    fn take_text(&mut self, i: usize) -> Option<Result<String, String>> {
-        match self.get_mut(i).map(|v| std::mem::replace(v, Owned::Null)) {
-            Some(Owned::Text(s)) => Some(Ok(s)),
-            Some(Owned::Blob(b)) => Some(String::from_utf8(b).map_err(|e| e.to_string())),
-            Some(other) => {
-                self[i] = other;
-                None
-            }
-            None => None,
-        }
-    }
-}
-
-/// Copies a row of a running statement, to send it to another thread.
-pub(crate) fn owned(row: &rusqlite::Row<'_>) -> Vec<Owned> {
-    (0..Cells::count(row))
-        .map(|i| match Cells::cell(row, i) {
-            ValueRef::Null => Owned::Null,
-            ValueRef::Integer(i) => Owned::Integer(i),
-            ValueRef::Real(x) => Owned::Real(x),
-            // Text that is not UTF-8 is kept as bytes; reading it as text
-            // reports the error.
-            ValueRef::Text(t) => match std::str::from_utf8(t) {
-                Ok(s) => Owned::Text(s.to_owned()),
-                Err(_) => Owned::Blob(t.to_vec()),
-            },
-            ValueRef::Blob(b) => Owned::Blob(b.to_vec()),
-        })
-        .collect()
 }
 
 /// Reads the columns of one row in order.
