@@ -67,14 +67,11 @@ async fn server_kills_idle_stashed_connection() {
             let r = raw("SELECT 1").fetch::<(i32,), _>(&db).await;
             outcomes.push(match r {
                 Ok(_) => "ok".to_string(),
-                Err(e) => format!(
-                    "{}",
-                    match &e {
-                        Error::Connection(_) => format!("Connection({e})"),
-                        Error::Database { .. } => format!("Database({e})"),
-                        other => format!("{other:?}"),
-                    }
-                ),
+                Err(e) => match &e {
+                    Error::Connection(_) => format!("Connection({e})"),
+                    Error::Database { .. } => format!("Database({e})"),
+                    other => format!("{other:?}"),
+                },
             });
         }
         eprintln!("[{dialect}] after killing the idle pooled connection: {outcomes:#?}");

@@ -360,17 +360,8 @@ async fn long_read_with_decode_error_and_function_error() {
         let r = raw(exp).fetch::<(f64,), _>(&db).await;
         eprintln!("thread exp round {round}: {r:?}");
         assert_eq!(
-            std::mem::discriminant(
-                &r.as_ref()
-                    .map(|_| ())
-                    .map_err(|e| std::mem::discriminant(e))
-            ),
-            std::mem::discriminant(
-                &inline
-                    .as_ref()
-                    .map(|_| ())
-                    .map_err(|e| std::mem::discriminant(e))
-            )
+            std::mem::discriminant(&r.as_ref().map(|_| ()).map_err(std::mem::discriminant)),
+            std::mem::discriminant(&inline.as_ref().map(|_| ()).map_err(std::mem::discriminant))
         );
     }
     assert_eq!(
