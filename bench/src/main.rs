@@ -1,6 +1,6 @@
 //! Benchmarks: each workload run by the ORM and by the raw driver of the
 //! backend executing the identical SQL in the same process, reported as
-//! medians, spreads and ratios ORM / raw driver; on PostgreSQL and MariaDB
+//! (trimmed) means, spreads and ratios ORM / raw driver; on PostgreSQL and MariaDB
 //! also by sqlx run raw (the driver under the ORM there), with the ratio
 //! ORM `Conn` / raw sqlx: how much of the gap to the raw driver is sqlx's.
 //!
@@ -17,9 +17,9 @@
 //! an acquired connection (`db.acquire()`).
 //!
 //! The sides run interleaved, one run each a round, after a timed
-//! warm-up, and fast workloads for at least half a second (see `measure`
-//! for why: on a small machine a side's figure otherwise depends on which
-//! CPU the scheduler happens to keep its server process on).
+//! warm-up, and fast workloads for at least two seconds (see `measure` for
+//! why: on a small machine a side's figure otherwise depends on which CPU
+//! the scheduler happens to keep its server process on).
 //!
 //! ```text
 //! cargo run --release -p orm-bench                  # SQLite file + local PostgreSQL + local MariaDB
@@ -111,10 +111,18 @@ const MODELS: [&orm_runtime::model::ModelMeta; 3] = [User::META, Playlist::META,
 // Statistics and the report
 // ---------------------------------------------------------------------------
 
-/// Median and spread (fastest and slowest run) of repeated runs.
+/// The typical time of repeated runs and their spread (fastest and
+/// slowest run). The typical time is a trimmed mean: the mean of the runs
+/// without the fastest and the slowest 5% (one each from 5 to 39 runs).
+/// A mean, not a median, because round trips to a local server are
+/// bimodal on a small machine (see `measure`): a median jumps from one
+/// mode to the other as their shares cross one half, while a mean follows
+/// the shares as a program's total time does. Trimmed, so that a rare
+/// preemption by another process (milliseconds against microseconds)
+/// does not decide it.
 #[derive(Clone, Copy)]
 struct Stat {
-    median: Duration,
+    mean: Duration,
     low: Duration,
     high: Duration,
 }
@@ -122,10 +130,13 @@ struct Stat {
 impl Stat {
     fn of(mut times: Vec<Duration>) -> Stat {
         times.sort();
+        let n = times.len();
+        let cut = if n >= 5 { (n / 20).max(1) } else { 0 };
+        let kept = &times[cut..n - cut];
         Stat {
-            median: times[times.len() / 2],
+            mean: kept.iter().sum::<Duration>() / kept.len() as u32,
             low: times[0],
-            high: times[times.len() - 1],
+            high: times[n - 1],
         }
     }
 }
@@ -135,7 +146,7 @@ impl std::fmt::Display for Stat {
         write!(
             f,
             "{} ({}–{})",
-            fmt_d(self.median),
+            fmt_d(self.mean),
             fmt_d(self.low),
             fmt_d(self.high)
         )
@@ -197,7 +208,7 @@ const WARM_UP: Duration = Duration::from_millis(200);
 /// The shortest measurement: a fast workload runs more rounds than its
 /// sample count, until this long has passed (unless `ORM_BENCH_SAMPLES`
 /// sets the number of rounds).
-const SPAN: Duration = Duration::from_millis(500);
+const SPAN: Duration = Duration::from_secs(2);
 
 /// Measures `sides` sides of one workload; `run(side)` runs it once on
 /// that side (an index into [`SIDES`]) and returns a checksum of the rows
@@ -210,20 +221,21 @@ const SPAN: Duration = Duration::from_millis(500);
 /// machine's load falls on every side alike. Every run is a sample.
 ///
 /// Why a timed warm-up and span rather than a fixed 31 runs: on a small
-/// (2-vCPU) machine a round trip to a local server costs two to three
-/// times as much while the server's backend process runs on the other CPU
-/// than the client thread (a cross-CPU wakeup) as while it shares the
-/// client's CPU, and the scheduler keeps a backend where it is for tens
-/// to hundreds of milliseconds. Each side has its own connection, so its
-/// own backend process: 31 runs of a 30 µs query, a few milliseconds in
-/// all, caught one placement per side, and one side could come out 2–3×
-/// slower than the others on the same SQL (the ORM on `&db` at ~100 µs
-/// against ~38 µs for `Conn` and tokio-postgres, or tokio-postgres at
-/// twice the ORM). A program that runs for longer sees each placement
-/// for the share of the time the scheduler gives it; so do medians over
-/// half a second of finely interleaved runs. (Timing batches of runs
-/// instead was worse: a batch mean takes in every preemption by other
-/// processes on a shared machine.)
+/// (2-vCPU) machine a round trip to a local server costs about twice as
+/// much while the server's backend process runs on the other CPU than the
+/// client thread (a cross-CPU wakeup) as while it shares the client's CPU.
+/// A waking backend mostly stays on the CPU it last ran on until the load
+/// balancer moves it, so its placement holds for tens of milliseconds to
+/// over a second; and each side has its own connection, so its own
+/// backend. 31 runs of a 30 µs query, a few milliseconds in all, caught
+/// one placement per side, and one side could come out 2–3× slower than
+/// the others on the same SQL (the ORM on `&db` at ~100 µs against ~38 µs
+/// for `Conn` and tokio-postgres, or tokio-postgres at twice the ORM). A
+/// program that runs for longer sees each placement for the share of the
+/// time the scheduler gives it, and so does a (trimmed) mean over seconds
+/// of finely interleaved runs: over one second, the sides of a 1-row query
+/// agreed to within 5–30% on an idle machine (their medians: 25–75%). Timing batches of runs instead was
+/// worse: a batch takes in every preemption by other processes.
 async fn measure(n: usize, sides: usize, mut run: impl AsyncFnMut(usize) -> u64) -> Vec<Stat> {
     let start = Instant::now();
     let mut want = None;
@@ -274,7 +286,7 @@ impl Report {
         let (sqlx, conn_sqlx) = match s.get(3) {
             Some(x) => (
                 format!("{SQLX}: {x}"),
-                format!("{:.2}×", ratio(conn.median, x.median)),
+                format!("{:.2}×", ratio(conn.mean, x.mean)),
             ),
             None => ("–".into(), "–".into()),
         };
@@ -284,8 +296,8 @@ impl Report {
             db.to_string(),
             conn.to_string(),
             format!("{raw_name}: {raw}"),
-            format!("{:.2}×", ratio(db.median, raw.median)),
-            format!("{:.2}×", ratio(conn.median, raw.median)),
+            format!("{:.2}×", ratio(db.mean, raw.mean)),
+            format!("{:.2}×", ratio(conn.mean, raw.mean)),
             sqlx,
             conn_sqlx,
         ];
@@ -318,7 +330,7 @@ impl Report {
         }
         println!();
         println!(
-            "| workload | backend | ORM &db median (min–max) | ORM Conn median (min–max) | raw driver median (min–max) | &db / raw | Conn / raw | raw sqlx median (min–max) | ORM Conn / raw sqlx |"
+            "| workload | backend | ORM &db mean (min–max) | ORM Conn mean (min–max) | raw driver mean (min–max) | &db / raw | Conn / raw | raw sqlx mean (min–max) | ORM Conn / raw sqlx |"
         );
         println!("|---|---|---|---|---|---|---|---|---|");
         for r in &self.rows {
@@ -1231,7 +1243,7 @@ async fn run_backend(
         raw_name,
         &collected,
     );
-    let faster = |i: usize| ratio(looped[i].median, collected[i].median);
+    let faster = |i: usize| ratio(looped[i].mean, collected[i].mean);
     report.note(
         "C. collect() against the N+1 loop",
         name,
@@ -1508,16 +1520,17 @@ async fn main() -> Result<(), Error> {
         .facts
         .push(format!("load average (1/5/15 min) at end: {}", loadavg()));
     report.facts.push(format!(
-        "each cell: median of every run of the side, {}, after at least {} ms of warm-up \
-         rounds; (min–max) is the fastest and slowest run; the sides run interleaved, one \
-         run each a round, the order rotating",
+        "each cell: mean of the runs of the side without its fastest and slowest 5% (one \
+         each from 5 to 39 runs), {}, after at least {} ms of warm-up rounds; (min–max) is \
+         the fastest and slowest run; the sides run interleaved, one run each a round, the \
+         order rotating",
         if samples_overridden() {
             format!("{} runs (ORM_BENCH_SAMPLES)", samples(1))
         } else {
             format!(
                 "at least 31 runs (1 and 100 rows, B), 15 (10,000 rows, collect()), \
-                 9 (100,000 rows), 7 (the loop), and as many more as fit in {} ms",
-                SPAN.as_millis()
+                 9 (100,000 rows), 7 (the loop), and as many more as fit in {:.1} s",
+                SPAN.as_secs_f64()
             )
         },
         WARM_UP.as_millis()
