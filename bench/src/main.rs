@@ -1,14 +1,25 @@
 //! Benchmarks: each workload run by the ORM and by the raw driver of the
 //! backend executing the identical SQL in the same process, reported as
-//! medians, spreads and ratios ORM / raw driver.
+//! (trimmed) means, spreads and ratios ORM / raw driver; on PostgreSQL and MariaDB
+//! also by sqlx run raw (the driver under the ORM there), with the ratio
+//! ORM `Conn` / raw sqlx: how much of the gap to the raw driver is sqlx's.
 //!
 //! The raw driver floors, each on one connection held for the run, with
 //! prepared statements reused and rows decoded one by one into structs:
 //! SQLite through rusqlite (`prepare_cached`, `query_map` / `query_row`),
 //! PostgreSQL through tokio-postgres (`prepare` once, `query_raw` row
 //! stream; `query_one` for one row), MariaDB/MySQL through mysql_async
-//! (`prep` once, `exec_map`; `exec_first` for one row). The ORM runs both
-//! on the pool (`&db`) and on an acquired connection (`db.acquire()`).
+//! (`prep` once, `exec_map`; `exec_first` for one row). Raw sqlx 0.9 holds
+//! one `PoolConnection` and runs `sqlx::query(..).bind(..)` (prepared once
+//! per connection, from its statement cache after that): `fetch`, a row
+//! stream, decoding each row with `try_get` by index as it arrives;
+//! `fetch_one` for one row. The ORM runs both on the pool (`&db`) and on
+//! an acquired connection (`db.acquire()`).
+//!
+//! The sides run interleaved, one run each a round, after a timed
+//! warm-up, and fast workloads for at least two seconds (see `measure` for
+//! why: on a small machine a side's figure otherwise depends on which CPU
+//! the scheduler happens to keep its server process on).
 //!
 //! ```text
 //! cargo run --release -p orm-bench                  # SQLite file + local PostgreSQL + local MariaDB
@@ -17,7 +28,7 @@
 //! ORM_BENCH_POSTGRES_URL= ORM_BENCH_MYSQL_URL= cargo run --release -p orm-bench   # SQLite only
 //! ORM_BENCH_ONLY=sqlite cargo run --release -p orm-bench     # one backend: sqlite | postgres | mysql
 //! ORM_BENCH_ONLY=render cargo run --release -p orm-bench     # build + render timing alone, no database
-//! ORM_BENCH_SAMPLES=3 cargo run --release -p orm-bench       # every measurement 3 runs (a quick check)
+//! ORM_BENCH_SAMPLES=3 cargo run --release -p orm-bench       # every measurement 3 rounds (a quick check)
 //! ```
 //!
 //! Defaults: `postgres://postgres@127.0.0.1:5432/test` (the data goes to a
@@ -34,6 +45,10 @@ use orm_runtime::Statement;
 use orm_runtime::observe;
 use orm_runtime::prelude::*;
 use orm_runtime::value::Value;
+use sqlx::mysql::MySqlRow;
+use sqlx::postgres::PgRow;
+use sqlx::{AssertSqlSafe, ConnectOptions, Row as _};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 #[derive(Model, Debug, Clone)]
@@ -96,10 +111,18 @@ const MODELS: [&orm_runtime::model::ModelMeta; 3] = [User::META, Playlist::META,
 // Statistics and the report
 // ---------------------------------------------------------------------------
 
-/// Median and spread (fastest and slowest run) of repeated runs.
+/// The typical time of repeated runs and their spread (fastest and
+/// slowest run). The typical time is a trimmed mean: the mean of the runs
+/// without the fastest and the slowest 5% (one each from 5 to 39 runs).
+/// A mean, not a median, because round trips to a local server are
+/// bimodal on a small machine (see `measure`): a median jumps from one
+/// mode to the other as their shares cross one half, while a mean follows
+/// the shares as a program's total time does. Trimmed, so that a rare
+/// preemption by another process (milliseconds against microseconds)
+/// does not decide it.
 #[derive(Clone, Copy)]
 struct Stat {
-    median: Duration,
+    mean: Duration,
     low: Duration,
     high: Duration,
 }
@@ -107,10 +130,13 @@ struct Stat {
 impl Stat {
     fn of(mut times: Vec<Duration>) -> Stat {
         times.sort();
+        let n = times.len();
+        let cut = if n >= 5 { (n / 20).max(1) } else { 0 };
+        let kept = &times[cut..n - cut];
         Stat {
-            median: times[times.len() / 2],
+            mean: kept.iter().sum::<Duration>() / kept.len() as u32,
             low: times[0],
-            high: times[times.len() - 1],
+            high: times[n - 1],
         }
     }
 }
@@ -120,7 +146,7 @@ impl std::fmt::Display for Stat {
         write!(
             f,
             "{} ({}–{})",
-            fmt_d(self.median),
+            fmt_d(self.mean),
             fmt_d(self.low),
             fmt_d(self.high)
         )
@@ -155,7 +181,13 @@ fn thousands(n: u64) -> String {
     out
 }
 
-/// Sample counts; `ORM_BENCH_SAMPLES` overrides them all.
+/// Whether `ORM_BENCH_SAMPLES` sets the number of rounds.
+fn samples_overridden() -> bool {
+    std::env::var("ORM_BENCH_SAMPLES").is_ok()
+}
+
+/// Sample counts (the least number of rounds); `ORM_BENCH_SAMPLES`
+/// overrides them all.
 fn samples(default: usize) -> usize {
     std::env::var("ORM_BENCH_SAMPLES")
         .ok()
@@ -164,57 +196,114 @@ fn samples(default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// Runs the three sides once each to warm up, then `n` rounds of the three,
+/// The sides of a measurement, in the order of the table's columns: the
+/// ORM on the pool, the ORM on an acquired connection, the backend's own
+/// driver, and (PostgreSQL and MariaDB) sqlx run raw.
+const SIDES: [&str; 4] = ["ORM &db", "ORM Conn", "the raw driver", "raw sqlx"];
+
+/// Warm-up before every measurement: interleaved rounds of all sides for
+/// at least this long (and at least the one round that checks them).
+const WARM_UP: Duration = Duration::from_millis(200);
+
+/// The shortest measurement: a fast workload runs more rounds than its
+/// sample count, until this long has passed (unless `ORM_BENCH_SAMPLES`
+/// sets the number of rounds).
+const SPAN: Duration = Duration::from_secs(2);
+
+/// Measures `sides` sides of one workload; `run(side)` runs it once on
+/// that side (an index into [`SIDES`]) and returns a checksum of the rows
+/// it decoded, which all sides must agree on.
+///
+/// The first round checks the sides against each other; more rounds warm
+/// up until [`WARM_UP`] has passed. Then at least `n` rounds, and for a
+/// fast workload as many as fit in [`SPAN`], every side once a round,
 /// interleaved (the order rotates every round) so that a change in the
-/// machine's load falls on every side alike. Each side returns a checksum
-/// of the rows it decoded; all three must agree.
-async fn measure(
-    n: usize,
-    mut orm_db: impl AsyncFnMut() -> u64,
-    mut orm_conn: impl AsyncFnMut() -> u64,
-    mut raw: impl AsyncFnMut() -> u64,
-) -> [Stat; 3] {
-    let want = orm_db().await;
-    assert_eq!(orm_conn().await, want, "ORM on Conn disagrees with &db");
-    assert_eq!(raw().await, want, "raw driver disagrees with the ORM");
-    let mut times: [Vec<Duration>; 3] = Default::default();
-    for round in 0..n {
-        for k in 0..3 {
-            let side = (round + k) % 3;
+/// machine's load falls on every side alike. Every run is a sample.
+///
+/// Why a timed warm-up and span rather than a fixed 31 runs: on a small
+/// (2-vCPU) machine a round trip to a local server costs about twice as
+/// much while the server's backend process runs on the other CPU than the
+/// client thread (a cross-CPU wakeup) as while it shares the client's CPU.
+/// A waking backend mostly stays on the CPU it last ran on until the load
+/// balancer moves it, so its placement holds for tens of milliseconds to
+/// over a second; and each side has its own connection, so its own
+/// backend. 31 runs of a 30 µs query, a few milliseconds in all, caught
+/// one placement per side, and one side could come out 2–3× slower than
+/// the others on the same SQL (the ORM on `&db` at ~100 µs against ~38 µs
+/// for `Conn` and tokio-postgres, or tokio-postgres at twice the ORM). A
+/// program that runs for longer sees each placement for the share of the
+/// time the scheduler gives it, and so does a (trimmed) mean over seconds
+/// of finely interleaved runs: over one second, the sides of a 1-row query
+/// agreed to within 5–30% on an idle machine (their medians: 25–75%). Timing batches of runs instead was
+/// worse: a batch takes in every preemption by other processes.
+async fn measure(n: usize, sides: usize, mut run: impl AsyncFnMut(usize) -> u64) -> Vec<Stat> {
+    let start = Instant::now();
+    let mut want = None;
+    while want.is_none() || start.elapsed() < WARM_UP {
+        for (side, name) in SIDES.iter().enumerate().take(sides) {
+            let got = run(side).await;
+            let expected = *want.get_or_insert(got);
+            assert_eq!(got, expected, "{name} disagrees with ORM &db");
+        }
+    }
+    let want = want.expect("a round ran");
+    let span = if samples_overridden() {
+        Duration::ZERO
+    } else {
+        SPAN
+    };
+    let mut times: Vec<Vec<Duration>> = vec![Vec::with_capacity(n); sides];
+    let start = Instant::now();
+    let mut round = 0;
+    while round < n || start.elapsed() < span {
+        for j in 0..sides {
+            let side = (round + j) % sides;
             let t = Instant::now();
-            let got = match side {
-                0 => orm_db().await,
-                1 => orm_conn().await,
-                _ => raw().await,
-            };
+            let got = run(side).await;
             times[side].push(t.elapsed());
             assert_eq!(got, want);
         }
+        round += 1;
     }
-    times.map(Stat::of)
+    eprintln!("  ({round} rounds in {:.2?})", start.elapsed());
+    times.into_iter().map(Stat::of).collect()
 }
+
+/// A table row: workload, backend, the four sides' cells and the three
+/// ratios.
+type Row = [String; 9];
 
 struct Report {
     /// Machine and server facts, printed above the table.
     facts: Vec<String>,
-    rows: Vec<[String; 7]>,
+    rows: Vec<Row>,
 }
 
 impl Report {
-    fn add(&mut self, workload: &str, backend: &str, raw_name: &str, s: [Stat; 3]) {
-        let [db, conn, raw] = s;
+    /// A measured row; `s` holds three sides, or four with raw sqlx.
+    fn add(&mut self, workload: &str, backend: &str, raw_name: &str, s: &[Stat]) {
+        let (db, conn, raw) = (s[0], s[1], s[2]);
+        let (sqlx, conn_sqlx) = match s.get(3) {
+            Some(x) => (
+                format!("{SQLX}: {x}"),
+                format!("{:.2}×", ratio(conn.mean, x.mean)),
+            ),
+            None => ("–".into(), "–".into()),
+        };
         let row = [
             workload.to_owned(),
             backend.to_owned(),
             db.to_string(),
             conn.to_string(),
             format!("{raw_name}: {raw}"),
-            format!("{:.2}×", ratio(db.median, raw.median)),
-            format!("{:.2}×", ratio(conn.median, raw.median)),
+            format!("{:.2}×", ratio(db.mean, raw.mean)),
+            format!("{:.2}×", ratio(conn.mean, raw.mean)),
+            sqlx,
+            conn_sqlx,
         ];
         eprintln!(
-            "{:<58} {:<10} &db {:<30} Conn {:<30} {:<44} {} {}",
-            row[0], row[1], row[2], row[3], row[4], row[5], row[6]
+            "{:<58} {:<10} &db {:<30} Conn {:<30} {:<44} {} {} | {:<36} {}",
+            row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8]
         );
         self.rows.push(row);
     }
@@ -230,6 +319,8 @@ impl Report {
             "–".into(),
             String::new(),
             String::new(),
+            "–".into(),
+            String::new(),
         ]);
     }
 
@@ -239,9 +330,9 @@ impl Report {
         }
         println!();
         println!(
-            "| workload | backend | ORM &db median (min–max) | ORM Conn median (min–max) | raw driver median (min–max) | &db / raw | Conn / raw |"
+            "| workload | backend | ORM &db mean (min–max) | ORM Conn mean (min–max) | raw driver mean (min–max) | &db / raw | Conn / raw | raw sqlx mean (min–max) | ORM Conn / raw sqlx |"
         );
-        println!("|---|---|---|---|---|---|---|");
+        println!("|---|---|---|---|---|---|---|---|---|");
         for r in &self.rows {
             println!("| {} |", r.join(" | "));
         }
@@ -403,6 +494,7 @@ async fn orm_collect<E: Executor + ?Sized>(ex: &E) -> u64 {
 const RUSQLITE: &str = "rusqlite 0.39";
 const TOKIO_POSTGRES: &str = "tokio-postgres 0.7";
 const MYSQL_ASYNC: &str = "mysql_async 0.37";
+const SQLX: &str = "sqlx 0.9";
 
 /// One connection of the backend's own driver, held for the run.
 enum Raw {
@@ -420,11 +512,20 @@ enum RawStmt {
     MySql(mysql_async::Statement),
 }
 
-/// Decoding one driver row into a struct, as a user writes it by hand.
+/// Decoding one driver row into a struct, as a user writes it by hand
+/// (sqlx: `try_get` by column index).
 trait FromRaw: Sized + Send + 'static {
     fn sqlite(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self>;
     fn postgres(r: &tokio_postgres::Row) -> Result<Self, tokio_postgres::Error>;
     fn mysql(r: mysql_async::Row) -> Self;
+    fn sqlx_postgres(r: &PgRow) -> Result<Self, sqlx::Error>;
+    fn sqlx_mysql(r: &MySqlRow) -> Result<Self, sqlx::Error>;
+}
+
+/// An integer `SUM` that MariaDB returns as DECIMAL (and PostgreSQL as
+/// NUMERIC for `SUM(bigint)`), read through rust_decimal.
+fn decimal_total(d: Option<rust_decimal::Decimal>) -> Option<i64> {
+    d.map(|d| i64::try_from(d).expect("integer total"))
 }
 
 struct RawSong {
@@ -460,6 +561,22 @@ impl FromRaw for RawSong {
             length,
         }
     }
+    fn sqlx_postgres(r: &PgRow) -> Result<Self, sqlx::Error> {
+        Ok(RawSong {
+            id: r.try_get(0)?,
+            playlist: r.try_get(1)?,
+            title: r.try_get(2)?,
+            length: r.try_get(3)?,
+        })
+    }
+    fn sqlx_mysql(r: &MySqlRow) -> Result<Self, sqlx::Error> {
+        Ok(RawSong {
+            id: r.try_get(0)?,
+            playlist: r.try_get(1)?,
+            title: r.try_get(2)?,
+            length: r.try_get(3)?,
+        })
+    }
 }
 
 struct RawUser {
@@ -484,6 +601,18 @@ impl FromRaw for RawUser {
     fn mysql(r: mysql_async::Row) -> Self {
         let (id, name) = mysql_async::from_row(r);
         RawUser { id, name }
+    }
+    fn sqlx_postgres(r: &PgRow) -> Result<Self, sqlx::Error> {
+        Ok(RawUser {
+            id: r.try_get(0)?,
+            name: r.try_get(1)?,
+        })
+    }
+    fn sqlx_mysql(r: &MySqlRow) -> Result<Self, sqlx::Error> {
+        Ok(RawUser {
+            id: r.try_get(0)?,
+            name: r.try_get(1)?,
+        })
     }
 }
 
@@ -514,10 +643,25 @@ impl FromRaw for RawPlaylist {
         let (id, user, name) = mysql_async::from_row(r);
         RawPlaylist { id, user, name }
     }
+    fn sqlx_postgres(r: &PgRow) -> Result<Self, sqlx::Error> {
+        Ok(RawPlaylist {
+            id: r.try_get(0)?,
+            user: r.try_get(1)?,
+            name: r.try_get(2)?,
+        })
+    }
+    fn sqlx_mysql(r: &MySqlRow) -> Result<Self, sqlx::Error> {
+        Ok(RawPlaylist {
+            id: r.try_get(0)?,
+            user: r.try_get(1)?,
+            name: r.try_get(2)?,
+        })
+    }
 }
 
 /// `SUM` of an integer column: INTEGER on SQLite, BIGINT on PostgreSQL
-/// (SUM of integer), DECIMAL on MariaDB (read as an integer).
+/// (SUM of integer), DECIMAL on MariaDB (mysql_async reads it as an
+/// integer; sqlx only as a decimal).
 struct RawSum(Option<i64>);
 
 impl FromRaw for RawSum {
@@ -531,10 +675,17 @@ impl FromRaw for RawSum {
         let (sum,) = mysql_async::from_row(r);
         RawSum(sum)
     }
+    fn sqlx_postgres(r: &PgRow) -> Result<Self, sqlx::Error> {
+        Ok(RawSum(r.try_get(0)?))
+    }
+    fn sqlx_mysql(r: &MySqlRow) -> Result<Self, sqlx::Error> {
+        Ok(RawSum(decimal_total(r.try_get(0)?)))
+    }
 }
 
 /// A user with its total: the total is `SUM` of a `SUM`, NUMERIC on
-/// PostgreSQL (SUM of bigint), decoded through rust_decimal.
+/// PostgreSQL (SUM of bigint), decoded through rust_decimal (and so with
+/// sqlx on MariaDB, where it is DECIMAL).
 struct RawUserTotal {
     id: i64,
     name: String,
@@ -550,16 +701,29 @@ impl FromRaw for RawUserTotal {
         })
     }
     fn postgres(r: &tokio_postgres::Row) -> Result<Self, tokio_postgres::Error> {
-        let total: Option<rust_decimal::Decimal> = r.try_get(2)?;
         Ok(RawUserTotal {
             id: r.try_get(0)?,
             name: r.try_get(1)?,
-            total: total.map(|d| i64::try_from(d).expect("integer total")),
+            total: decimal_total(r.try_get(2)?),
         })
     }
     fn mysql(r: mysql_async::Row) -> Self {
         let (id, name, total) = mysql_async::from_row(r);
         RawUserTotal { id, name, total }
+    }
+    fn sqlx_postgres(r: &PgRow) -> Result<Self, sqlx::Error> {
+        Ok(RawUserTotal {
+            id: r.try_get(0)?,
+            name: r.try_get(1)?,
+            total: decimal_total(r.try_get(2)?),
+        })
+    }
+    fn sqlx_mysql(r: &MySqlRow) -> Result<Self, sqlx::Error> {
+        Ok(RawUserTotal {
+            id: r.try_get(0)?,
+            name: r.try_get(1)?,
+            total: decimal_total(r.try_get(2)?),
+        })
     }
 }
 
@@ -716,13 +880,17 @@ async fn raw_songs(raw: &mut Raw, st: &RawStmt, params: &[i64]) -> u64 {
     })
 }
 
-/// The statements of the N+1 loop and the binds they were rendered with.
+/// The statements of the N+1 loop (prepared for the raw driver, and as
+/// text for sqlx) and the binds they were rendered with.
 struct LoopSql {
     users: RawStmt,
     playlists: RawStmt,
     playlists_binds: Vec<i64>,
     sum: RawStmt,
     sum_binds: Vec<i64>,
+    users_sql: Arc<str>,
+    playlists_sql: Arc<str>,
+    sum_sql: Arc<str>,
 }
 
 async fn raw_loop(raw: &mut Raw, st: &LoopSql) -> u64 {
@@ -750,6 +918,153 @@ async fn raw_collect(raw: &mut Raw, st: &RawStmt) -> u64 {
 }
 
 // ---------------------------------------------------------------------------
+// Raw sqlx (PostgreSQL and MariaDB): the driver under the ORM, without it
+// ---------------------------------------------------------------------------
+
+/// One sqlx connection, taken from a one-connection pool and held for the
+/// run, configured as the ORM configures its own (statement logging off).
+/// `sqlx::query` prepares a statement on its first run on the connection
+/// and reuses it from the connection's statement cache after that, as the
+/// ORM does; the SQL is kept as an `Arc<str>`, so that passing it does not
+/// copy it. Rows are read with `fetch` (a stream) and decoded one by one
+/// as they arrive with `try_get` by index; one row with `fetch_one`.
+enum RawSqlx {
+    Postgres(sqlx::PgPool, sqlx::pool::PoolConnection<sqlx::Postgres>),
+    MySql(sqlx::MySqlPool, sqlx::pool::PoolConnection<sqlx::MySql>),
+}
+
+impl RawSqlx {
+    async fn connect(dialect: Dialect, url: &str) -> Option<RawSqlx> {
+        use std::str::FromStr;
+        match dialect {
+            Dialect::Sqlite => None,
+            Dialect::Postgres => {
+                let opts = sqlx::postgres::PgConnectOptions::from_str(url)
+                    .expect("sqlx postgres url")
+                    .disable_statement_logging();
+                let pool = sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(opts)
+                    .await
+                    .expect("sqlx postgres connect");
+                let conn = pool.acquire().await.expect("sqlx acquire");
+                Some(RawSqlx::Postgres(pool, conn))
+            }
+            Dialect::MySql => {
+                let opts = sqlx::mysql::MySqlConnectOptions::from_str(url)
+                    .expect("sqlx mysql url")
+                    .disable_statement_logging();
+                let pool = sqlx::mysql::MySqlPoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(opts)
+                    .await
+                    .expect("sqlx mysql connect");
+                let conn = pool.acquire().await.expect("sqlx acquire");
+                Some(RawSqlx::MySql(pool, conn))
+            }
+        }
+    }
+
+    /// Every row of the statement, decoded into `T` one by one as they
+    /// arrive.
+    async fn fetch<T: FromRaw>(&mut self, sql: &Arc<str>, params: &[i64]) -> Vec<T> {
+        let mut out = Vec::new();
+        match self {
+            RawSqlx::Postgres(_, c) => {
+                let mut q = sqlx::query::<sqlx::Postgres>(AssertSqlSafe(sql.clone()));
+                for &p in params {
+                    q = q.bind(p);
+                }
+                let mut rows = q.fetch(&mut **c);
+                while let Some(row) = rows.try_next().await.expect("row") {
+                    out.push(T::sqlx_postgres(&row).expect("decode"));
+                }
+            }
+            RawSqlx::MySql(_, c) => {
+                let mut q = sqlx::query::<sqlx::MySql>(AssertSqlSafe(sql.clone()));
+                for &p in params {
+                    q = q.bind(p);
+                }
+                let mut rows = q.fetch(&mut **c);
+                while let Some(row) = rows.try_next().await.expect("row") {
+                    out.push(T::sqlx_mysql(&row).expect("decode"));
+                }
+            }
+        }
+        out
+    }
+
+    /// The statement's first row (it must have one).
+    async fn one<T: FromRaw>(&mut self, sql: &Arc<str>, params: &[i64]) -> T {
+        match self {
+            RawSqlx::Postgres(_, c) => {
+                let mut q = sqlx::query::<sqlx::Postgres>(AssertSqlSafe(sql.clone()));
+                for &p in params {
+                    q = q.bind(p);
+                }
+                T::sqlx_postgres(&q.fetch_one(&mut **c).await.expect("fetch_one")).expect("decode")
+            }
+            RawSqlx::MySql(_, c) => {
+                let mut q = sqlx::query::<sqlx::MySql>(AssertSqlSafe(sql.clone()));
+                for &p in params {
+                    q = q.bind(p);
+                }
+                T::sqlx_mysql(&q.fetch_one(&mut **c).await.expect("fetch_one")).expect("decode")
+            }
+        }
+    }
+
+    async fn close(self) {
+        match self {
+            RawSqlx::Postgres(pool, conn) => {
+                drop(conn);
+                pool.close().await;
+            }
+            RawSqlx::MySql(pool, conn) => {
+                drop(conn);
+                pool.close().await;
+            }
+        }
+    }
+}
+
+/// The raw sqlx side, if the backend has one (not SQLite).
+fn sqlx_side(s: &mut Option<RawSqlx>) -> &mut RawSqlx {
+    s.as_mut().expect("a raw sqlx side on this backend")
+}
+
+async fn sqlx_songs(sq: &mut RawSqlx, sql: &Arc<str>, params: &[i64]) -> u64 {
+    let rows: Vec<RawSong> = sq.fetch(sql, params).await;
+    rows.iter().fold(0u64, |acc, s| {
+        acc.wrapping_add(song_sum(s.id, s.playlist, &s.title, s.length))
+    })
+}
+
+async fn sqlx_loop(sq: &mut RawSqlx, st: &LoopSql) -> u64 {
+    let mut total = 0i64;
+    let mut pb = st.playlists_binds.clone();
+    let mut sb = st.sum_binds.clone();
+    let users: Vec<RawUser> = sq.fetch(&st.users_sql, &[]).await;
+    for u in &users {
+        pb[0] = u.id;
+        let playlists: Vec<RawPlaylist> = sq.fetch(&st.playlists_sql, &pb).await;
+        for p in &playlists {
+            sb[0] = p.id;
+            let sum: RawSum = sq.one(&st.sum_sql, &sb).await;
+            total += sum.0.unwrap_or(0);
+        }
+    }
+    total as u64
+}
+
+async fn sqlx_collect(sq: &mut RawSqlx, sql: &Arc<str>) -> u64 {
+    let rows: Vec<RawUserTotal> = sq.fetch(sql, &[]).await;
+    rows.iter().fold(0u64, |acc, u| {
+        acc.wrapping_add(user_sum(u.id, &u.name, u.total))
+    })
+}
+
+// ---------------------------------------------------------------------------
 // One backend
 // ---------------------------------------------------------------------------
 
@@ -766,7 +1081,16 @@ async fn check_sql<F: Future>(what: &str, expected: &[&str], count: usize, fut: 
     }
 }
 
-async fn run_backend(name: &str, db: Db, raw_url: &str, report: &mut Report) -> Result<(), Error> {
+/// Runs every workload on one backend. `raw_url` is what the raw driver
+/// connects to; `sqlx_url`, if any, what raw sqlx connects to (the ORM's
+/// own URL).
+async fn run_backend(
+    name: &str,
+    db: Db,
+    raw_url: &str,
+    sqlx_url: Option<&str>,
+    report: &mut Report,
+) -> Result<(), Error> {
     let t = Instant::now();
     load_playlists(&db).await?;
     eprintln!("{name}: loaded 1,000 × 10 × 10 in {:.2?}", t.elapsed());
@@ -778,11 +1102,21 @@ async fn run_backend(name: &str, db: Db, raw_url: &str, report: &mut Report) -> 
             .await
             .expect("search_path");
     }
+    let mut sqlx = match sqlx_url {
+        Some(url) => RawSqlx::connect(dialect, url).await,
+        None => None,
+    };
+    let sides = if sqlx.is_some() { 4 } else { 3 };
     let raw_name = raw.name();
     let version = raw.server_version().await;
-    report
-        .facts
-        .push(format!("{name} {version}, raw driver {raw_name}"));
+    report.facts.push(format!(
+        "{name} {version}, raw driver {raw_name}{}",
+        if sqlx.is_some() {
+            format!(", and raw {SQLX}")
+        } else {
+            String::new()
+        }
+    ));
     let conn = db.acquire().await?;
 
     // A. load N rows into structs.
@@ -792,12 +1126,13 @@ async fn run_backend(name: &str, db: Db, raw_url: &str, report: &mut Report) -> 
         let binds = int_binds(&stmt);
         check_sql("A", &[&stmt.sql], 1, orm_songs(&db, &qs)).await;
         let st = raw.prepare(&stmt.sql).await;
-        let s = measure(
-            samples(default_samples),
-            async || orm_songs(&db, &qs).await,
-            async || orm_songs(&conn, &qs).await,
-            async || raw_songs(&mut raw, &st, &binds).await,
-        )
+        let sql: Arc<str> = stmt.sql.as_str().into();
+        let s = measure(samples(default_samples), sides, async |side| match side {
+            0 => orm_songs(&db, &qs).await,
+            1 => orm_songs(&conn, &qs).await,
+            2 => raw_songs(&mut raw, &st, &binds).await,
+            _ => sqlx_songs(sqlx_side(&mut sqlx), &sql, &binds).await,
+        })
         .await;
         report.add(
             &format!(
@@ -807,7 +1142,7 @@ async fn run_backend(name: &str, db: Db, raw_url: &str, report: &mut Report) -> 
             ),
             name,
             raw_name,
-            s,
+            &s,
         );
     }
 
@@ -828,18 +1163,19 @@ async fn run_backend(name: &str, db: Db, raw_url: &str, report: &mut Report) -> 
     check_sql("B", &[&stmt.sql], 1, orm_songs(&db, &qs)).await;
     let st = raw.prepare(&stmt.sql).await;
     assert_eq!(raw.fetch::<RawSong>(&st, &binds).await.len(), 100);
-    let s = measure(
-        samples(31),
-        async || orm_songs(&db, &qs).await,
-        async || orm_songs(&conn, &qs).await,
-        async || raw_songs(&mut raw, &st, &binds).await,
-    )
+    let sql: Arc<str> = stmt.sql.as_str().into();
+    let s = measure(samples(31), sides, async |side| match side {
+        0 => orm_songs(&db, &qs).await,
+        1 => orm_songs(&conn, &qs).await,
+        2 => raw_songs(&mut raw, &st, &binds).await,
+        _ => sqlx_songs(sqlx_side(&mut sqlx), &sql, &binds).await,
+    })
     .await;
     report.add(
         "B. 100-row query: one user's songs (join + filter)",
         name,
         raw_name,
-        s,
+        &s,
     );
 
     // C. every user's total song length: the N+1 loop and collect().
@@ -868,19 +1204,22 @@ async fn run_backend(name: &str, db: Db, raw_url: &str, report: &mut Report) -> 
         playlists_binds: int_binds(&playlists_stmt),
         sum: raw.prepare(&sum_stmt.sql).await,
         sum_binds: int_binds(&sum_stmt),
+        users_sql: users_stmt.sql.as_str().into(),
+        playlists_sql: playlists_stmt.sql.as_str().into(),
+        sum_sql: sum_stmt.sql.as_str().into(),
     };
-    let looped = measure(
-        samples(7),
-        async || orm_loop(&db).await,
-        async || orm_loop(&conn).await,
-        async || raw_loop(&mut raw, &loop_sql).await,
-    )
+    let looped = measure(samples(7), sides, async |side| match side {
+        0 => orm_loop(&db).await,
+        1 => orm_loop(&conn).await,
+        2 => raw_loop(&mut raw, &loop_sql).await,
+        _ => sqlx_loop(sqlx_side(&mut sqlx), &loop_sql).await,
+    })
     .await;
     report.add(
         "C. N+1 loop: users, playlists, SUM per playlist (11,001 queries)",
         name,
         raw_name,
-        looped,
+        &looped,
     );
     let collect_stmt = User::objects()
         .collect()
@@ -890,32 +1229,41 @@ async fn run_backend(name: &str, db: Db, raw_url: &str, report: &mut Report) -> 
     assert!(collect_stmt.binds.is_empty());
     check_sql("C collect", &[&collect_stmt.sql], 1, orm_collect(&db)).await;
     let st = raw.prepare(&collect_stmt.sql).await;
-    let collected = measure(
-        samples(15),
-        async || orm_collect(&db).await,
-        async || orm_collect(&conn).await,
-        async || raw_collect(&mut raw, &st).await,
-    )
+    let sql: Arc<str> = collect_stmt.sql.as_str().into();
+    let collected = measure(samples(15), sides, async |side| match side {
+        0 => orm_collect(&db).await,
+        1 => orm_collect(&conn).await,
+        2 => raw_collect(&mut raw, &st).await,
+        _ => sqlx_collect(sqlx_side(&mut sqlx), &sql).await,
+    })
     .await;
     report.add(
         "C. collect(): the same totals in 1 query",
         name,
         raw_name,
-        collected,
+        &collected,
     );
-    let faster = |i: usize| ratio(looped[i].median, collected[i].median);
+    let faster = |i: usize| ratio(looped[i].mean, collected[i].mean);
     report.note(
         "C. collect() against the N+1 loop",
         name,
         format!(
-            "{:.0}× faster on &db, {:.0}× on Conn, {:.0}× with {raw_name}",
+            "{:.0}× faster on &db, {:.0}× on Conn, {:.0}× with {raw_name}{}",
             faster(0),
             faster(1),
-            faster(2)
+            faster(2),
+            if sides > 3 {
+                format!(", {:.0}× with raw {SQLX}", faster(3))
+            } else {
+                String::new()
+            }
         ),
     );
     drop(conn);
     raw.close().await;
+    if let Some(sq) = sqlx {
+        sq.close().await;
+    }
     db.close().await;
     Ok(())
 }
@@ -1061,7 +1409,14 @@ async fn run_sqlite(report: &mut Report) -> Result<(), Error> {
     let file = dir.join("bench.db");
     let url = format!("sqlite://{}?mode=rwc", file.display());
     let db = Db::connect(&url).await?;
-    let out = run_backend("SQLite", db, file.to_str().unwrap_or_default(), report).await;
+    let out = run_backend(
+        "SQLite",
+        db,
+        file.to_str().unwrap_or_default(),
+        None,
+        report,
+    )
+    .await;
     let _ = std::fs::remove_dir_all(&dir);
     out
 }
@@ -1077,8 +1432,9 @@ async fn run_postgres(report: &mut Report, pg: &str) -> Result<(), Error> {
         if pg.contains('?') { '&' } else { '?' }
     );
     let db = Db::connect(&url).await?;
-    // The raw client sets its search_path after connecting.
-    let out = run_backend("PostgreSQL", db, pg, report).await;
+    // The raw client sets its search_path after connecting; raw sqlx
+    // connects as the ORM does, with the search_path in the URL.
+    let out = run_backend("PostgreSQL", db, pg, Some(&url), report).await;
     admin.execute_raw("DROP SCHEMA orm_bench CASCADE").await?;
     admin.close().await;
     out
@@ -1093,7 +1449,7 @@ async fn run_mysql(report: &mut Report, my: &str) -> Result<(), Error> {
     let url = with_database(my, "orm_bench");
     let db = Db::connect(&url).await?;
     let raw_url = url.replacen("mariadb://", "mysql://", 1);
-    let out = run_backend("MariaDB", db, &raw_url, report).await;
+    let out = run_backend("MariaDB", db, &raw_url, Some(&raw_url), report).await;
     admin.execute_raw("DROP DATABASE orm_bench").await?;
     admin.close().await;
     out
@@ -1164,15 +1520,20 @@ async fn main() -> Result<(), Error> {
         .facts
         .push(format!("load average (1/5/15 min) at end: {}", loadavg()));
     report.facts.push(format!(
-        "each cell: median of {} after one warm-up run of every side; (min–max) is the \
-         fastest and slowest run; the three sides run interleaved, round by round",
-        if std::env::var("ORM_BENCH_SAMPLES").is_ok() {
+        "each cell: mean of the runs of the side without its fastest and slowest 5% (one \
+         each from 5 to 39 runs), {}, after at least {} ms of warm-up rounds; (min–max) is \
+         the fastest and slowest run; the sides run interleaved, one run each a round, the \
+         order rotating",
+        if samples_overridden() {
             format!("{} runs (ORM_BENCH_SAMPLES)", samples(1))
         } else {
-            "31 runs (1 and 100 rows, B), 15 (10,000 rows, collect()), 9 (100,000 rows), \
-             7 (the loop)"
-                .to_owned()
-        }
+            format!(
+                "at least 31 runs (1 and 100 rows, B), 15 (10,000 rows, collect()), \
+                 9 (100,000 rows), 7 (the loop), and as many more as fit in {:.1} s",
+                SPAN.as_secs_f64()
+            )
+        },
+        WARM_UP.as_millis()
     ));
     report.print();
     Ok(())
