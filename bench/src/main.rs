@@ -1,6 +1,7 @@
 //! Benchmarks: each workload run by the ORM and by the raw driver of the
 //! backend executing the identical SQL in the same process, reported as
-//! (trimmed) means, spreads and ratios ORM / raw driver; on PostgreSQL and MariaDB
+//! medians, spreads (fastest and slowest run), trimmed means and ratios
+//! ORM / raw driver of the medians; on PostgreSQL and MariaDB
 //! also by sqlx run raw (the driver under the ORM there), with the ratio
 //! ORM `Conn` / raw sqlx: how much of the gap to the raw driver is sqlx's.
 //!
@@ -111,17 +112,18 @@ const MODELS: [&orm_runtime::model::ModelMeta; 3] = [User::META, Playlist::META,
 // Statistics and the report
 // ---------------------------------------------------------------------------
 
-/// The typical time of repeated runs and their spread (fastest and
-/// slowest run). The typical time is a trimmed mean: the mean of the runs
-/// without the fastest and the slowest 5% (one each from 5 to 39 runs).
-/// A mean, not a median, because round trips to a local server are
+/// The median of repeated runs, their spread (fastest and slowest run),
+/// and a trimmed mean: the mean of the runs without the fastest and the
+/// slowest 5% (one each from 5 to 39 runs). Ratios are of medians. The
+/// mean is printed beside it because round trips to a local server are
 /// bimodal on a small machine (see `measure`): a median jumps from one
 /// mode to the other as their shares cross one half, while a mean follows
-/// the shares as a program's total time does. Trimmed, so that a rare
+/// the shares as a program's total time does; trimmed, so that a rare
 /// preemption by another process (milliseconds against microseconds)
 /// does not decide it.
 #[derive(Clone, Copy)]
 struct Stat {
+    median: Duration,
     mean: Duration,
     low: Duration,
     high: Duration,
@@ -134,6 +136,7 @@ impl Stat {
         let cut = if n >= 5 { (n / 20).max(1) } else { 0 };
         let kept = &times[cut..n - cut];
         Stat {
+            median: times[n / 2],
             mean: kept.iter().sum::<Duration>() / kept.len() as u32,
             low: times[0],
             high: times[n - 1],
@@ -145,10 +148,11 @@ impl std::fmt::Display for Stat {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} ({}–{})",
-            fmt_d(self.mean),
+            "{} ({}–{}; mean {})",
+            fmt_d(self.median),
             fmt_d(self.low),
-            fmt_d(self.high)
+            fmt_d(self.high),
+            fmt_d(self.mean)
         )
     }
 }
@@ -286,7 +290,7 @@ impl Report {
         let (sqlx, conn_sqlx) = match s.get(3) {
             Some(x) => (
                 format!("{SQLX}: {x}"),
-                format!("{:.2}×", ratio(conn.mean, x.mean)),
+                format!("{:.2}×", ratio(conn.median, x.median)),
             ),
             None => ("–".into(), "–".into()),
         };
@@ -296,8 +300,8 @@ impl Report {
             db.to_string(),
             conn.to_string(),
             format!("{raw_name}: {raw}"),
-            format!("{:.2}×", ratio(db.mean, raw.mean)),
-            format!("{:.2}×", ratio(conn.mean, raw.mean)),
+            format!("{:.2}×", ratio(db.median, raw.median)),
+            format!("{:.2}×", ratio(conn.median, raw.median)),
             sqlx,
             conn_sqlx,
         ];
@@ -330,7 +334,7 @@ impl Report {
         }
         println!();
         println!(
-            "| workload | backend | ORM &db mean (min–max) | ORM Conn mean (min–max) | raw driver mean (min–max) | &db / raw | Conn / raw | raw sqlx mean (min–max) | ORM Conn / raw sqlx |"
+            "| workload | backend | ORM &db median (min–max; mean) | ORM Conn median (min–max; mean) | raw driver median (min–max; mean) | &db / raw | Conn / raw | raw sqlx median (min–max; mean) | ORM Conn / raw sqlx |"
         );
         println!("|---|---|---|---|---|---|---|---|---|");
         for r in &self.rows {
@@ -1243,7 +1247,7 @@ async fn run_backend(
         raw_name,
         &collected,
     );
-    let faster = |i: usize| ratio(looped[i].mean, collected[i].mean);
+    let faster = |i: usize| ratio(looped[i].median, collected[i].median);
     report.note(
         "C. collect() against the N+1 loop",
         name,
@@ -1520,10 +1524,10 @@ async fn main() -> Result<(), Error> {
         .facts
         .push(format!("load average (1/5/15 min) at end: {}", loadavg()));
     report.facts.push(format!(
-        "each cell: mean of the runs of the side without its fastest and slowest 5% (one \
-         each from 5 to 39 runs), {}, after at least {} ms of warm-up rounds; (min–max) is \
-         the fastest and slowest run; the sides run interleaved, one run each a round, the \
-         order rotating",
+        "each cell: median of the side's runs, (fastest–slowest run; mean of the runs \
+         without the fastest and slowest 5%), {}, after at least {} ms of warm-up rounds; \
+         ratios are of medians; the sides run interleaved, one run each a round, the order \
+         rotating",
         if samples_overridden() {
             format!("{} runs (ORM_BENCH_SAMPLES)", samples(1))
         } else {
