@@ -101,6 +101,52 @@ impl Db {
         })
     }
 
+    /// A `Db` on a PostgreSQL pool the application already has (it keeps
+    /// its own settings; its sqlx statement logging stays as configured).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> orm_runtime::Result<()> {
+    /// let pool = sqlx::PgPool::connect("postgres://postgres@127.0.0.1/test")
+    ///     .await
+    ///     .map_err(|e| orm_runtime::Error::Connection(Box::new(e)))?;
+    /// let db = orm_runtime::Db::from_pg_pool(pool);
+    /// assert!(db.pg_pool().is_some());
+    /// # Ok(()) }
+    /// ```
+    pub fn from_pg_pool(pool: sqlx::PgPool) -> Db {
+        let (pools, dialect, caps) = Pools::from_pg(pool);
+        Db::from_parts(pools, dialect, caps)
+    }
+
+    /// A `Db` on a MySQL/MariaDB pool the application already has; asks
+    /// the server which of the two it is.
+    pub async fn from_mysql_pool(pool: sqlx::MySqlPool) -> Result<Db> {
+        let (pools, dialect, caps) = Pools::from_mysql(pool).await?;
+        Ok(Db::from_parts(pools, dialect, caps))
+    }
+
+    fn from_parts(pools: Pools, dialect: Dialect, caps: Capabilities) -> Db {
+        Db {
+            inner: Arc::new(DbInner {
+                pools,
+                dialect,
+                caps,
+                begin: TransactionMode::default(),
+            }),
+        }
+    }
+
+    /// The sqlx pool underneath, on PostgreSQL (SQLite runs on the ORM's
+    /// own driver and has none).
+    pub fn pg_pool(&self) -> Option<&sqlx::PgPool> {
+        self.inner.pools.pg()
+    }
+
+    /// The sqlx pool underneath, on MySQL/MariaDB.
+    pub fn mysql_pool(&self) -> Option<&sqlx::MySqlPool> {
+        self.inner.pools.mysql()
+    }
+
     /// The backend's dialect.
     pub fn dialect(&self) -> Dialect {
         self.inner.dialect

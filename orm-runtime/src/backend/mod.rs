@@ -140,6 +140,46 @@ impl Pools {
         }
     }
 
+    /// Wraps a sqlx pool an application already has.
+    pub(crate) fn from_pg(pool: sqlx::PgPool) -> (Pools, Dialect, Capabilities) {
+        let cfg = borrowed_config(pool.options());
+        (
+            Pools::Postgres(sqlx_driver::Stashed::new(pool, &cfg)),
+            Dialect::Postgres,
+            postgres::CAPABILITIES,
+        )
+    }
+
+    /// Wraps a sqlx pool an application already has, asking the server
+    /// whether it is MariaDB or MySQL.
+    pub(crate) async fn from_mysql(
+        pool: sqlx::MySqlPool,
+    ) -> Result<(Pools, Dialect, Capabilities)> {
+        let caps = mysql::capabilities(&pool).await?;
+        let cfg = borrowed_config(pool.options());
+        Ok((
+            Pools::MySql(sqlx_driver::Stashed::new(pool, &cfg)),
+            Dialect::MySql,
+            caps,
+        ))
+    }
+
+    /// The sqlx pool underneath, on PostgreSQL.
+    pub(crate) fn pg(&self) -> Option<&sqlx::PgPool> {
+        match self {
+            Pools::Postgres(p) => Some(&p.pool),
+            _ => None,
+        }
+    }
+
+    /// The sqlx pool underneath, on MySQL/MariaDB.
+    pub(crate) fn mysql(&self) -> Option<&sqlx::MySqlPool> {
+        match self {
+            Pools::MySql(p) => Some(&p.pool),
+            _ => None,
+        }
+    }
+
     /// Takes a connection from the pool: at once if one is free (no
     /// await), else after waiting (boxed: the waiting futures are large,
     /// and every statement's future would carry them).
@@ -189,6 +229,16 @@ impl Pools {
             Pools::Postgres(p) => p.close().await,
             Pools::MySql(p) => p.close().await,
         }
+    }
+}
+
+/// The ORM's view of a pool's settings (for the stash in front of it).
+fn borrowed_config<DB: sqlx::Database>(o: &sqlx::pool::PoolOptions<DB>) -> PoolConfig {
+    PoolConfig {
+        acquire_timeout: o.get_acquire_timeout(),
+        idle_timeout: o.get_idle_timeout(),
+        max_lifetime: o.get_max_lifetime(),
+        ..PoolConfig::default()
     }
 }
 

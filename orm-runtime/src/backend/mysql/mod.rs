@@ -28,6 +28,22 @@ pub(crate) const CAPABILITIES: Capabilities = Capabilities {
     transactional_ddl: false,
 };
 
+/// What the server supports: MariaDB (10.5+) has `INSERT .. RETURNING`;
+/// MySQL does not.
+pub(crate) async fn capabilities<'c, E>(conn: E) -> Result<Capabilities>
+where
+    E: sqlx::Executor<'c, Database = sqlx::MySql>,
+{
+    let version: String = sqlx::query_scalar(AssertSqlSafe("SELECT VERSION()"))
+        .fetch_one(conn)
+        .await
+        .map_err(Error::from_sqlx)?;
+    Ok(Capabilities {
+        returning: version.to_lowercase().contains("mariadb"),
+        ..CAPABILITIES
+    })
+}
+
 /// Connects (`mysql://` or `mariadb://`), asking the server which it is.
 pub(crate) async fn connect(
     url: &str,
@@ -38,15 +54,7 @@ pub(crate) async fn connect(
         .map_err(|e| Error::Connection(Box::new(e)))?
         .disable_statement_logging();
     let mut conn = super::sqlx_driver::probe(&opts).await?;
-    // MariaDB (10.5+) has INSERT .. RETURNING; MySQL does not.
-    let version: String = sqlx::query_scalar(AssertSqlSafe("SELECT VERSION()"))
-        .fetch_one(&mut conn)
-        .await
-        .map_err(Error::from_sqlx)?;
-    let caps = Capabilities {
-        returning: version.to_lowercase().contains("mariadb"),
-        ..CAPABILITIES
-    };
+    let caps = capabilities(&mut conn).await?;
     sqlx::Connection::close(conn)
         .await
         .map_err(|e| Error::Connection(Box::new(e)))?;
