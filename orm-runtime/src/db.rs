@@ -230,7 +230,9 @@ impl Db {
         Ok(())
     }
 
-    /// Drops the tables of `models` and their join tables, if they exist.
+    /// Drops the tables of `models` and their join tables, if they exist,
+    /// in dependency order whatever the order given (join tables first,
+    /// then each table before the tables it references).
     pub async fn drop_tables(&self, models: &[&ModelMeta]) -> Result<()> {
         for sql in render::ddl::drop_tables(models, self.dialect()) {
             exec::execute_raw(self, &sql).await?;

@@ -66,3 +66,25 @@ async fn a_db_on_an_existing_sqlx_pool_shares_its_data() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn drop_tables_drops_in_dependency_order_whatever_the_order_given() {
+    on_all_backends(|db| async move {
+        let models = orm_tests::models::ALL;
+        for round in 0..2 {
+            create_schema(&db).await?;
+            Publisher::objects().create(&db, publisher("kept")).await?;
+            // Create order (referenced tables first), then the reverse.
+            let order: Vec<_> = if round == 0 {
+                models.to_vec()
+            } else {
+                models.iter().rev().copied().collect()
+            };
+            db.drop_tables(&order).await?;
+            let gone = Publisher::objects().count(&db).await;
+            assert!(gone.is_err(), "round {round}: the table is still there");
+        }
+        Ok(())
+    })
+    .await;
+}

@@ -31,7 +31,9 @@ pub fn create_tables(models: &[&ModelMeta], dialect: Dialect) -> Vec<String> {
 }
 
 /// The statements dropping the tables of `models` and their join tables,
-/// in reverse dependency order.
+/// in dependency order whatever the order given: join tables first, then
+/// each table before the tables it references (a cycle of references is
+/// dropped in the order given).
 pub fn drop_tables(models: &[&ModelMeta], dialect: Dialect) -> Vec<String> {
     let mut out = Vec::new();
     let mut drop = |table: &str| {
@@ -45,8 +47,20 @@ pub fn drop_tables(models: &[&ModelMeta], dialect: Dialect) -> Vec<String> {
             drop(rel.through);
         }
     }
-    for m in models.iter().rev() {
-        drop(m.table);
+    let references = |from: &ModelMeta, to: &ModelMeta| {
+        from.table != to.table
+            && from
+                .fields
+                .iter()
+                .any(|f| f.foreign_key.is_some_and(|fk| fk.table == to.table))
+    };
+    let mut remaining: Vec<&ModelMeta> = models.iter().rev().copied().collect();
+    while !remaining.is_empty() {
+        let unreferenced = remaining
+            .iter()
+            .position(|m| !remaining.iter().any(|o| references(o, m)))
+            .unwrap_or(0);
+        drop(remaining.remove(unreferenced).table);
     }
     out
 }
