@@ -83,11 +83,15 @@ impl Writer {
     pub fn ident(&mut self, name: &str) {
         let q = self.syntax.quote;
         self.sql.push(q);
-        for ch in name.chars() {
-            if ch == q {
-                self.sql.push(q);
+        if name.contains(q) {
+            for ch in name.chars() {
+                if ch == q {
+                    self.sql.push(q);
+                }
+                self.sql.push(ch);
             }
-            self.sql.push(ch);
+        } else {
+            self.sql.push_str(name);
         }
         self.sql.push(q);
     }
