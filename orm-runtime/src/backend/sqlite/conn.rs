@@ -37,7 +37,7 @@
 use super::bind::bind;
 use super::error::classify;
 use super::functions;
-use super::read::{Cells, Reader};
+use super::read::Reader;
 use super::watch::{Backoff, Watch, is_busy, now_nanos};
 use crate::SqliteOptions;
 use crate::error::{Error, Result};
@@ -253,12 +253,7 @@ impl Connection {
             let mut rows = st.raw_query();
             let mut out = Vec::new();
             while let Some(row) = rows.next().map_err(classify)? {
-                let mut cells = row;
-                let mut reader = Reader {
-                    cells: &mut cells,
-                    idx: 0,
-                };
-                out.push(d.decode(&mut reader)?);
+                out.push(d.decode(&mut Reader::new(row))?);
             }
             Ok(Some(out))
         })();
@@ -343,28 +338,24 @@ impl Connection {
         writers: Option<&Writers>,
         mut run: impl FnMut() -> Result<T>,
     ) -> Result<T> {
-        match writers.map(Writers::try_turn) {
-            // Others of the pool are writing: wait (the slow path, boxed).
-            Some(None) => {
-                let w = writers.expect("writers");
-                Box::pin(async move {
-                    let _turn = w.turn().await;
-                    self.retry_busy(run).await
-                })
-                .await
-            }
-            Some(Some(_turn)) => {
-                let done = self.retry_busy(&mut run).await;
-                drop(_turn);
-                tokio::task::consume_budget().await;
-                done
-            }
-            None => {
-                let done = self.retry_busy(&mut run).await;
-                tokio::task::consume_budget().await;
-                done
-            }
-        }
+        let turn = match writers {
+            Some(w) => match w.try_turn() {
+                Some(turn) => Some(turn),
+                // Others of the pool are writing: wait (the slow path, boxed).
+                None => {
+                    return Box::pin(async move {
+                        let _turn = w.turn().await;
+                        self.retry_busy(run).await
+                    })
+                    .await;
+                }
+            },
+            None => None,
+        };
+        let done = self.retry_busy(&mut run).await;
+        drop(turn);
+        tokio::task::consume_budget().await;
+        done
     }
 
     /// Runs a statement that returns no rows, on this thread, once.
@@ -458,12 +449,7 @@ impl Connection {
                 let mut rows = st.raw_query();
                 let mut batch = Vec::with_capacity(BATCH);
                 while let Some(row) = rows.next().map_err(classify)? {
-                    let mut cells = row;
-                    let mut reader = Reader {
-                        cells: &mut cells,
-                        idx: 0,
-                    };
-                    batch.push(d.decode(&mut reader)?);
+                    batch.push(d.decode(&mut Reader::new(row))?);
                     if batch.len() == BATCH {
                         let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
                         sent.store(true, Ordering::Relaxed);
@@ -557,15 +543,6 @@ impl<T> Drop for Feed<T> {
         if g != u64::MAX {
             self.watch.cancel(g);
         }
-    }
-}
-
-impl Cells for &rusqlite::Row<'_> {
-    fn count(&self) -> usize {
-        Cells::count(*self)
-    }
-    fn cell(&self, i: usize) -> rusqlite::types::ValueRef<'_> {
-        Cells::cell(*self, i)
     }
 }
 

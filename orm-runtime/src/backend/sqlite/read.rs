@@ -10,18 +10,20 @@ use rusqlite::types::ValueRef;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-/// The cells of one row of a running statement.
-pub(crate) trait Cells {
-    /// Number of columns.
-    fn count(&self) -> usize;
-    /// Column `i`, borrowed.
-    fn cell(&self, i: usize) -> ValueRef<'_>;
-    /// Column `i` as text.
-    fn take_text(&mut self, i: usize) -> Option<Result<String, String>> {
-        match self.cell(i) {
-            ValueRef::Text(t) | ValueRef::Blob(t) => Some(utf8(t)),
-            _ => None,
-        }
+/// Reads the columns of one row of a running statement in order.
+pub(crate) struct Reader<'a, 'stmt> {
+    row: &'a rusqlite::Row<'stmt>,
+    idx: usize,
+}
+
+impl<'a, 'stmt> Reader<'a, 'stmt> {
+    /// A reader at the row's first column.
+    pub(crate) fn new(row: &'a rusqlite::Row<'stmt>) -> Self {
+        Reader { row, idx: 0 }
+    }
+
+    fn cell(&self, i: usize) -> ValueRef<'a> {
+        self.row.get_ref(i).unwrap_or(ValueRef::Null)
     }
 }
 
@@ -29,21 +31,6 @@ fn utf8(t: &[u8]) -> Result<String, String> {
     std::str::from_utf8(t)
         .map(str::to_owned)
         .map_err(|e| e.to_string())
-}
-
-impl Cells for rusqlite::Row<'_> {
-    fn count(&self) -> usize {
-        AsRef::<rusqlite::Statement<'_>>::as_ref(self).column_count()
-    }
-    fn cell(&self, i: usize) -> ValueRef<'_> {
-        self.get_ref(i).unwrap_or(ValueRef::Null)
-    }
-}
-
-/// Reads the columns of one row in order.
-pub(crate) struct Reader<'a, C: ?Sized> {
-    pub(crate) cells: &'a mut C,
-    pub(crate) idx: usize,
 }
 
 fn mismatch(expected: &str, found: ValueRef<'_>) -> String {
@@ -57,21 +44,17 @@ fn mismatch(expected: &str, found: ValueRef<'_>) -> String {
     format!("mismatched types: {expected} cannot be decoded from SQLite {found}")
 }
 
-impl<C: Cells + ?Sized> Reader<'_, C> {
-    fn next(&mut self) -> ValueRef<'_> {
+impl<'a> Reader<'a, '_> {
+    fn next(&mut self) -> ValueRef<'a> {
         let i = self.idx;
         self.idx += 1;
-        self.cells.cell(i)
+        self.cell(i)
     }
 
     /// The next column as text (TEXT, or BLOB holding UTF-8).
     fn text(&mut self, expected: &str) -> Result<Option<String>, String> {
-        let i = self.idx;
-        self.idx += 1;
-        if let Some(t) = self.cells.take_text(i) {
-            return t.map(Some);
-        }
-        match self.cells.cell(i) {
+        match self.next() {
+            ValueRef::Text(t) | ValueRef::Blob(t) => utf8(t).map(Some),
             ValueRef::Null => Ok(None),
             other => Err(mismatch(expected, other)),
         }
@@ -103,21 +86,19 @@ impl<C: Cells + ?Sized> Reader<'_, C> {
     }
 }
 
-impl<C: Cells + ?Sized> RowReader for Reader<'_, C> {
+impl RowReader for Reader<'_, '_> {
     fn read_text(&mut self) -> Result<Option<String>, String> {
-        let i = self.idx;
-        if let Some(t) = self.cells.take_text(i) {
-            self.idx += 1;
-            return t.map(Some);
+        match self.next() {
+            ValueRef::Text(t) | ValueRef::Blob(t) => utf8(t).map(Some),
+            ValueRef::Integer(i) => Ok(Some(i.to_string())),
+            ValueRef::Real(x) => Ok(Some(x.to_string())),
+            ValueRef::Null => Ok(None),
         }
-        Ok(match self.next() {
-            ValueRef::Integer(i) => Some(i.to_string()),
-            ValueRef::Real(x) => Some(x.to_string()),
-            _ => None,
-        })
     }
     fn remaining(&self) -> usize {
-        self.cells.count().saturating_sub(self.idx)
+        AsRef::<rusqlite::Statement<'_>>::as_ref(self.row)
+            .column_count()
+            .saturating_sub(self.idx)
     }
     fn read_bool(&mut self) -> Result<Option<bool>, String> {
         Ok(self.integer("bool")?.map(|i| i != 0))
@@ -148,7 +129,7 @@ impl<C: Cells + ?Sized> RowReader for Reader<'_, C> {
         }
     }
     fn read_decimal(&mut self) -> Result<Option<Decimal>, String> {
-        match self.cells.cell(self.idx) {
+        match self.cell(self.idx) {
             ValueRef::Integer(i) => {
                 self.idx += 1;
                 Ok(Some(Decimal::from(i)))
