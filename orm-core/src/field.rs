@@ -351,6 +351,14 @@ impl<T> From<T> for Deferred<T> {
     }
 }
 
+/// `NotLoaded`, as `ManyToMany::default()` is: nothing was read. Reading it
+/// is still an error, and `insert()` refuses it.
+impl<T> Default for Deferred<T> {
+    fn default() -> Self {
+        Deferred::NotLoaded
+    }
+}
+
 impl<T: FieldType> FieldType for Deferred<T> {
     type Compare = T::Compare;
     type Nullable = T::Nullable;

@@ -24,6 +24,8 @@ pub mod queryset;
 pub mod relation;
 pub mod row;
 pub mod select_list;
+#[cfg(feature = "serde")]
+mod serde_impls;
 pub mod subquery;
 pub mod value;
 pub mod values;
