@@ -1,9 +1,10 @@
-//! Assignments for `queryset.update(..)`: `Book::views.set(Book::views + 1)`.
+//! Assignments for `queryset.update(..)`: `Book::views.set(Book::views + 1)`,
+//! and on a nullable column `Book::subtitle.set(Some(..))` or `.set(None)`.
 
 use crate::ast::ExprNode;
 use crate::column::Column;
 use crate::expr::IntoExpr;
-use crate::field::FieldType;
+use crate::field::{Deferred, FieldType};
 
 /// `column = expression` for an UPDATE of model `M`.
 pub struct Assign<M> {
@@ -20,20 +21,30 @@ impl<M> Assign<M> {
 }
 
 impl<M, T: FieldType> Column<M, T> {
-    /// `column = value` (a value, a column of the same row, or an F
-    /// expression such as `Book::views + 1`).
-    pub fn set(self, value: impl IntoExpr<M, T::Compare>) -> Assign<M> {
+    /// `column = value`: a value, a column of the same row, or an F
+    /// expression such as `Book::views + 1`; on a nullable (`Option<T>`)
+    /// column also `Some(v)` or `None` (NULL).
+    ///
+    /// ```ignore
+    /// // UPDATE "post" SET "views" = "views" + $1, "subtitle" = $2 WHERE ..
+    /// qs.update(&db, (Post::views.set(Post::views + 1), Post::subtitle.set(None)))
+    /// ```
+    ///
+    /// `How` is inferred: [`AsExpr`] for values and expressions, [`AsField`]
+    /// for `Some(..)`/`None`.
+    pub fn set<How>(self, value: impl SetValue<M, T, How>) -> Assign<M> {
         Assign {
             column: self.name(),
-            value: value.into_node(),
+            value: value.into_set_node(),
             _m: std::marker::PhantomData,
         }
     }
 
-    /// `column = NULL`, for nullable columns.
+    /// `column = NULL`, for nullable columns only (`Option<T>`); on any
+    /// other column it is a compile error.
     pub fn set_null(self) -> Assign<M>
     where
-        T: FieldType,
+        T: NullableField,
     {
         Assign {
             column: self.name(),
@@ -42,6 +53,57 @@ impl<M, T: FieldType> Column<M, T> {
         }
     }
 }
+
+/// What `Column::<M, T>::set` takes. `How` tells the two kinds apart (and
+/// is inferred): [`AsExpr`] for a value, a column or an expression of the
+/// column's type, [`AsField`] for the field's own value, which on a nullable
+/// column is `Some(v)` or `None`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be assigned to a `{T}` column of `{M}`",
+    label = "expected a value, column or expression of the column's type, or `Some(..)`/`None` for a nullable column",
+    note = "`None` and `Some(v)` need a column declared `Option<..>`; `Some(v)` holds the field's own type (`Some(\"x\".to_owned())` for an `Option<String>`)"
+)]
+pub trait SetValue<M, T, How> {
+    /// The assigned expression.
+    fn into_set_node(self) -> ExprNode;
+}
+
+/// [`SetValue`] through [`IntoExpr`]: a value, column or expression.
+pub enum AsExpr {}
+
+/// [`SetValue`] by the field's own value: `Some(v)` or `None` on a nullable
+/// column.
+pub enum AsField {}
+
+impl<M, T: FieldType, E: IntoExpr<M, T::Compare>> SetValue<M, T, AsExpr> for E {
+    fn into_set_node(self) -> ExprNode {
+        self.into_node()
+    }
+}
+
+impl<M, T: FieldType> SetValue<M, Option<T>, AsField> for Option<T> {
+    fn into_set_node(self) -> ExprNode {
+        ExprNode::Value(self.to_value())
+    }
+}
+
+impl<M, T: FieldType> SetValue<M, Deferred<Option<T>>, AsField> for Option<T> {
+    fn into_set_node(self) -> ExprNode {
+        ExprNode::Value(self.to_value())
+    }
+}
+
+/// A field type that admits NULL: `Option<T>` (also deferred).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not nullable: `set_null()` needs a column declared `Option<..>`",
+    label = "not an `Option<..>` column",
+    note = "declare the field as `Option<T>` to store NULL in it"
+)]
+pub trait NullableField: FieldType {}
+
+impl<T: FieldType> NullableField for Option<T> {}
+
+impl<T: FieldType> NullableField for Deferred<Option<T>> {}
 
 /// One assignment or a tuple or `Vec` of them.
 #[diagnostic::on_unimplemented(

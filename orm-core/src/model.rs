@@ -172,6 +172,10 @@ pub trait Model: Related + Sized + Send + Sync + 'static {
     /// `META.fields` order.
     fn decode_row<R: RowReader + ?Sized>(r: &mut R) -> Result<Self, DecodeError>;
 
+    /// The names of the `#[orm(annotation)]` fields, in declaration order:
+    /// name `i` is annotation field number `i` of `decode_annotation`.
+    const ANNOTATIONS: &'static [&'static str] = &[];
+
     /// Decodes the next column into the `#[orm(annotation)]` field number
     /// `index` (in declaration order).
     fn decode_annotation<R: RowReader + ?Sized>(

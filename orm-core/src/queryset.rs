@@ -670,6 +670,12 @@ macro_rules! forward {
             fn remaining(&self) -> usize {
                 self.0.remaining()
             }
+            fn column_name(&self, index: usize) -> Option<&str> {
+                self.0.column_name(index)
+            }
+            fn seek(&mut self, index: usize) -> bool {
+                self.0.seek(index)
+            }
         }
     };
 }

@@ -33,6 +33,18 @@ pub trait RowReader {
     fn remaining(&self) -> usize {
         0
     }
+    /// The name the database gives column `index` of the row (its alias),
+    /// where the reader knows it. Raw queries match columns to fields by it.
+    fn column_name(&self, index: usize) -> Option<&str> {
+        let _ = index;
+        None
+    }
+    /// Moves to column `index`, which the next read then decodes. `false`
+    /// if the reader cannot (it only reads in order).
+    fn seek(&mut self, index: usize) -> bool {
+        let _ = index;
+        false
+    }
 }
 
 /// A failure to decode one column of a row into a Rust value.

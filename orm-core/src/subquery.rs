@@ -208,11 +208,25 @@ pub fn Exists<O, S: QuerySetBuilder>(qs: S) -> Q<O> {
 impl<M> SelectItem<M> for Q<M> {
     type Out = bool;
     fn item_node(self) -> ExprNode {
-        ExprNode::Case {
-            whens: vec![(self.into_cond(), ExprNode::Value(Value::Bool(true)))],
-            default: Some(Box::new(ExprNode::Value(Value::Bool(false)))),
-            kind: Kind::Bool,
-        }
+        bool_value(self)
+    }
+}
+
+/// A condition where a `bool` value goes: `annotate_into(Model::has_x,
+/// Exists(..))` fills an `Option<bool>` annotation field, `.set(q)` stores
+/// whether `q` holds. Never NULL: a condition that is unknown is false.
+impl<M> IntoExpr<M, bool> for Q<M> {
+    type Nullability = crate::nullability::NotNull;
+    fn into_node(self) -> ExprNode {
+        bool_value(self)
+    }
+}
+
+fn bool_value<M>(q: Q<M>) -> ExprNode {
+    ExprNode::Case {
+        whens: vec![(q.into_cond(), ExprNode::Value(Value::Bool(true)))],
+        default: Some(Box::new(ExprNode::Value(Value::Bool(false)))),
+        kind: Kind::Bool,
     }
 }
 

@@ -185,9 +185,49 @@ pub enum Error {
         /// The value, as its `Debug` text (long text is shortened).
         value: String,
     },
+    /// The placeholders of a raw SQL statement do not match its bound
+    /// values; found when the statement is built, before anything is sent.
+    #[error("raw SQL: {0}")]
+    Placeholders(PlaceholderError),
     /// The API was used in a way the types could not rule out.
     #[error("invalid use: {0}")]
     Usage(String),
+}
+
+/// What is wrong with the placeholders of a raw SQL statement
+/// ([`Error::Placeholders`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PlaceholderError {
+    /// The text refers to `placeholders` parameters and `binds` values were
+    /// bound. With `?`, every `?` is one parameter; with `$1, $2, ..`, every
+    /// number from 1 to the number of values must appear (the count is the
+    /// highest number when it exceeds the values, else the distinct numbers).
+    Count {
+        /// The parameters the text refers to.
+        placeholders: usize,
+        /// The values bound.
+        binds: usize,
+    },
+    /// The text uses both `?` and numbered (`$1`, `?1`) placeholders.
+    MixedStyles,
+}
+
+impl std::fmt::Display for PlaceholderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PlaceholderError::Count {
+                placeholders,
+                binds,
+            } => write!(
+                f,
+                "the text has {placeholders} placeholder(s) but {binds} value(s) were bound"
+            ),
+            PlaceholderError::MixedStyles => f.write_str(
+                "the text mixes `?` and numbered (`$1`) placeholders; use one style per statement",
+            ),
+        }
+    }
 }
 
 /// `Result` with the ORM's error.

@@ -55,7 +55,7 @@ pub use backend::sqlite::options::{SqliteOptions, TransactionMode};
 pub use bulk::{BulkCreate, conflict_update, max_binds};
 pub use db::{Conn, Db, PoolConfig, Tx};
 pub use dialect::Dialect;
-pub use error::{ConstraintKind, DecodeError, Error, FieldName, Limit, Result};
+pub use error::{ConstraintKind, DecodeError, Error, FieldName, Limit, PlaceholderError, Result};
 pub use exec::Executor;
 pub use model_ext::{ForeignKeyExt, ModelExt};
 pub use orm_core::model::Model;

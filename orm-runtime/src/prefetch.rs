@@ -16,11 +16,16 @@ use crate::terminal::QuerySetExt;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use orm_core::ast::{CmpOp, ColumnRef, Cond, ExprNode, JoinStep, Relation, Window, WindowFunc};
-use orm_core::field::FieldType;
-use orm_core::model::Model;
+use orm_core::column::{Column, RelatedPath};
+use orm_core::expr::IntoExpr;
+use orm_core::field::{Deferred, FieldType};
+use orm_core::model::{Annotation, Model};
+use orm_core::order::IntoOrder;
+use orm_core::q::Condition;
 use orm_core::queryset::{QuerySet, QuerySetBuilder, order_or_pk};
 use orm_core::relation::{ManyToManyRel, Reverse};
 use orm_core::row::{DecodeError, RowReader};
+use orm_core::select_list::SelectList;
 use orm_core::value::{Kind, Value};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -52,6 +57,7 @@ pub trait Nested<R: Model>: Send + Sync + 'static {
 }
 
 /// No nested prefetch: each item is the row.
+#[derive(Debug, Clone, Copy)]
 pub struct Plain;
 
 impl<R: Model> Nested<R> for Plain {
@@ -66,6 +72,7 @@ impl<R: Model> Nested<R> for Plain {
 }
 
 /// A nested prefetch: each item is `(row, its prefetched relation)`.
+#[derive(Debug, Clone)]
 pub struct Then<P>(P);
 
 impl<R: Model, P: Prefetch<R>> Nested<R> for Then<P> {
@@ -91,6 +98,18 @@ pub struct PrefetchRelation<M, R, Q, N> {
     per_parent: Option<u64>,
     nested: N,
     _t: PhantomData<fn() -> (M, R)>,
+}
+
+impl<M, R, Q: Clone, N: Clone> Clone for PrefetchRelation<M, R, Q, N> {
+    fn clone(&self) -> Self {
+        PrefetchRelation {
+            relation: self.relation,
+            queryset: self.queryset.clone(),
+            per_parent: self.per_parent,
+            nested: self.nested.clone(),
+            _t: PhantomData,
+        }
+    }
 }
 
 /// `.prefetch()` on a relation handle.
@@ -343,11 +362,57 @@ impl<M: Model, A: Prefetch<M>, B: Prefetch<M>> Prefetch<M> for (A, B) {
     }
 }
 
-/// A queryset with relations to prefetch; `all` returns each row with its
-/// prefetched rows.
+/// A queryset with relations to prefetch: the queryset `Q` and the prefetch
+/// list `P`. The queryset's chainable methods (`filter`, `order_by`,
+/// `slice`, ..) work on it before or after `.prefetch(..)`, and
+/// [`Prefetching::apply`] runs any other method returning the queryset
+/// (your own `impl <Model>QuerySet` methods). `all`, `get`, `first` and
+/// `last` return each row with its prefetched rows; `count` and `exists`
+/// run the queryset alone.
+///
+/// ```ignore
+/// // SELECT .. FROM "writer" WHERE .. ORDER BY "name" LIMIT 2, then one query for the posts
+/// let rows: Vec<(Writer, Vec<Post>)> = Writer::objects()
+///     .prefetch(Writer::posts.prefetch())
+///     .filter(Writer::name.startswith("w"))
+///     .order_by(Writer::name.asc())
+///     .slice(0..2)
+///     .all(&db).await?;
+/// ```
+#[must_use = "a queryset does nothing until a terminal method such as `all` is awaited"]
 pub struct Prefetching<Q, P> {
     queryset: Q,
     prefetch: P,
+}
+
+impl<Q: Clone, P: Clone> Clone for Prefetching<Q, P> {
+    fn clone(&self) -> Self {
+        Prefetching {
+            queryset: self.queryset.clone(),
+            prefetch: self.prefetch.clone(),
+        }
+    }
+}
+
+impl<Q: std::fmt::Debug, P> std::fmt::Debug for Prefetching<Q, P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prefetching")
+            .field("queryset", &self.queryset)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A chainable method of the queryset, run on the queryset inside.
+macro_rules! forward {
+    ($(
+        $(#[$doc:meta])*
+        fn $name:ident $(<$($g:ident: $b:path),*>)? ($($arg:ident: $ty:ty),*);
+    )*) => {$(
+        $(#[$doc])*
+        pub fn $name $(<$($g: $b),*>)? (self, $($arg: $ty),*) -> Self {
+            self.apply(|q| q.$name($($arg),*))
+        }
+    )*};
 }
 
 impl<Q, P> Prefetching<Q, P>
@@ -355,20 +420,132 @@ where
     Q: QuerySetBuilder<Row = <Q as QuerySetBuilder>::Model>,
     P: Prefetch<Q::Model>,
 {
+    /// Runs `f` on the queryset and keeps the prefetch list: for your own
+    /// queryset methods, `.apply(PostQuerySet::published)` or
+    /// `.apply(|q| q.published())`.
+    pub fn apply(self, f: impl FnOnce(Q) -> Q) -> Self {
+        Prefetching {
+            queryset: f(self.queryset),
+            prefetch: self.prefetch,
+        }
+    }
+
+    forward! {
+        /// [`QuerySetBuilder::filter`].
+        fn filter(q: impl Condition<Q::Model>);
+        /// [`QuerySetBuilder::exclude`].
+        fn exclude(q: impl Condition<Q::Model>);
+        /// [`QuerySetBuilder::order_by`].
+        fn order_by(order: impl IntoOrder<Q::Model>);
+        /// [`QuerySetBuilder::distinct`].
+        fn distinct();
+        /// [`QuerySetBuilder::limit`].
+        fn limit(n: u64);
+        /// [`QuerySetBuilder::offset`].
+        fn offset(n: u64);
+        /// [`QuerySetBuilder::slice`].
+        fn slice(range: std::ops::Range<u64>);
+        /// [`QuerySetBuilder::reverse`].
+        fn reverse();
+        /// [`QuerySetBuilder::none`].
+        fn none();
+        /// [`QuerySetBuilder::select_related`].
+        fn select_related(rel: impl RelatedPath<Q::Model>);
+        /// [`QuerySetBuilder::only`].
+        fn only<L: SelectList<Q::Model>>(columns: L);
+    }
+
+    /// [`QuerySetBuilder::defer`].
+    pub fn defer<T: FieldType>(self, column: Column<Q::Model, Deferred<T>>) -> Self {
+        self.apply(|q| q.defer(column))
+    }
+
+    /// [`QuerySetBuilder::annotate_into`].
+    pub fn annotate_into<T: FieldType>(
+        self,
+        field: Annotation<Q::Model, T>,
+        value: impl IntoExpr<Q::Model, T::Compare>,
+    ) -> Self {
+        self.apply(|q| q.annotate_into(field, value))
+    }
+
+    /// Prefetches one more relation: its rows come after the others',
+    /// `(row, (earlier, this))`, as with `prefetch((earlier, this))`.
+    pub fn prefetch<P2: Prefetch<Q::Model>>(self, next: P2) -> Prefetching<Q, (P, P2)> {
+        Prefetching {
+            queryset: self.queryset,
+            prefetch: (self.prefetch, next),
+        }
+    }
+
+    /// The queryset without the prefetch list.
+    pub fn into_queryset(self) -> Q {
+        self.queryset
+    }
+
+    /// The SQL of the main query (each prefetched level runs one more).
+    pub fn to_sql(&self, dialect: crate::Dialect) -> Result<crate::Statement> {
+        self.queryset.to_sql(dialect)
+    }
+
     /// The rows, each with its prefetched relation: one query for the rows
     /// and one per prefetched level.
     pub async fn all<E: Executor + ?Sized>(self, db: &E) -> Result<Vec<(Q::Model, P::Out)>> {
         let rows = self.queryset.all(db).await?;
-        let keys: Vec<Value> = rows.iter().map(|r| r.pk().to_value()).collect();
-        let outs = self.prefetch.load(db, &keys).await?;
-        Ok(rows.into_iter().zip(outs).collect())
+        attach(&self.prefetch, db, rows).await
     }
+
+    /// Exactly one row (`Error::NotFound` if none,
+    /// `Error::MultipleObjectsReturned` if more), with its prefetched rows.
+    pub async fn get<E: Executor + ?Sized>(self, db: &E) -> Result<(Q::Model, P::Out)> {
+        let row = self.queryset.get(db).await?;
+        let mut one = attach(&self.prefetch, db, vec![row]).await?;
+        Ok(one.remove(0))
+    }
+
+    /// The first row in the queryset's order (by primary key if
+    /// unordered), with its prefetched rows; no prefetch query without a
+    /// row.
+    pub async fn first<E: Executor + ?Sized>(self, db: &E) -> Result<Option<(Q::Model, P::Out)>> {
+        let row = self.queryset.first(db).await?;
+        Ok(attach(&self.prefetch, db, row.into_iter().collect())
+            .await?
+            .pop())
+    }
+
+    /// The last row in the queryset's order (by primary key if unordered),
+    /// with its prefetched rows.
+    pub async fn last<E: Executor + ?Sized>(self, db: &E) -> Result<Option<(Q::Model, P::Out)>> {
+        self.reverse().first(db).await
+    }
+
+    /// The number of rows (the prefetch list plays no part).
+    pub async fn count<E: Executor + ?Sized>(self, db: &E) -> Result<i64> {
+        self.queryset.count(db).await
+    }
+
+    /// Whether there is any row (the prefetch list plays no part).
+    pub async fn exists<E: Executor + ?Sized>(self, db: &E) -> Result<bool> {
+        self.queryset.exists(db).await
+    }
+}
+
+/// The rows with their prefetched relation; no query for no rows.
+async fn attach<M: Model, P: Prefetch<M>, E: Executor + ?Sized>(
+    prefetch: &P,
+    db: &E,
+    rows: Vec<M>,
+) -> Result<Vec<(M, P::Out)>> {
+    let keys: Vec<Value> = rows.iter().map(|r| r.pk().to_value()).collect();
+    let outs = prefetch.load(db, &keys).await?;
+    Ok(rows.into_iter().zip(outs).collect())
 }
 
 /// `.prefetch(..)` on model querysets.
 pub trait PrefetchQuerySet: QuerySetBuilder<Row = <Self as QuerySetBuilder>::Model> {
     /// Loads a relation (or a tuple of two) of every row with one query per
-    /// level (Django `prefetch_related`).
+    /// level (Django `prefetch_related`). The queryset's methods still
+    /// chain after it.
     fn prefetch<P: Prefetch<Self::Model>>(self, prefetch: P) -> Prefetching<Self, P> {
         Prefetching {
             queryset: self,

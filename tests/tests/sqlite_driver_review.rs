@@ -409,8 +409,8 @@ async fn raw_bind_mismatch_and_multiple_statements() {
         .fetch::<(i64,), _>(&db)
         .await;
     eprintln!("few: {few:?}\nmany: {many:?}\nnumbered: {numbered:?}");
-    assert!(matches!(few, Err(Error::Usage(_))));
-    assert!(matches!(many, Err(Error::Usage(_))));
+    assert!(matches!(few, Err(Error::Placeholders(_))));
+    assert!(matches!(many, Err(Error::Placeholders(_))));
     assert_eq!(numbered.expect("numbered"), vec![(4,)]);
     Publisher::objects()
         .create(&db, publisher("x"))

@@ -704,22 +704,22 @@ async fn decode_errors_name_the_column() {
             .await?;
         let cases = [
             (
-                "SELECT id, team, 'soon', ends, length, pause FROM shift",
+                "SELECT id, team, 'soon' AS starts, ends, length, pause FROM shift",
                 "starts",
                 "chrono::naive::time::NaiveTime",
             ),
             (
-                "SELECT id, team, starts, 'late', length, pause FROM shift",
+                "SELECT id, team, starts, 'late' AS ends, length, pause FROM shift",
                 "ends",
                 "core::option::Option<chrono::naive::time::NaiveTime>",
             ),
             (
-                "SELECT id, team, starts, ends, 'long', pause FROM shift",
+                "SELECT id, team, starts, ends, 'long' AS length, pause FROM shift",
                 "length",
                 "chrono::time_delta::TimeDelta",
             ),
             (
-                "SELECT id, team, starts, ends, length, 'short' FROM shift",
+                "SELECT id, team, starts, ends, length, 'short' AS pause FROM shift",
                 "pause",
                 "core::option::Option<chrono::time_delta::TimeDelta>",
             ),

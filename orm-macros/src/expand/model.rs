@@ -23,6 +23,7 @@ pub fn expand(def: &ModelDef) -> TokenStream {
     let mut pk_index = 0usize;
     let mut column_index = 0usize;
     let mut annotation_arms = Vec::new();
+    let mut annotation_names = Vec::new();
     let mut load_arms = Vec::new();
     let mut loaded = Vec::new();
     let mut loaded_arms = Vec::new();
@@ -179,6 +180,7 @@ pub fn expand(def: &ModelDef) -> TokenStream {
                 decode.push(quote!(#ident: ::core::default::Default::default()));
                 let index = annotation_arms.len() as u16;
                 let field_name = ident.to_string();
+                annotation_names.push(field_name.clone());
                 annotation_arms.push(quote! {
                     #index => {
                         self.#ident = #p::decode_field::<#ty, R>(r, #name, #field_name)?;
@@ -191,6 +193,8 @@ pub fn expand(def: &ModelDef) -> TokenStream {
 
     let decode_annotation = (!annotation_arms.is_empty()).then(|| {
         quote! {
+            const ANNOTATIONS: &'static [&'static str] = &[#(#annotation_names),*];
+
             fn decode_annotation<R: #p::RowReader + ?Sized>(
                 &mut self,
                 index: u16,

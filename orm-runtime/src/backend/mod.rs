@@ -81,6 +81,30 @@ pub(crate) struct Syntax {
     pub column_type: fn(orm_core::value::ColumnType) -> String,
     /// How an auto-increment primary key is declared.
     pub auto_key: AutoKey,
+    /// What else the backend's lexer reads as a literal or a comment, for
+    /// the scan of raw SQL text.
+    pub lexical: Lexical,
+}
+
+/// The lexical rules, beyond `'..'` strings with `''`, `"`/backquote
+/// identifiers and `--`/`/* */` comments, that tell where a `?` or `$1` in
+/// raw SQL text is a placeholder and where it is part of a literal or a
+/// comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Lexical {
+    /// `$$..$$` and `$tag$..$tag$` strings (PostgreSQL).
+    pub dollar_quotes: bool,
+    /// `E'..'` strings, where a backslash escapes (PostgreSQL).
+    pub escape_strings: bool,
+    /// `/* /* */ */` nests (PostgreSQL).
+    pub nested_comments: bool,
+    /// `#` starts a comment to the end of the line (MySQL/MariaDB).
+    pub hash_comments: bool,
+    /// `--` starts a comment only before a space or control character
+    /// (MySQL/MariaDB: `1--1` is `1 - -1`).
+    pub dash_comment_needs_space: bool,
+    /// `".."` is a string literal, not an identifier (MySQL/MariaDB).
+    pub double_quoted_strings: bool,
 }
 
 impl Syntax {

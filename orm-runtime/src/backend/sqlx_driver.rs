@@ -438,6 +438,14 @@ macro_rules! sqlx_reader_shared {
         fn skip(&mut self) {
             self.idx += 1;
         }
+        fn column_name(&self, index: usize) -> Option<&str> {
+            use sqlx::Column as _;
+            self.row.columns().get(index).map(|c| c.name())
+        }
+        fn seek(&mut self, index: usize) -> bool {
+            self.idx = index;
+            true
+        }
     };
 }
 pub(crate) use sqlx_reader_shared;

@@ -9,6 +9,7 @@ mod expr;
 mod functions;
 mod math;
 mod numeric;
+pub(crate) mod raw;
 pub mod select;
 pub mod transaction;
 pub mod write;

@@ -172,6 +172,15 @@ impl RowReader for Reader<'_, '_> {
     fn skip(&mut self) {
         self.idx += 1;
     }
+    fn column_name(&self, index: usize) -> Option<&str> {
+        AsRef::<rusqlite::Statement<'_>>::as_ref(self.row)
+            .column_name(index)
+            .ok()
+    }
+    fn seek(&mut self, index: usize) -> bool {
+        self.idx = index;
+        true
+    }
 }
 
 /// A stored decimal, or the values of an exact decimal aggregate

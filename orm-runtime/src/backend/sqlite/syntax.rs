@@ -3,7 +3,7 @@
 //! and UUIDs blobs (their forms are in `bind`); the DDL adds CHECKs that
 //! hold columns to the ranges the other backends enforce by type.
 
-use crate::backend::{AutoKey, Placeholders, Syntax};
+use crate::backend::{AutoKey, Lexical, Placeholders, Syntax};
 use orm_core::value::{ColumnType, Kind};
 
 /// SQLite's syntax.
@@ -14,6 +14,14 @@ pub(crate) const SYNTAX: Syntax = Syntax {
     column_type,
     // Only `INTEGER PRIMARY KEY` aliases SQLite's rowid.
     auto_key: AutoKey::Replace(" INTEGER PRIMARY KEY AUTOINCREMENT"),
+    lexical: Lexical {
+        dollar_quotes: false,
+        escape_strings: false,
+        nested_comments: false,
+        hash_comments: false,
+        dash_comment_needs_space: false,
+        double_quoted_strings: false,
+    },
 };
 
 fn column_type(ty: ColumnType) -> String {
