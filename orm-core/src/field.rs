@@ -377,9 +377,14 @@ impl<T: FieldType> FieldType for Deferred<T> {
     fn is_loaded(&self) -> bool {
         matches!(self, Deferred::Loaded(_))
     }
-    /// A deferred column is selected as NULL: for a non-nullable `T` that
-    /// means "left out".
+    /// A deferred column is selected as NULL; the reader says whether it
+    /// was left out (which a NULL cannot say when `T` is nullable). For a
+    /// non-nullable `T`, a NULL also means "left out".
     fn decode_nullable<R: RowReader + ?Sized>(r: &mut R) -> Result<Option<Self>, String> {
+        if r.left_out() {
+            r.skip();
+            return Ok(Some(Deferred::NotLoaded));
+        }
         Ok(Some(match T::decode_nullable(r)? {
             Some(v) => Deferred::Loaded(v),
             None => Deferred::NotLoaded,

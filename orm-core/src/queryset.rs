@@ -296,9 +296,29 @@ pub fn decode_model<M: Model, R: RowReader + ?Sized>(
     qs: &QuerySet<M>,
     r: &mut R,
 ) -> Result<M, DecodeError> {
-    let mut m = M::decode_row(r)?;
+    let columns = &qs.select().columns;
+    let mut m = if M::META
+        .fields
+        .iter()
+        .zip(columns)
+        .any(|(f, c)| f.deferrable && left_out(c))
+    {
+        M::decode_row(&mut Reborrow {
+            r: &mut *r,
+            fields: M::META.fields,
+            columns,
+            next: 0,
+        })?
+    } else {
+        M::decode_row(r)?
+    };
     if !qs.related.is_empty() {
-        let r: &mut dyn RowReader = &mut Reborrow(r);
+        let r: &mut dyn RowReader = &mut Reborrow {
+            r,
+            fields: &[],
+            columns: &[],
+            next: 0,
+        };
         'paths: for (path, meta) in &qs.related {
             let mut cur: &mut dyn crate::model::Related = &mut m;
             for step in &path[..path.len() - 1] {
@@ -654,27 +674,46 @@ impl<M: Model> QuerySetBuilder for QuerySet<M> {
     }
 }
 
+/// Whether a select column is a deferrable field that `defer()`/`only()`
+/// replaced with NULL.
+fn left_out(column: &ExprNode) -> bool {
+    matches!(column, ExprNode::Value(crate::value::Value::Null(_)))
+}
+
 /// Passes a reader on as `dyn RowReader` (which a generic, possibly unsized
-/// reader cannot be coerced to directly).
-struct Reborrow<'a, R: RowReader + ?Sized>(&'a mut R);
+/// reader cannot be coerced to directly), and while the model's own fields
+/// are read (`fields` and `columns` given) says which were left out.
+struct Reborrow<'a, R: RowReader + ?Sized> {
+    r: &'a mut R,
+    fields: &'static [crate::model::FieldMeta],
+    columns: &'a [ExprNode],
+    /// The index of the next field read.
+    next: usize,
+}
 
 macro_rules! forward {
     ($($m:ident -> $t:ty;)*) => {
         impl<R: RowReader + ?Sized> RowReader for Reborrow<'_, R> {
             $(fn $m(&mut self) -> Result<Option<$t>, String> {
-                self.0.$m()
+                self.next += 1;
+                self.r.$m()
             })*
             fn skip(&mut self) {
-                self.0.skip()
+                self.next += 1;
+                self.r.skip()
             }
             fn remaining(&self) -> usize {
-                self.0.remaining()
+                self.r.remaining()
             }
             fn column_name(&self, index: usize) -> Option<&str> {
-                self.0.column_name(index)
+                self.r.column_name(index)
             }
             fn seek(&mut self, index: usize) -> bool {
-                self.0.seek(index)
+                self.r.seek(index)
+            }
+            fn left_out(&self) -> bool {
+                self.fields.get(self.next).is_some_and(|f| f.deferrable)
+                    && self.columns.get(self.next).is_some_and(left_out)
             }
         }
     };

@@ -45,6 +45,13 @@ pub trait RowReader {
         let _ = index;
         false
     }
+    /// Whether the next column is a field the query left out (`defer()`,
+    /// `only()`, or a raw query without that column), so a `Deferred<T>`
+    /// reads as not loaded even when `T` is nullable and the NULL in its
+    /// place would read as a loaded `None`.
+    fn left_out(&self) -> bool {
+        false
+    }
 }
 
 /// A failure to decode one column of a row into a Rust value.

@@ -273,6 +273,9 @@ macro_rules! columns_reader {
             fn remaining(&self) -> usize {
                 self.at.len().saturating_sub(self.next)
             }
+            fn left_out(&self) -> bool {
+                matches!(self.at.get(self.next), Some(None))
+            }
         }
     };
 }

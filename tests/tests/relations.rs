@@ -294,3 +294,82 @@ async fn nested_prefetch_gives_every_copy_of_a_shared_row_its_children() {
     })
     .await;
 }
+
+/// A model whose deferrable field is nullable: a NULL stored and a field
+/// left out must read differently.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Memo {
+    #[orm(primary_key)]
+    id: i64,
+    #[orm(max_length = 20)]
+    title: String,
+    summary: Deferred<Option<String>>,
+}
+
+#[tokio::test]
+async fn a_nullable_deferred_field_left_out_is_not_loaded_and_a_stored_null_is_loaded() {
+    on_all_backends(|db| async move {
+        db.create_tables(&[Memo::META]).await?;
+        for (title, summary) in [("empty", None), ("full", Some("kept".to_owned()))] {
+            let memo = Memo {
+                id: 0,
+                title: title.into(),
+                summary: Deferred::from(summary),
+            };
+            Memo::objects().create(&db, memo).await?;
+        }
+        let all = || Memo::objects().order_by(Memo::id.asc());
+        let summaries = |rows: Vec<Memo>| rows.into_iter().map(|m| m.summary).collect::<Vec<_>>();
+        assert_eq!(
+            summaries(all().all(&db).await?),
+            [
+                Deferred::Loaded(None),
+                Deferred::Loaded(Some("kept".to_owned()))
+            ]
+        );
+        assert_eq!(
+            summaries(all().defer(Memo::summary).all(&db).await?),
+            [Deferred::NotLoaded, Deferred::NotLoaded]
+        );
+        assert_eq!(
+            summaries(all().only((Memo::id, Memo::title)).all(&db).await?),
+            [Deferred::NotLoaded, Deferred::NotLoaded]
+        );
+        // With an annotation after the model's columns.
+        let (memo, n) = all()
+            .defer(Memo::summary)
+            .annotate(Length(Memo::title))
+            .first(&db)
+            .await?
+            .expect("a memo");
+        assert_eq!((memo.summary, n), (Deferred::NotLoaded, 5));
+
+        // Saving a row loaded without the field keeps what is stored.
+        let mut full = all().defer(Memo::summary).last(&db).await?.expect("a memo");
+        full.title = "renamed".into();
+        full.save(&db).await?;
+        let again = Memo::objects()
+            .filter(Memo::id.eq(full.id))
+            .get(&db)
+            .await?;
+        assert_eq!(again.summary, Deferred::Loaded(Some("kept".to_owned())));
+
+        // A raw query without the column leaves it out too; with it, NULL is a value.
+        let raw: Vec<Memo> = orm_runtime::raw("SELECT id, title FROM memo ORDER BY id")
+            .fetch_models(&db)
+            .await?;
+        assert_eq!(summaries(raw), [Deferred::NotLoaded, Deferred::NotLoaded]);
+        let raw: Vec<Memo> = orm_runtime::raw("SELECT id, title, summary FROM memo ORDER BY id")
+            .fetch_models(&db)
+            .await?;
+        assert_eq!(
+            summaries(raw),
+            [
+                Deferred::Loaded(None),
+                Deferred::Loaded(Some("kept".to_owned()))
+            ]
+        );
+        Ok(())
+    })
+    .await;
+}
