@@ -145,9 +145,31 @@ impl<T: FieldType> FieldType for Option<T> {
 /// referenced row itself once it has been loaded.
 ///
 /// ```
-/// # use orm_core::field::ForeignKey;
-/// # use orm_core::model::Model;
-/// fn owner_id<T: Model<Pk = i64>>(fk: &ForeignKey<T>) -> i64 { *fk.id() }
+/// # use orm_runtime::prelude::*;
+/// # #[derive(Model, Debug, Clone)]
+/// # pub struct Publisher {
+/// #     #[orm(primary_key)] pub id: i64,
+/// #     #[orm(max_length = 100)] pub name: String,
+/// # }
+/// # #[derive(Model, Debug, Clone)]
+/// # pub struct Book {
+/// #     #[orm(primary_key)] pub id: i64,
+/// #     pub publisher: ForeignKey<Publisher>,
+/// # }
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), Error> {
+/// # let db = Db::connect("sqlite::memory:").await?;
+/// # db.create_tables(&[Publisher::META, Book::META]).await?;
+/// let penguin = Publisher::objects().create(&db, Publisher { id: 0, name: "Penguin".into() }).await?;
+/// Book::objects().create(&db, Book { id: 0, publisher: ForeignKey::new(penguin.id) }).await?;
+///
+/// let book = Book::objects().get(&db).await?;
+/// assert_eq!(*book.publisher.id(), penguin.id); // the key is always there
+/// assert!(book.publisher.get().is_err()); // the row was not loaded
+///
+/// let book = Book::objects().select_related(Book::publisher).get(&db).await?;
+/// assert_eq!(book.publisher.get()?.name, "Penguin"); // loaded by the same query
+/// # Ok(()) }
 /// ```
 pub struct ForeignKey<T: Model> {
     id: T::Pk,

@@ -29,14 +29,36 @@ pub fn call<M, T: FieldType>(name: &'static str, args: Vec<ExprNode>) -> Expr<M,
 /// Declares a typed SQL function usable in any queryset expression.
 ///
 /// ```
-/// orm_core::sql_function!(
-///     /// `ABS(x)` of a float.
-///     pub fn Abs(x: f64) -> f64 = "ABS";
+/// # use orm_runtime::prelude::*;
+/// # #[derive(Model, Debug, Clone)]
+/// # pub struct Song {
+/// #     #[orm(primary_key)] pub id: i64,
+/// #     pub length: i32,
+/// # }
+/// orm_runtime::sql_function!(
+///     /// `SIGN(x)` of an integer.
+///     pub fn Sign(x: i32) -> i32 = "SIGN";
 /// );
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), Error> {
+/// # let db = Db::connect("sqlite::memory:").await?;
+/// # db.create_tables(&[Song::META]).await?;
+/// # for length in [100, 300, 180] {
+/// #     Song::objects().create(&db, Song { id: 0, length }).await?;
+/// # }
+/// // SIGN(("t0"."length" - $1))
+/// let signs: Vec<Option<i32>> =
+///     Song::objects().values(Sign(Song::length - 180)).order_by(Song::id.asc()).all(&db).await?;
+/// # let sql = Song::objects().values(Sign(Song::length - 180)).to_sql(Dialect::Postgres)?.sql;
+/// # assert!(sql.contains(r#"SIGN(("t0"."length" - $1))"#), "{sql}");
+/// assert_eq!(signs, [Some(-1), Some(1), Some(0)]);
+/// # Ok(()) }
 /// ```
 ///
-/// The generated `Abs(Song::rating)` has type `Expr<Song, Option<f64>>`
-/// (SQL functions return NULL for NULL input).
+/// The generated `Sign(Song::length)` has type `Expr<Song, Option<i32>>`
+/// (SQL functions return NULL for NULL input). The name is sent as written,
+/// so the function must exist on every backend the application uses
+/// (`SIGN` does on SQLite, PostgreSQL and MySQL/MariaDB).
 #[macro_export]
 macro_rules! sql_function {
     ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident : $ty:ty),* $(,)?) -> $out:ty = $sql:literal;) => {
@@ -54,9 +76,37 @@ macro_rules! sql_function {
 /// Django's `Case(When(..), default=..)`: the value of the first matching
 /// condition.
 ///
-/// ```ignore
+/// ```
+/// # use orm_runtime::prelude::*;
+/// # #[derive(DbEnum, Debug, Clone, Copy, PartialEq)]
+/// # pub enum Status { NotStarted = 0, InProgress = 1, Done = 2 }
+/// # #[derive(Model, Debug, Clone)]
+/// # pub struct Task {
+/// #     #[orm(primary_key)] pub id: i64,
+/// #     pub status: Status,
+/// # }
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), Error> {
+/// # let db = Db::connect("sqlite::memory:").await?;
+/// # db.create_tables(&[Task::META]).await?;
+/// # for status in [Status::InProgress, Status::Done, Status::NotStarted, Status::InProgress] {
+/// #     Task::objects().create(&db, Task { id: 0, status }).await?;
+/// # }
 /// // CASE WHEN "t0"."status" = $1 THEN $2 ELSE $3 END
-/// Case::when(Task::status.eq(Status::InProgress), 1i64).otherwise(0i64)
+/// let busy = || Case::when(Task::status.eq(Status::InProgress), 1i64).otherwise(0i64);
+/// # let sql = Task::objects().values(busy()).to_sql(Dialect::Postgres)?.sql;
+/// # assert!(sql.contains(r#"CASE WHEN "t0"."status" = $1 THEN $2 ELSE $3 END"#), "{sql}");
+/// let flags: Vec<i64> = Task::objects().values(busy()).order_by(Task::id.asc()).all(&db).await?;
+/// assert_eq!(flags, [1, 0, 0, 1]);
+/// assert_eq!(Task::objects().aggregate(Sum(busy())).get(&db).await?, Some(2));
+///
+/// // Several branches, and NULL when none matches.
+/// let label = Case::when(Task::status.eq(Status::Done), "done")
+///     .and_when(Task::status.eq(Status::InProgress), "busy")
+///     .end();
+/// let labels: Vec<Option<String>> = Task::objects().values(label).order_by(Task::id.asc()).all(&db).await?;
+/// assert_eq!(labels, [Some("busy".into()), Some("done".into()), None, Some("busy".into())]);
+/// # Ok(()) }
 /// ```
 pub struct Case<M, V> {
     whens: Vec<(Cond, ExprNode)>,
@@ -103,11 +153,42 @@ impl<M, V: FieldType> Case<M, V> {
 /// expression, the others may also be plain values. The result is
 /// non-nullable when any argument is (as Django's `Coalesce`):
 ///
-/// ```ignore
+/// ```
+/// # use orm_runtime::prelude::*;
+/// # #[derive(Model, Debug, Clone)]
+/// # pub struct Publisher {
+/// #     #[orm(primary_key)] pub id: i64,
+/// #     #[orm(max_length = 50)] pub country: Option<String>,
+/// #     #[orm(max_length = 50)] pub city: Option<String>,
+/// # }
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), Error> {
+/// # let db = Db::connect("sqlite::memory:").await?;
+/// # db.create_tables(&[Publisher::META]).await?;
+/// # for (country, city) in [(Some("UK"), Some("London")), (None, Some("Paris")), (None, None)] {
+/// #     let (country, city) = (country.map(String::from), city.map(String::from));
+/// #     Publisher::objects().create(&db, Publisher { id: 0, country, city }).await?;
+/// # }
 /// // COALESCE("t0"."country", "t0"."city", $1): an Expr<Publisher, String>
-/// Coalesce((Publisher::country, Publisher::city, "??"))
+/// let place: Vec<String> = Publisher::objects()
+///     .values(Coalesce((Publisher::country, Publisher::city, "??")))
+///     .order_by(Publisher::id.asc())
+///     .all(&db)
+///     .await?;
+/// assert_eq!(place, ["UK", "Paris", "??"]);
+/// # let sql = Publisher::objects().values(Coalesce((Publisher::country, Publisher::city, "??"))).to_sql(Dialect::Postgres)?.sql;
+/// # assert!(sql.contains(r#"COALESCE("t0"."country", "t0"."city", $1)"#), "{sql}");
+///
 /// // COALESCE("t0"."country", "t0"."city"): an Expr<Publisher, Option<String>>
-/// Coalesce((Publisher::country, Publisher::city))
+/// let maybe: Vec<Option<String>> = Publisher::objects()
+///     .values(Coalesce((Publisher::country, Publisher::city)))
+///     .order_by(Publisher::id.asc())
+///     .all(&db)
+///     .await?;
+/// assert_eq!(maybe, [Some("UK".into()), Some("Paris".into()), None]);
+/// # let sql = Publisher::objects().values(Coalesce((Publisher::country, Publisher::city))).to_sql(Dialect::Postgres)?.sql;
+/// # assert!(sql.contains(r#"COALESCE("t0"."country", "t0"."city") FROM"#), "{sql}");
+/// # Ok(()) }
 /// ```
 #[allow(non_snake_case)]
 pub fn Coalesce<M, L: CoalesceArgs<M>>(

@@ -80,9 +80,42 @@ where
 /// double operations on every backend (so 2.675, stored as 2.67499..,
 /// gives 2.68: 2.675 · 100 is 267.5 in double precision).
 ///
-/// ```ignore
-/// // ROUND("t0"."price", $1) on PostgreSQL and MySQL, decimal_round(..) on SQLite
-/// RoundTo(Book::price, 1)
+/// ```
+/// # use orm_runtime::prelude::*;
+/// # use rust_decimal::Decimal;
+/// # #[derive(Model, Debug, Clone)]
+/// # pub struct Book {
+/// #     #[orm(primary_key)] pub id: i64,
+/// #     #[orm(max_digits = 8, decimal_places = 2)] pub price: Decimal,
+/// #     pub rating: f64,
+/// # }
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), Error> {
+/// # let db = Db::connect("sqlite::memory:").await?;
+/// # db.create_tables(&[Book::META]).await?;
+/// # for (price, rating) in [(Decimal::new(245, 2), 2.675), (Decimal::new(-1245, 2), 7.5)] {
+/// #     Book::objects().create(&db, Book { id: 0, price, rating }).await?;
+/// # }
+/// // ROUND("t0"."price", $1) on PostgreSQL and MySQL, DECIMAL_ROUND(..) on SQLite
+/// let prices: Vec<Decimal> =
+///     Book::objects().values(RoundTo(Book::price, 1)).order_by(Book::id.asc()).all(&db).await?;
+/// assert_eq!(prices, [Decimal::new(25, 1), Decimal::new(-125, 1)]); // 2.45 -> 2.5, -12.45 -> -12.5
+/// # let calls = [
+/// #     (Dialect::Postgres, r#"ROUND("t0"."price", $1)"#),
+/// #     (Dialect::MySql, "ROUND(`t0`.`price`, ?)"),
+/// #     (Dialect::Sqlite, "DECIMAL_ROUND("),
+/// # ];
+/// # for (dialect, call) in calls {
+/// #     let sql = Book::objects().values(RoundTo(Book::price, 1)).to_sql(dialect)?.sql;
+/// #     assert!(sql.contains(call), "{sql}");
+/// # }
+///
+/// let ratings: Vec<f64> =
+///     Book::objects().values(RoundTo(Book::rating, 2)).order_by(Book::id.asc()).all(&db).await?;
+/// assert_eq!(ratings, [2.68, 7.5]);
+/// let tens: Vec<f64> = Book::objects().values(RoundTo(Book::rating, -1)).order_by(Book::id.asc()).all(&db).await?;
+/// assert_eq!(tens, [0.0, 10.0]);
+/// # Ok(()) }
 /// ```
 #[allow(non_snake_case)]
 pub fn RoundTo<M, A: Typed<M>>(a: A, places: i32) -> Expr<M, Same<A, M>>

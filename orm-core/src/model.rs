@@ -221,11 +221,45 @@ impl<M, T: crate::field::FieldType> Annotation<M, T> {
     /// `F('annotation')`): it stands for the expression `annotate_into`
     /// gave the field, without repeating it.
     ///
-    /// ```ignore
-    /// User::objects()
-    ///     .annotate_into(User::total, Sum(User::playlists.then(Playlist::length)))
-    ///     .filter(User::total.gt(600))
-    ///     .order_by(User::total.desc())
+    /// ```
+    /// # use orm_runtime::prelude::*;
+    /// # #[derive(Model, Debug, Clone)]
+    /// # pub struct User {
+    /// #     #[orm(primary_key)] pub id: i64,
+    /// #     #[orm(max_length = 50)] pub name: String,
+    /// #     #[orm(annotation)] pub total: Option<i64>,
+    /// # }
+    /// # #[derive(Model, Debug, Clone)]
+    /// # pub struct Playlist {
+    /// #     #[orm(primary_key)] pub id: i64,
+    /// #     #[orm(related_name = "playlists")] pub user: ForeignKey<User>,
+    /// #     pub length: i32,
+    /// # }
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Error> {
+    /// # let db = Db::connect("sqlite::memory:").await?;
+    /// # db.create_tables(&[User::META, Playlist::META]).await?;
+    /// # for (name, lengths) in [("ann", &[400, 300][..]), ("bob", &[200][..])] {
+    /// #     let user = User::objects().create(&db, User { id: 0, name: name.into(), total: None }).await?;
+    /// #     for &length in lengths {
+    /// #         Playlist::objects().create(&db, Playlist { id: 0, user: (&user).into(), length }).await?;
+    /// #     }
+    /// # }
+    /// let with_total = || {
+    ///     User::objects().annotate_into(User::total, Sum(User::playlists.then(Playlist::length)))
+    /// };
+    /// // The field stands for the SUM in a filter (HAVING) and an ordering.
+    /// let users = with_total().filter(User::total.gt(600)).order_by(User::total.desc()).all(&db).await?;
+    /// assert_eq!((users.len(), users[0].name.as_str(), users[0].total), (1, "ann", Some(700)));
+    ///
+    /// // `expr()` puts it in arithmetic: the totals in whole minutes.
+    /// let minutes: Vec<(String, Option<i64>)> = with_total()
+    ///     .values((User::name, User::total.expr() / 60))
+    ///     .order_by(User::name.asc())
+    ///     .all(&db)
+    ///     .await?;
+    /// assert_eq!(minutes, [("ann".to_string(), Some(11)), ("bob".to_string(), Some(3))]);
+    /// # Ok(()) }
     /// ```
     pub fn expr(self) -> crate::expr::Expr<M, T> {
         crate::expr::Expr::from_node(self.node())

@@ -6,9 +6,27 @@ use std::marker::PhantomData;
 
 /// A condition on rows of model `M`.
 ///
-/// ```ignore
-/// // SELECT ... WHERE ("t0"."name" = $1 OR "t0"."id" > $2) AND NOT ("t0"."id" = $3)
-/// User::objects().filter((User::name.eq("alex") | User::id.gt(10)) & !User::id.eq(3))
+/// ```
+/// # use orm_runtime::prelude::*;
+/// # #[derive(Model, Debug, Clone)]
+/// # pub struct User {
+/// #     #[orm(primary_key)] pub id: i64,
+/// #     #[orm(max_length = 50)] pub name: String,
+/// # }
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), Error> {
+/// # let db = Db::connect("sqlite::memory:").await?;
+/// # db.create_tables(&[User::META]).await?;
+/// # for name in ["alex", "bea", "cy", "alex"] {
+/// #     User::objects().create(&db, User { id: 0, name: name.into() }).await?;
+/// # }
+/// // SELECT .. WHERE (("t0"."name" = $1 OR "t0"."id" > $2) AND NOT ("t0"."id" = $3))
+/// let q = (User::name.eq("alex") | User::id.gt(2)) & !User::id.eq(4);
+/// # let sql = User::objects().filter(q.clone()).to_sql(Dialect::Postgres)?.sql;
+/// # assert!(sql.ends_with(r#"WHERE (("t0"."name" = $1 OR "t0"."id" > $2) AND NOT ("t0"."id" = $3))"#), "{sql}");
+/// let ids: Vec<i64> = User::objects().filter(q).values(User::id).order_by(User::id.asc()).all(&db).await?;
+/// assert_eq!(ids, [1, 3]);
+/// # Ok(()) }
 /// ```
 pub struct Q<M> {
     cond: Cond,

@@ -375,9 +375,30 @@ pub trait QuerySetBuilder: Sized + Clone + Send + Sync + 'static {
     /// Keeps rows matching the condition (Django `filter`). Several calls
     /// combine with AND. A condition on an aggregate goes to HAVING.
     ///
-    /// ```ignore
-    /// // SELECT ... FROM "song" AS "t0" WHERE "t0"."length" > $1
-    /// Song::objects().filter(Song::length.gt(300))
+    /// ```
+    /// # use orm_runtime::prelude::*;
+    /// # #[derive(Model, Debug, Clone)]
+    /// # pub struct Song {
+    /// #     #[orm(primary_key)] pub id: i64,
+    /// #     #[orm(max_length = 100)] pub title: String,
+    /// #     pub length: i32,
+    /// # }
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Error> {
+    /// # let db = Db::connect("sqlite::memory:").await?;
+    /// # db.create_tables(&[Song::META]).await?;
+    /// # for (title, length) in [("intro", 90), ("suite", 420), ("outro", 301)] {
+    /// #     Song::objects().create(&db, Song { id: 0, title: title.into(), length }).await?;
+    /// # }
+    /// let qs = Song::objects().filter(Song::length.gt(300)).filter(Song::length.lt(400));
+    /// assert_eq!(
+    ///     qs.to_sql(Dialect::Postgres)?.sql,
+    ///     r#"SELECT "t0"."id", "t0"."title", "t0"."length" FROM "song" AS "t0" WHERE "t0"."length" > $1 AND "t0"."length" < $2"#
+    /// );
+    /// let songs = qs.all(&db).await?;
+    /// assert_eq!(songs.len(), 1);
+    /// assert_eq!(songs[0].title, "outro");
+    /// # Ok(()) }
     /// ```
     fn filter(self, q: impl Condition<Self::Model>) -> Self {
         let mut qs = self.into_queryset();
@@ -532,6 +553,53 @@ pub trait QuerySetBuilder: Sized + Clone + Send + Sync + 'static {
     /// Rows of the model together with typed values: `annotate(x)` gives
     /// `(Model, X)`, `annotate((x, y))` gives `(Model, (X, Y))`. A later call
     /// replaces the annotations of an earlier one.
+    ///
+    /// ```
+    /// # use orm_runtime::prelude::*;
+    /// # #[derive(Model, Debug, Clone)]
+    /// # pub struct Playlist {
+    /// #     #[orm(primary_key)] pub id: i64,
+    /// #     #[orm(max_length = 100)] pub name: String,
+    /// # }
+    /// # #[derive(Model, Debug, Clone)]
+    /// # pub struct Song {
+    /// #     #[orm(primary_key)] pub id: i64,
+    /// #     #[orm(related_name = "songs")] pub playlist: ForeignKey<Playlist>,
+    /// #     pub length: i32,
+    /// # }
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Error> {
+    /// # let db = Db::connect("sqlite::memory:").await?;
+    /// # db.create_tables(&[Playlist::META, Song::META]).await?;
+    /// # let rock = Playlist::objects().create(&db, Playlist { id: 0, name: "rock".into() }).await?;
+    /// # let jazz = Playlist::objects().create(&db, Playlist { id: 0, name: "jazz".into() }).await?;
+    /// # Playlist::objects().create(&db, Playlist { id: 0, name: "empty".into() }).await?;
+    /// # for (p, length) in [(&rock, 200), (&rock, 100), (&jazz, 50)] {
+    /// #     Song::objects().create(&db, Song { id: 0, playlist: p.into(), length }).await?;
+    /// # }
+    /// // Each playlist with its number of songs and their total length, each a
+    /// // correlated subquery: SELECT "t0"."id", "t0"."name",
+    /// //   (SELECT COUNT(*) FROM "song" AS "t1" WHERE "t1"."playlist_id" = "t0"."id"),
+    /// //   (SELECT SUM("t2"."length") FROM "song" AS "t2" WHERE "t2"."playlist_id" = "t0"."id")
+    /// //   FROM "playlist" AS "t0" ORDER BY "t0"."name" ASC
+    /// # let sql = Playlist::objects()
+    /// #     .annotate((Count(Playlist::songs), Sum(Playlist::songs.then(Song::length))))
+    /// #     .order_by(Playlist::name.asc())
+    /// #     .to_sql(Dialect::Postgres)?
+    /// #     .sql;
+    /// # assert_eq!(sql, concat!(
+    /// #     r#"SELECT "t0"."id", "t0"."name", (SELECT COUNT(*) FROM "song" AS "t1" WHERE "t1"."playlist_id" = "t0"."id"), "#,
+    /// #     r#"(SELECT SUM("t2"."length") FROM "song" AS "t2" WHERE "t2"."playlist_id" = "t0"."id") FROM "playlist" AS "t0" ORDER BY "t0"."name" ASC"#,
+    /// # ));
+    /// let rows: Vec<(Playlist, (i64, Option<i64>))> = Playlist::objects()
+    ///     .annotate((Count(Playlist::songs), Sum(Playlist::songs.then(Song::length))))
+    ///     .order_by(Playlist::name.asc())
+    ///     .all(&db)
+    ///     .await?;
+    /// let rows: Vec<(&str, (i64, Option<i64>))> = rows.iter().map(|(p, n)| (p.name.as_str(), *n)).collect();
+    /// assert_eq!(rows, [("empty", (0, None)), ("jazz", (1, Some(50))), ("rock", (2, Some(300)))]);
+    /// # Ok(()) }
+    /// ```
     fn annotate<L: SelectList<Self::Model> + 'static>(self, list: L) -> Annotated<Self::Model, L> {
         let mut nodes = Vec::new();
         list.push_nodes(&mut nodes);
@@ -547,10 +615,41 @@ pub trait QuerySetBuilder: Sized + Clone + Send + Sync + 'static {
     /// `values_list`). Followed by `annotate`, the aggregates are computed
     /// per distinct combination of these columns (GROUP BY).
     ///
-    /// ```ignore
-    /// // SELECT "t0"."playlist_id", SUM("t0"."length") FROM "song" AS "t0" GROUP BY "t0"."playlist_id"
-    /// let rows: Vec<(i64, Option<i64>)> =
-    ///     Song::objects().values(Song::playlist).annotate(Sum(Song::length)).all(&db).await?;
+    /// ```
+    /// # use orm_runtime::prelude::*;
+    /// # #[derive(Model, Debug, Clone)]
+    /// # pub struct Playlist { #[orm(primary_key)] pub id: i64 }
+    /// # #[derive(Model, Debug, Clone)]
+    /// # pub struct Song {
+    /// #     #[orm(primary_key)] pub id: i64,
+    /// #     pub playlist: ForeignKey<Playlist>,
+    /// #     #[orm(max_length = 100)] pub title: String,
+    /// #     pub length: i32,
+    /// # }
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Error> {
+    /// # let db = Db::connect("sqlite::memory:").await?;
+    /// # db.create_tables(&[Playlist::META, Song::META]).await?;
+    /// # let rock = Playlist::objects().create(&db, Playlist { id: 0 }).await?;
+    /// # let jazz = Playlist::objects().create(&db, Playlist { id: 0 }).await?;
+    /// # for (p, title, length) in [(&rock, "a", 200), (&rock, "b", 100), (&jazz, "c", 50)] {
+    /// #     Song::objects().create(&db, Song { id: 0, playlist: p.into(), title: title.into(), length }).await?;
+    /// # }
+    /// let titles: Vec<(String, i32)> =
+    ///     Song::objects().values((Song::title, Song::length)).order_by(Song::title.asc()).all(&db).await?;
+    /// assert_eq!(titles[0], ("a".to_string(), 200));
+    ///
+    /// // SELECT "t0"."playlist_id", SUM("t0"."length") FROM "song" AS "t0"
+    /// //   GROUP BY "t0"."playlist_id" ORDER BY "t0"."playlist_id" ASC
+    /// let per_playlist =
+    ///     Song::objects().values(Song::playlist).annotate(Sum(Song::length)).order_by(Song::playlist.asc());
+    /// # assert_eq!(
+    /// #     per_playlist.to_sql(Dialect::Postgres)?.sql,
+    /// #     r#"SELECT "t0"."playlist_id", SUM("t0"."length") FROM "song" AS "t0" GROUP BY "t0"."playlist_id" ORDER BY "t0"."playlist_id" ASC"#
+    /// # );
+    /// let totals: Vec<(i64, Option<i64>)> = per_playlist.all(&db).await?;
+    /// assert_eq!(totals, [(rock.id, Some(300)), (jazz.id, Some(50))]);
+    /// # Ok(()) }
     /// ```
     fn values<L: SelectList<Self::Model> + 'static>(self, list: L) -> Values<Self::Model, L> {
         let mut nodes = Vec::new();
@@ -572,10 +671,35 @@ pub trait QuerySetBuilder: Sized + Clone + Send + Sync + 'static {
     /// tuple. Over a sliced, distinct or grouped queryset the aggregates
     /// read it as a subquery (as Django does); its ordering is ignored.
     ///
-    /// ```ignore
+    /// ```
+    /// # use orm_runtime::prelude::*;
+    /// # #[derive(Model, Debug, Clone)]
+    /// # #[orm(table = "books")]
+    /// # pub struct Book {
+    /// #     #[orm(primary_key)] pub id: i64,
+    /// #     pub pages: i32,
+    /// #     pub rating: f64,
+    /// # }
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Error> {
+    /// # let db = Db::connect("sqlite::memory:").await?;
+    /// # db.create_tables(&[Book::META]).await?;
+    /// # for (pages, rating) in [(100, 5.0), (250, 4.0), (300, 3.0), (50, 1.0)] {
+    /// #     Book::objects().create(&db, Book { id: 0, pages, rating }).await?;
+    /// # }
+    /// let (n, pages): (i64, Option<i64>) =
+    ///     Book::objects().aggregate((CountAll(), Sum(Book::pages))).get(&db).await?;
+    /// assert_eq!((n, pages), (4, Some(700)));
+    ///
     /// // SELECT AVG("sub"."c0") FROM (SELECT "t0"."rating" AS "c0" FROM "books" AS "t0"
     /// //   ORDER BY "t0"."rating" DESC LIMIT $1) AS "sub"
-    /// Book::objects().order_by(Book::rating.desc()).slice(0..3).aggregate(Avg(Book::rating))
+    /// let top3 = Book::objects().order_by(Book::rating.desc()).slice(0..3).aggregate(Avg(Book::rating));
+    /// # assert_eq!(
+    /// #     top3.to_sql(Dialect::Postgres)?.sql,
+    /// #     r#"SELECT AVG("sub"."c0") FROM (SELECT "t0"."rating" AS "c0" FROM "books" AS "t0" ORDER BY "t0"."rating" DESC LIMIT $1) AS "sub""#
+    /// # );
+    /// assert_eq!(top3.get(&db).await?, Some(4.0));
+    /// # Ok(()) }
     /// ```
     fn aggregate<L: SelectList<Self::Model> + 'static>(self, list: L) -> Values<Self::Model, L> {
         let mut nodes = Vec::new();

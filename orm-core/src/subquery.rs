@@ -80,9 +80,46 @@ impl<P: Model, T: FieldType> OuterColumn for crate::model::Annotation<P, T> {
 
 /// Refers to `column` of the nearest enclosing query over its model.
 ///
-/// ```ignore
-/// // WHERE "t1"."playlist_id" = "t0"."id"
-/// Song::objects().filter(Song::playlist.eq(OuterRef(Playlist::id)))
+/// ```
+/// # use orm_runtime::prelude::*;
+/// # #[derive(Model, Debug, Clone)]
+/// # pub struct Playlist {
+/// #     #[orm(primary_key)] pub id: i64,
+/// #     #[orm(max_length = 100)] pub name: String,
+/// # }
+/// # #[derive(Model, Debug, Clone)]
+/// # pub struct Song {
+/// #     #[orm(primary_key)] pub id: i64,
+/// #     #[orm(related_name = "songs")] pub playlist: ForeignKey<Playlist>,
+/// #     #[orm(max_length = 100)] pub title: String,
+/// #     pub length: i32,
+/// # }
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), Error> {
+/// # let db = Db::connect("sqlite::memory:").await?;
+/// # db.create_tables(&[Playlist::META, Song::META]).await?;
+/// # let rock = Playlist::objects().create(&db, Playlist { id: 0, name: "rock".into() }).await?;
+/// # let jazz = Playlist::objects().create(&db, Playlist { id: 0, name: "jazz".into() }).await?;
+/// # Playlist::objects().create(&db, Playlist { id: 0, name: "empty".into() }).await?;
+/// # for (p, title, length) in [(&rock, "anthem", 200), (&rock, "ballad", 100), (&jazz, "blue", 50)] {
+/// #     Song::objects().create(&db, Song { id: 0, playlist: p.into(), title: title.into(), length }).await?;
+/// # }
+/// // Each playlist with the title of its longest song:
+/// // (SELECT "t1"."title" FROM "song" AS "t1" WHERE "t1"."playlist_id" = "t0"."id"
+/// //   ORDER BY "t1"."length" DESC LIMIT $1)
+/// let longest = Song::objects()
+///     .filter(Song::playlist.eq(OuterRef(Playlist::id)))
+///     .order_by(Song::length.desc())
+///     .values(Song::title)
+///     .limit(1)
+///     .subquery();
+/// # let sql = Playlist::objects().annotate(longest.clone()).to_sql(Dialect::Postgres)?.sql;
+/// # assert!(sql.contains(r#"(SELECT "t1"."title" FROM "song" AS "t1" WHERE "t1"."playlist_id" = "t0"."id" ORDER BY "t1"."length" DESC LIMIT $1)"#), "{sql}");
+/// let rows: Vec<(Playlist, Option<String>)> =
+///     Playlist::objects().annotate(longest).order_by(Playlist::id.asc()).all(&db).await?;
+/// let titles: Vec<Option<&str>> = rows.iter().map(|(_, t)| t.as_deref()).collect();
+/// assert_eq!(titles, [Some("anthem"), Some("blue"), None]);
+/// # Ok(()) }
 /// ```
 #[allow(non_snake_case)]
 pub fn OuterRef<C: OuterColumn>(column: C) -> OuterRef<C::Model, C::Type> {
@@ -142,14 +179,44 @@ impl<O, T: FieldType> Subquery<O, T> {
 impl<M: Model, L: SelectItem<M> + crate::select_list::SelectList<M> + 'static> Values<M, L> {
     /// This one-column queryset as a scalar subquery of queries over `O`.
     ///
-    /// ```ignore
-    /// // (SELECT SUM("t1"."length") FROM "song" AS "t1"
-    /// //  WHERE "t1"."playlist_id" = "t0"."id" GROUP BY "t1"."playlist_id")
+    /// ```
+    /// # use orm_runtime::prelude::*;
+    /// # #[derive(Model, Debug, Clone)]
+    /// # pub struct Playlist {
+    /// #     #[orm(primary_key)] pub id: i64,
+    /// #     #[orm(max_length = 100)] pub name: String,
+    /// # }
+    /// # #[derive(Model, Debug, Clone)]
+    /// # pub struct Song {
+    /// #     #[orm(primary_key)] pub id: i64,
+    /// #     #[orm(related_name = "songs")] pub playlist: ForeignKey<Playlist>,
+    /// #     #[orm(max_length = 100)] pub title: String,
+    /// #     pub length: i32,
+    /// # }
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Error> {
+    /// # let db = Db::connect("sqlite::memory:").await?;
+    /// # db.create_tables(&[Playlist::META, Song::META]).await?;
+    /// # let rock = Playlist::objects().create(&db, Playlist { id: 0, name: "rock".into() }).await?;
+    /// # let jazz = Playlist::objects().create(&db, Playlist { id: 0, name: "jazz".into() }).await?;
+    /// # Playlist::objects().create(&db, Playlist { id: 0, name: "empty".into() }).await?;
+    /// # for (p, title, length) in [(&rock, "anthem", 200), (&rock, "ballad", 100), (&jazz, "blue", 50)] {
+    /// #     Song::objects().create(&db, Song { id: 0, playlist: p.into(), title: title.into(), length }).await?;
+    /// # }
+    /// // (SELECT SUM("t1"."length") FROM "song" AS "t1" WHERE "t1"."playlist_id" = "t0"."id")
+    /// // (one group per outer row, so no GROUP BY is written)
     /// let total: Subquery<Playlist, Option<i64>> = Song::objects()
     ///     .filter(Song::playlist.eq(OuterRef(Playlist::id)))
     ///     .values(Song::playlist)
     ///     .values_list(Sum(Song::length))
     ///     .subquery();
+    /// # let sql = Playlist::objects().filter(total.clone().gt(100)).to_sql(Dialect::Postgres)?.sql;
+    /// # assert!(sql.contains(r#"(SELECT SUM("t1"."length") FROM "song" AS "t1" WHERE "t1"."playlist_id" = "t0"."id")"#), "{sql}");
+    /// // Usable wherever an expression of a playlist query is: here a filter.
+    /// let long: Vec<String> =
+    ///     Playlist::objects().filter(total.gt(100)).values(Playlist::name).all(&db).await?;
+    /// assert_eq!(long, ["rock"]);
+    /// # Ok(()) }
     /// ```
     pub fn subquery<O>(self) -> Subquery<O, <L::Out as FieldType>::Nullable> {
         Subquery::new(self.into_queryset().into_statement())
@@ -193,9 +260,37 @@ impl<O, T: FieldType> crate::lookup::Lookups<O, T> for Subquery<O, T> {
 /// `EXISTS (subquery)` as a condition on queries over `O`; `!Exists(..)` is
 /// `NOT EXISTS`. In `annotate` it gives a `bool`.
 ///
-/// ```ignore
+/// ```
+/// # use orm_runtime::prelude::*;
+/// # #[derive(Model, Debug, Clone)]
+/// # pub struct User {
+/// #     #[orm(primary_key)] pub id: i64,
+/// #     #[orm(max_length = 50)] pub name: String,
+/// # }
+/// # #[derive(Model, Debug, Clone)]
+/// # pub struct Task {
+/// #     #[orm(primary_key)] pub id: i64,
+/// #     pub user: ForeignKey<User>,
+/// # }
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), Error> {
+/// # let db = Db::connect("sqlite::memory:").await?;
+/// # db.create_tables(&[User::META, Task::META]).await?;
+/// # let ann = User::objects().create(&db, User { id: 0, name: "ann".into() }).await?;
+/// # User::objects().create(&db, User { id: 0, name: "bob".into() }).await?;
+/// # Task::objects().create(&db, Task { id: 0, user: (&ann).into() }).await?;
 /// // WHERE EXISTS (SELECT 1 FROM "task" AS "t1" WHERE "t1"."user_id" = "t0"."id")
-/// TaskUser::objects().filter(Exists(Task::objects().filter(Task::user.eq(OuterRef(TaskUser::id)))))
+/// let has_tasks = || Exists(Task::objects().filter(Task::user.eq(OuterRef(User::id))));
+/// # let sql = User::objects().filter(has_tasks()).to_sql(Dialect::Postgres)?.sql;
+/// # assert!(sql.ends_with(r#"WHERE EXISTS (SELECT 1 FROM "task" AS "t1" WHERE "t1"."user_id" = "t0"."id")"#), "{sql}");
+/// let busy: Vec<String> = User::objects().filter(has_tasks()).values(User::name).all(&db).await?;
+/// assert_eq!(busy, ["ann"]);
+/// let idle: Vec<String> = User::objects().filter(!has_tasks()).values(User::name).all(&db).await?;
+/// assert_eq!(idle, ["bob"]);
+/// // As a value: each user with whether they have a task.
+/// let flags: Vec<bool> = User::objects().values(has_tasks()).order_by(User::name.asc()).all(&db).await?;
+/// assert_eq!(flags, [true, false]);
+/// # Ok(()) }
 /// ```
 #[allow(non_snake_case)]
 pub fn Exists<O, S: QuerySetBuilder>(qs: S) -> Q<O> {

@@ -18,6 +18,53 @@ use proc_macro::TokenStream;
 /// type, positional row decoding and schema metadata.
 ///
 /// See the orm-runtime crate documentation for the attributes.
+///
+/// ```
+/// use orm_runtime::prelude::*;
+///
+/// #[derive(Model, Debug, Clone)]
+/// pub struct Publisher {
+///     #[orm(primary_key)]
+///     pub id: i64,
+///     #[orm(max_length = 100, unique)]
+///     pub name: String,
+/// }
+///
+/// #[derive(Model, Debug, Clone)]
+/// pub struct Book {
+///     #[orm(primary_key)]
+///     pub id: i64,
+///     #[orm(max_length = 200)]
+///     pub title: String,
+///     #[orm(related_name = "books")]
+///     pub publisher: ForeignKey<Publisher>,
+///     pub pages: i32,
+/// }
+///
+/// // The generated queryset type is yours to extend.
+/// impl BookQuerySet {
+///     pub fn long(self) -> Self {
+///         self.filter(Book::pages.gt(500))
+///     }
+/// }
+///
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), Error> {
+/// let db = Db::connect("sqlite::memory:").await?;
+/// db.create_tables(&[Publisher::META, Book::META]).await?;
+/// let verso = Publisher::objects().create(&db, Publisher { id: 0, name: "Verso".into() }).await?;
+/// for (title, pages) in [("Capital", 1152), ("Pamphlet", 48)] {
+///     let book = Book { id: 0, title: title.into(), publisher: (&verso).into(), pages };
+///     Book::objects().create(&db, book).await?;
+/// }
+///
+/// let long: Vec<String> = Book::objects().long().values(Book::title).all(&db).await?;
+/// assert_eq!(long, ["Capital"]);
+/// // The reverse relation from `related_name`, in an aggregate.
+/// let (p, n): (Publisher, i64) = Publisher::objects().annotate(Count(Publisher::books)).get(&db).await?;
+/// assert_eq!((p.name.as_str(), n), ("Verso", 2));
+/// # Ok(()) }
+/// ```
 #[proc_macro_derive(Model, attributes(orm))]
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
@@ -68,6 +115,42 @@ fn model(input: &syn::DeriveInput) -> darling::Result<validate::ModelDef> {
 /// Derives a column type for a fieldless enum, stored as an integer
 /// (`#[orm(repr = "int")]`, the default, using the discriminants) or as text
 /// (`#[orm(repr = "text")]`, using the variant names or `#[orm(rename = "..")]`).
+///
+/// ```
+/// use orm_runtime::prelude::*;
+///
+/// #[derive(DbEnum, Debug, Clone, Copy, PartialEq)]
+/// pub enum Status { Todo = 0, Doing = 1, Done = 2 } // stored as 0, 1, 2
+///
+/// #[derive(DbEnum, Debug, Clone, Copy, PartialEq)]
+/// #[orm(repr = "text")]
+/// pub enum Priority {
+///     #[orm(rename = "low")]
+///     Low,
+///     #[orm(rename = "high")]
+///     High,
+/// }
+///
+/// #[derive(Model, Debug, Clone)]
+/// pub struct Task {
+///     #[orm(primary_key)]
+///     pub id: i64,
+///     pub status: Status,
+///     pub priority: Priority,
+/// }
+///
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), Error> {
+/// let db = Db::connect("sqlite::memory:").await?;
+/// db.create_tables(&[Task::META]).await?;
+/// Task::objects().create(&db, Task { id: 0, status: Status::Doing, priority: Priority::High }).await?;
+///
+/// let task = Task::objects().filter(Task::status.eq(Status::Doing)).get(&db).await?;
+/// assert_eq!(task.priority, Priority::High);
+/// let stored: Vec<(i64, String)> = raw("SELECT status, priority FROM task").fetch(&db).await?;
+/// assert_eq!(stored, [(1, "high".to_string())]);
+/// # Ok(()) }
+/// ```
 #[proc_macro_derive(DbEnum, attributes(orm))]
 pub fn derive_db_enum(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);

@@ -60,10 +60,14 @@ struct DbInner {
 
 /// A database: a connection pool of one backend. Cheap to clone.
 ///
-/// ```no_run
-/// # async fn demo() -> orm_runtime::Result<()> {
+/// ```
+/// # #[tokio::main]
+/// # async fn main() -> orm_runtime::Result<()> {
 /// let db = orm_runtime::Db::connect("sqlite::memory:").await?;
 /// assert_eq!(db.dialect(), orm_runtime::Dialect::Sqlite);
+/// let same = db.clone(); // the same pool, and so the same in-memory database
+/// same.execute_raw("CREATE TABLE t (x INTEGER)").await?;
+/// assert_eq!(db.execute_raw("INSERT INTO t VALUES (1), (2)").await?, 2);
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -84,6 +88,19 @@ impl Db {
     /// `sqlite://path?mode=rwc`, `postgres://user@host/db`,
     /// `mysql://user@host/db` (also `mariadb://`). Fails with
     /// `Error::Connection` if the server cannot be reached.
+    ///
+    /// ```
+    /// # use orm_runtime::{Db, Dialect, Error};
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Error> {
+    /// let db = Db::connect("sqlite::memory:").await?;
+    /// assert_eq!(db.dialect(), Dialect::Sqlite);
+    ///
+    /// // A file in a directory that does not exist cannot be opened.
+    /// let missing = Db::connect("sqlite:///no/such/directory/app.db").await;
+    /// assert!(matches!(missing, Err(Error::Connection(_))));
+    /// # Ok(()) }
+    /// ```
     pub async fn connect(url: &str) -> Result<Db> {
         Db::connect_with(url, PoolConfig::default()).await
     }
@@ -103,6 +120,8 @@ impl Db {
 
     /// A `Db` on a PostgreSQL pool the application already has (it keeps
     /// its own settings; its sqlx statement logging stays as configured).
+    ///
+    /// Compile-only: it needs a PostgreSQL server.
     ///
     /// ```no_run
     /// # async fn demo() -> orm_runtime::Result<()> {
@@ -187,12 +206,33 @@ impl Db {
     /// SQLite it starts as [`SqliteOptions::begin`] says (`BEGIN IMMEDIATE`
     /// by default).
     ///
-    /// ```no_run
-    /// # use orm_runtime::{Db, Error};
-    /// # async fn demo(db: Db) -> Result<(), Error> {
-    /// let n = db.transaction(|tx| async move {
-    ///     tx.execute_raw("DELETE FROM song").await
+    /// ```
+    /// # use orm_runtime::prelude::*;
+    /// # #[derive(Model, Debug, Clone)]
+    /// # pub struct Song {
+    /// #     #[orm(primary_key)] pub id: i64,
+    /// #     #[orm(max_length = 100, unique)] pub title: String,
+    /// # }
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Error> {
+    /// # let db = Db::connect("sqlite::memory:").await?;
+    /// # db.create_tables(&[Song::META]).await?;
+    /// let song = |title: &str| Song { id: 0, title: title.into() };
+    /// // Committed: the closure returned Ok.
+    /// let id = db.transaction(|tx| async move {
+    ///     let s = Song::objects().create(&tx, song("intro")).await?;
+    ///     Ok::<_, Error>(s.id)
     /// }).await?;
+    ///
+    /// // Rolled back: the second insert breaks the unique title, so the
+    /// // first one is undone too.
+    /// let failed = db.transaction(|tx| async move {
+    ///     Song::objects().create(&tx, song("outro")).await?;
+    ///     Song::objects().create(&tx, song("intro")).await
+    /// }).await;
+    /// assert_eq!(failed.unwrap_err().constraint_kind(), Some(ConstraintKind::Unique));
+    /// let ids: Vec<i64> = Song::objects().values(Song::id).all(&db).await?;
+    /// assert_eq!(ids, [id]);
     /// # Ok(()) }
     /// ```
     pub async fn transaction<T, E, F, Fut>(&self, f: F) -> Result<T, E>

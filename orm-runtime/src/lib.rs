@@ -8,7 +8,7 @@
 //! MySQL/MariaDB) and runs it: on SQLite through a direct libsqlite3 driver,
 //! on PostgreSQL and MySQL/MariaDB through sqlx.
 //!
-//! ```no_run
+//! ```
 //! use orm_runtime::prelude::*;
 //!
 //! #[derive(Model, Debug, Clone)]
@@ -19,7 +19,8 @@
 //!     pub name: String,
 //! }
 //!
-//! # async fn demo() -> orm_runtime::Result<()> {
+//! # #[tokio::main]
+//! # async fn main() -> orm_runtime::Result<()> {
 //! let db = Db::connect("sqlite::memory:").await?;
 //! db.create_tables(&[User::META]).await?;
 //! let alex = User::objects().create(&db, User { id: 0, name: "alex".into() }).await?;

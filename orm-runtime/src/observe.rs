@@ -137,11 +137,30 @@ async fn observed<F: Future>(observer: Observer, fut: F) -> F::Output {
 
 /// Runs `fut` and returns its output with every statement it ran, in order.
 ///
-/// ```no_run
-/// # async fn demo(db: orm_runtime::Db) -> orm_runtime::Result<()> {
-/// let (n, queries) = orm_runtime::observe::capture(db.execute_raw("SELECT 1")).await;
+/// ```
+/// use orm_runtime::observe::capture;
+/// # use orm_runtime::prelude::*;
+/// # #[derive(Model, Debug, Clone)]
+/// # pub struct Author {
+/// #     #[orm(primary_key)] pub id: i64,
+/// #     #[orm(max_length = 50)] pub name: String,
+/// # }
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), Error> {
+/// # let db = Db::connect("sqlite::memory:").await?;
+/// # db.create_tables(&[Author::META]).await?;
+/// # for name in ["a", "b"] {
+/// #     Author::objects().create(&db, Author { id: 0, name: name.into() }).await?;
+/// # }
+/// let (authors, queries) = capture(Author::objects().filter(Author::name.eq("b")).all(&db)).await;
+/// assert_eq!(authors?.len(), 1);
 /// assert_eq!(queries.len(), 1);
-/// # n.map(|_| ()) }
+/// assert_eq!(
+///     queries[0].sql,
+///     r#"SELECT "t0"."id", "t0"."name" FROM "author" AS "t0" WHERE "t0"."name" = ?"#
+/// );
+/// assert_eq!((queries[0].bind_count, queries[0].rows), (1, Some(1)));
+/// # Ok(()) }
 /// ```
 pub async fn capture<F: Future>(fut: F) -> (F::Output, Vec<CapturedQuery>) {
     capture_with(CaptureOptions::default(), fut).await
@@ -167,6 +186,35 @@ pub async fn capture_with<F: Future>(
 
 /// Runs `fut` and panics, listing every statement, unless it ran exactly
 /// `expected` statements (Django's `assertNumQueries`).
+///
+/// ```
+/// use orm_runtime::observe::assert_num_queries;
+/// # use orm_runtime::prelude::*;
+/// # #[derive(Model, Debug, Clone)]
+/// # pub struct Author {
+/// #     #[orm(primary_key)] pub id: i64,
+/// #     #[orm(max_length = 50)] pub name: String,
+/// # }
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), Error> {
+/// # let db = Db::connect("sqlite::memory:").await?;
+/// # db.create_tables(&[Author::META]).await?;
+/// # for name in ["a", "b"] {
+/// #     Author::objects().create(&db, Author { id: 0, name: name.into() }).await?;
+/// # }
+/// let n = assert_num_queries(1, Author::objects().count(&db)).await?;
+/// assert_eq!(n, 2);
+///
+/// // Two statements where one is expected: the task panics, listing both.
+/// let db2 = db.clone();
+/// let outcome = tokio::spawn(assert_num_queries(1, async move {
+///     Author::objects().count(&db2).await?;
+///     Author::objects().exists(&db2).await
+/// }))
+/// .await;
+/// assert!(outcome.unwrap_err().is_panic());
+/// # Ok(()) }
+/// ```
 pub async fn assert_num_queries<F: Future>(expected: usize, fut: F) -> F::Output {
     let (out, queries) = capture(fut).await;
     if queries.len() != expected {

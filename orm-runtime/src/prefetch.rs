@@ -546,6 +546,43 @@ pub trait PrefetchQuerySet: QuerySetBuilder<Row = <Self as QuerySetBuilder>::Mod
     /// Loads a relation (or a tuple of two) of every row with one query per
     /// level (Django `prefetch_related`). The queryset's methods still
     /// chain after it.
+    ///
+    /// ```
+    /// # use orm_runtime::prelude::*;
+    /// # use orm_runtime::observe::assert_num_queries;
+    /// # #[derive(Model, Debug, Clone)]
+    /// # pub struct Writer {
+    /// #     #[orm(primary_key)] pub id: i64,
+    /// #     #[orm(max_length = 50)] pub name: String,
+    /// # }
+    /// # #[derive(Model, Debug, Clone)]
+    /// # pub struct Post {
+    /// #     #[orm(primary_key)] pub id: i64,
+    /// #     #[orm(related_name = "posts")] pub author: ForeignKey<Writer>,
+    /// #     #[orm(max_length = 100)] pub title: String,
+    /// # }
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Error> {
+    /// # let db = Db::connect("sqlite::memory:").await?;
+    /// # db.create_tables(&[Writer::META, Post::META]).await?;
+    /// # let ann = Writer::objects().create(&db, Writer { id: 0, name: "ann".into() }).await?;
+    /// # Writer::objects().create(&db, Writer { id: 0, name: "bob".into() }).await?;
+    /// # for title in ["first", "second"] {
+    /// #     Post::objects().create(&db, Post { id: 0, author: (&ann).into(), title: title.into() }).await?;
+    /// # }
+    /// // Two queries: the writers, then the posts of all of them.
+    /// let rows: Vec<(Writer, Vec<Post>)> = assert_num_queries(2, Writer::objects()
+    ///     .order_by(Writer::name.asc())
+    ///     .prefetch(Writer::posts.prefetch().queryset(Post::objects().order_by(Post::id.desc())))
+    ///     .all(&db))
+    ///     .await?;
+    /// let titles: Vec<(&str, Vec<&str>)> = rows
+    ///     .iter()
+    ///     .map(|(w, posts)| (w.name.as_str(), posts.iter().map(|p| p.title.as_str()).collect()))
+    ///     .collect();
+    /// assert_eq!(titles, [("ann", vec!["second", "first"]), ("bob", vec![])]);
+    /// # Ok(()) }
+    /// ```
     fn prefetch<P: Prefetch<Self::Model>>(self, prefetch: P) -> Prefetching<Self, P> {
         Prefetching {
             queryset: self,

@@ -33,10 +33,15 @@ use std::sync::OnceLock;
 /// # Ok::<(), orm_runtime::Error>(())
 /// ```
 ///
-/// ```no_run
-/// # async fn demo(db: orm_runtime::Db) -> orm_runtime::Result<()> {
+/// ```
+/// # #[tokio::main]
+/// # async fn main() -> orm_runtime::Result<()> {
+/// # let db = orm_runtime::Db::connect("sqlite::memory:").await?;
+/// # db.execute_raw("CREATE TABLE publisher (id INTEGER PRIMARY KEY, name TEXT NOT NULL)").await?;
+/// # db.execute_raw("INSERT INTO publisher (id, name) VALUES (1, 'Penguin'), (2, 'Verso')").await?;
 /// let rows: Vec<(i64, String)> =
 ///     orm_runtime::raw("SELECT id, name FROM publisher WHERE id > ?").bind(1i64).fetch(&db).await?;
+/// assert_eq!(rows, [(2, "Verso".to_string())]);
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]

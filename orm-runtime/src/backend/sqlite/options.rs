@@ -26,14 +26,29 @@ pub enum TransactionMode {
 
 /// SQLite settings; see [`PoolConfig::sqlite`](crate::PoolConfig::sqlite).
 ///
-/// ```no_run
-/// # async fn demo() -> orm_runtime::Result<()> {
-/// use orm_runtime::{Db, PoolConfig, SqliteOptions, TransactionMode};
+/// ```
+/// # #[tokio::main]
+/// # async fn main() -> orm_runtime::Result<()> {
+/// use orm_runtime::{Db, PoolConfig, SqliteOptions, TransactionMode, raw};
 /// let cfg = PoolConfig {
 ///     sqlite: SqliteOptions { begin: TransactionMode::Deferred, ..SqliteOptions::default() },
 ///     ..PoolConfig::default()
 /// };
-/// let db = Db::connect_with("sqlite://app.db?mode=rwc", cfg).await?;
+/// # let dir = std::env::temp_dir().join(format!("orm-doc-sqlite-options-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// # let file = dir.join("app.db");
+/// let db = Db::connect_with(&format!("sqlite://{}?mode=rwc", file.display()), cfg).await?;
+/// let (mode,): (String,) = raw("PRAGMA journal_mode").fetch(&db).await?.remove(0);
+/// assert_eq!(mode, "wal"); // `wal: true` by default
+/// // Transactions start deferred: a plain BEGIN.
+/// let (n, queries) = orm_runtime::observe::capture(db.transaction(|tx| async move {
+///     raw("SELECT COUNT(*) FROM sqlite_master").fetch::<(i64,), _>(&tx).await
+/// }))
+/// .await;
+/// assert_eq!(n?, [(0,)]);
+/// assert_eq!(queries[0].sql, "BEGIN");
+/// # db.close().await;
+/// # std::fs::remove_dir_all(&dir).unwrap();
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
