@@ -25,9 +25,27 @@ impl<M, T: FieldType> Column<M, T> {
     /// expression such as `Book::views + 1`; on a nullable (`Option<T>`)
     /// column also `Some(v)` or `None` (NULL).
     ///
-    /// ```ignore
-    /// // UPDATE "post" SET "views" = "views" + $1, "subtitle" = $2 WHERE ..
-    /// qs.update(&db, (Post::views.set(Post::views + 1), Post::subtitle.set(None)))
+    /// ```
+    /// # use orm_runtime::prelude::*;
+    /// # #[derive(Model, Debug, Clone)]
+    /// # pub struct Post {
+    /// #     #[orm(primary_key)] pub id: i64,
+    /// #     pub views: i32,
+    /// #     #[orm(max_length = 50)] pub subtitle: Option<String>,
+    /// # }
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Error> {
+    /// # let db = Db::connect("sqlite::memory:").await?;
+    /// # db.create_tables(&[Post::META]).await?;
+    /// # let p = Post::objects().create(&db, Post { id: 0, views: 1, subtitle: Some("old".into()) }).await?;
+    /// // UPDATE "post" SET "views" = ("views" + $1), "subtitle" = $2 WHERE "id" = $3
+    /// let qs = Post::objects().filter(Post::id.eq(p.id));
+    /// qs.clone().update(&db, (Post::views.set(Post::views + 1), Post::subtitle.set(None))).await?;
+    /// let p = qs.clone().get(&db).await?;
+    /// assert_eq!((p.views, p.subtitle), (2, None));
+    /// qs.clone().update(&db, Post::subtitle.set(Some("new".to_owned()))).await?;
+    /// assert_eq!(qs.get(&db).await?.subtitle.as_deref(), Some("new"));
+    /// # Ok(()) }
     /// ```
     ///
     /// `How` is inferred: [`AsExpr`] for values and expressions, [`AsField`]

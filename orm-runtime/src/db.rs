@@ -121,16 +121,15 @@ impl Db {
     /// A `Db` on a PostgreSQL pool the application already has (it keeps
     /// its own settings; its sqlx statement logging stays as configured).
     ///
-    /// Compile-only: it needs a PostgreSQL server.
-    ///
-    /// ```no_run
-    /// # async fn demo() -> orm_runtime::Result<()> {
-    /// let pool = sqlx::PgPool::connect("postgres://postgres@127.0.0.1/test")
-    ///     .await
-    ///     .map_err(|e| orm_runtime::Error::Connection(Box::new(e)))?;
+    /// ```
+    /// # #[tokio::main]
+    /// # async fn main() {
+    /// // A lazy pool connects on first use, so this runs without a server.
+    /// let pool = sqlx::PgPool::connect_lazy("postgres://postgres@127.0.0.1/test").unwrap();
     /// let db = orm_runtime::Db::from_pg_pool(pool);
-    /// assert!(db.pg_pool().is_some());
-    /// # Ok(()) }
+    /// assert_eq!(db.dialect(), orm_runtime::Dialect::Postgres);
+    /// assert!(db.pg_pool().is_some() && db.mysql_pool().is_none());
+    /// # }
     /// ```
     pub fn from_pg_pool(pool: sqlx::PgPool) -> Db {
         let (pools, dialect, caps) = Pools::from_pg(pool);

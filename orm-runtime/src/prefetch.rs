@@ -370,14 +370,36 @@ impl<M: Model, A: Prefetch<M>, B: Prefetch<M>> Prefetch<M> for (A, B) {
 /// `last` return each row with its prefetched rows; `count` and `exists`
 /// run the queryset alone.
 ///
-/// ```ignore
+/// ```
+/// # use orm_runtime::prelude::*;
+/// # #[derive(Model, Debug, Clone)]
+/// # pub struct Writer {
+/// #     #[orm(primary_key)] pub id: i64,
+/// #     #[orm(max_length = 50)] pub name: String,
+/// # }
+/// # #[derive(Model, Debug, Clone)]
+/// # pub struct Post {
+/// #     #[orm(primary_key)] pub id: i64,
+/// #     #[orm(related_name = "posts")] pub author: ForeignKey<Writer>,
+/// # }
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), Error> {
+/// # let db = Db::connect("sqlite::memory:").await?;
+/// # db.create_tables(&[Writer::META, Post::META]).await?;
+/// # for name in ["w1", "w2", "w3", "x"] {
+/// #     let w = Writer::objects().create(&db, Writer { id: 0, name: name.into() }).await?;
+/// #     Post::objects().create(&db, Post { id: 0, author: (&w).into() }).await?;
+/// # }
 /// // SELECT .. FROM "writer" WHERE .. ORDER BY "name" LIMIT 2, then one query for the posts
-/// let rows: Vec<(Writer, Vec<Post>)> = Writer::objects()
+/// let rows: Vec<(Writer, Vec<Post>)> = orm_runtime::observe::assert_num_queries(2, Writer::objects()
 ///     .prefetch(Writer::posts.prefetch())
 ///     .filter(Writer::name.startswith("w"))
 ///     .order_by(Writer::name.asc())
 ///     .slice(0..2)
-///     .all(&db).await?;
+///     .all(&db)).await?;
+/// let names: Vec<(&str, usize)> = rows.iter().map(|(w, posts)| (w.name.as_str(), posts.len())).collect();
+/// assert_eq!(names, [("w1", 1), ("w2", 1)]);
+/// # Ok(()) }
 /// ```
 #[must_use = "a queryset does nothing until a terminal method such as `all` is awaited"]
 pub struct Prefetching<Q, P> {
