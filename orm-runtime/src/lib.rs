@@ -119,8 +119,8 @@ pub mod __private {
     pub use orm_core::expr::IntoExpr;
     pub use orm_core::field::{Choices, FieldType, ForeignKey};
     pub use orm_core::model::{
-        Annotation, DefaultValue, FieldMeta, ForeignKeyMeta, IndexMeta, ManyToManyMeta, Model,
-        ModelMeta, OnDelete, Related, decode_field, load_into,
+        Annotation, DefaultValue, FieldMeta, ForeignKeyMeta, IndexExpr, IndexMeta, IndexPart,
+        ManyToManyMeta, Model, ModelMeta, OnDelete, Related, decode_field, load_into,
     };
     pub use orm_core::nullability::NotNull;
     pub use orm_core::queryset::{QuerySet, QuerySetBuilder, decode_model};

@@ -1,7 +1,7 @@
 //! How MySQL/MariaDB spell identifiers (backquotes), parameters, string
 //! literals (backslash escapes) and column types.
 
-use crate::backend::{AutoKey, Placeholders, Syntax};
+use crate::backend::{AutoKey, ExpressionKeys, Placeholders, Syntax};
 use orm_core::value::{ColumnType, Kind};
 
 /// MySQL's and MariaDB's syntax.
@@ -11,6 +11,7 @@ pub(crate) const SYNTAX: Syntax = Syntax {
     backslash_escapes: true,
     column_type,
     auto_key: AutoKey::Suffix(" NOT NULL AUTO_INCREMENT PRIMARY KEY"),
+    expression_keys: ExpressionKeys::GeneratedColumn,
 };
 
 fn column_type(ty: ColumnType) -> String {

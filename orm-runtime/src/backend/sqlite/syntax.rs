@@ -3,7 +3,7 @@
 //! and UUIDs blobs (their forms are in `bind`); the DDL adds CHECKs that
 //! hold columns to the ranges the other backends enforce by type.
 
-use crate::backend::{AutoKey, Placeholders, Syntax};
+use crate::backend::{AutoKey, ExpressionKeys, Placeholders, Syntax};
 use orm_core::value::{ColumnType, Kind};
 
 /// SQLite's syntax.
@@ -14,6 +14,7 @@ pub(crate) const SYNTAX: Syntax = Syntax {
     column_type,
     // Only `INTEGER PRIMARY KEY` aliases SQLite's rowid.
     auto_key: AutoKey::Replace(" INTEGER PRIMARY KEY AUTOINCREMENT"),
+    expression_keys: ExpressionKeys::Inline,
 };
 
 fn column_type(ty: ColumnType) -> String {
