@@ -217,6 +217,32 @@ pub struct VariantInput {
     pub discriminant: Option<syn::Expr>,
     /// The stored text of a text enum.
     pub rename: Option<String>,
+    /// The display label (default: the variant name in words).
+    pub label: Option<Label>,
+}
+
+/// `label = ".."`: a string literal.
+pub struct Label {
+    pub text: String,
+    pub span: Span,
+}
+
+impl darling::FromMeta for Label {
+    fn from_expr(expr: &syn::Expr) -> darling::Result<Self> {
+        match expr {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Ok(Label {
+                text: s.value(),
+                span: s.span(),
+            }),
+            _ => Err(
+                darling::Error::custom("a label is a string: label = \"In progress\"")
+                    .with_span(expr),
+            ),
+        }
+    }
 }
 
 /// An attribute value kept as written (`default = "text"` stays a string

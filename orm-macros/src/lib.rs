@@ -67,7 +67,9 @@ fn model(input: &syn::DeriveInput) -> darling::Result<validate::ModelDef> {
 
 /// Derives a column type for a fieldless enum, stored as an integer
 /// (`#[orm(repr = "int")]`, the default, using the discriminants) or as text
-/// (`#[orm(repr = "text")]`, using the variant names or `#[orm(rename = "..")]`).
+/// (`#[orm(repr = "text")]`, using the variant names or `#[orm(rename = "..")]`),
+/// with a display label per variant (`DbEnum::label`, `DbEnum::choices`):
+/// the variant name in words, or `#[orm(label = "..")]`.
 #[proc_macro_derive(DbEnum, attributes(orm))]
 pub fn derive_db_enum(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
