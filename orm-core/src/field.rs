@@ -25,6 +25,47 @@ pub enum Choices {
     Text(&'static [&'static str]),
 }
 
+/// A `#[derive(DbEnum)]` enum: each variant's display label, and the list
+/// of all variants with their labels (Django's `get_FOO_display()` and
+/// `.choices`).
+///
+/// A label is the variant name in words, the first capitalized
+/// (`InProgress` is "In progress", `HTTPError` "HTTP error"), or the one
+/// given with `#[orm(label = "..")]` on the variant. Labels are for people;
+/// what is stored is the discriminant or the text (`rename`).
+///
+/// ```
+/// use orm_runtime::prelude::*; // the derive and this trait
+///
+/// #[derive(DbEnum, Debug, Clone, Copy, PartialEq)]
+/// pub enum Status {
+///     NotStarted = 0,
+///     InProgress = 1,
+///     #[orm(label = "Finished")]
+///     Done = 2,
+/// }
+///
+/// assert_eq!(Status::InProgress.label(), "In progress");
+/// assert_eq!(Status::Done.label(), "Finished");
+/// assert_eq!(
+///     Status::choices(),
+///     &[
+///         (Status::NotStarted, "Not started"),
+///         (Status::InProgress, "In progress"),
+///         (Status::Done, "Finished"),
+///     ]
+/// );
+/// // A nullable column: the label of a value, if there is one.
+/// let maybe: Option<Status> = None;
+/// assert_eq!(maybe.map(|s| s.label()), None);
+/// ```
+pub trait DbEnum: FieldType {
+    /// The variant's label.
+    fn label(&self) -> &'static str;
+    /// Every variant with its label, in declaration order.
+    fn choices() -> &'static [(Self, &'static str)];
+}
+
 /// A Rust type that can be stored in one column.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be stored in a column",

@@ -74,13 +74,57 @@ pub struct FieldMeta {
     pub max_value: Option<i64>,
 }
 
-/// A composite index or unique constraint over several columns.
+/// An index or unique constraint declared on the model
+/// (`#[orm(index(..))]`, `#[orm(unique_together(..))]`): its key parts in
+/// order, each a column or an expression over one, ascending or descending.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IndexMeta {
-    /// The columns, in order.
-    pub columns: &'static [&'static str],
+    /// The declared name (`name = ".."`); `None` derives one from the
+    /// table and the key parts.
+    pub name: Option<&'static str>,
+    /// The key parts, in order.
+    pub parts: &'static [IndexPart],
     /// Whether the combination must be unique.
     pub unique: bool,
+}
+
+impl IndexMeta {
+    /// Whether every key part is a plain column in ascending order (what a
+    /// table's `UNIQUE (..)` constraint can hold).
+    pub fn is_plain(&self) -> bool {
+        self.parts
+            .iter()
+            .all(|p| !p.descending && matches!(p.expr, IndexExpr::Column(_)))
+    }
+}
+
+/// One key part of an index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexPart {
+    /// What is indexed.
+    pub expr: IndexExpr,
+    /// Descending order (`-field` in the attribute).
+    pub descending: bool,
+}
+
+/// What one key part of an index holds: a column, or a function of one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexExpr {
+    /// The column itself.
+    Column(&'static str),
+    /// `LOWER(column)` of a text column (`lower(field)` in the attribute).
+    Lower(&'static str),
+    /// `UPPER(column)` of a text column (`upper(field)` in the attribute).
+    Upper(&'static str),
+}
+
+impl IndexExpr {
+    /// The column the key part reads.
+    pub fn column(&self) -> &'static str {
+        match *self {
+            IndexExpr::Column(c) | IndexExpr::Lower(c) | IndexExpr::Upper(c) => c,
+        }
+    }
 }
 
 /// A many-to-many relation and its join table.

@@ -114,7 +114,9 @@ fn model(input: &syn::DeriveInput) -> darling::Result<validate::ModelDef> {
 
 /// Derives a column type for a fieldless enum, stored as an integer
 /// (`#[orm(repr = "int")]`, the default, using the discriminants) or as text
-/// (`#[orm(repr = "text")]`, using the variant names or `#[orm(rename = "..")]`).
+/// (`#[orm(repr = "text")]`, using the variant names or `#[orm(rename = "..")]`),
+/// with a display label per variant (`DbEnum::label`, `DbEnum::choices`):
+/// the variant name in words, or `#[orm(label = "..")]`.
 ///
 /// ```
 /// use orm_runtime::prelude::*;
@@ -147,6 +149,7 @@ fn model(input: &syn::DeriveInput) -> darling::Result<validate::ModelDef> {
 ///
 /// let task = Task::objects().filter(Task::status.eq(Status::Doing)).get(&db).await?;
 /// assert_eq!(task.priority, Priority::High);
+/// assert_eq!((task.status.label(), Priority::choices()[1].1), ("Doing", "High"));
 /// let stored: Vec<(i64, String)> = raw("SELECT status, priority FROM task").fetch(&db).await?;
 /// assert_eq!(stored, [(1, "high".to_string())]);
 /// # Ok(()) }

@@ -2,10 +2,13 @@
 //! types, fills in defaults (table and column names, the primary key, join
 //! tables), and reports every problem at once, each with its span.
 
-use crate::attr::{FieldInput, ModelInput};
+mod index;
+
+pub use index::{IndexDef, IndexFunc};
+
+use crate::attr::{FieldInput, IndexInput, ModelInput};
 use darling::{Error, Result};
 use proc_macro2::Span;
-use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::{Ident, Type};
 
@@ -18,8 +21,8 @@ pub struct ModelDef {
     pub fields: Vec<FieldDef>,
     /// Index into `fields` of the primary key.
     pub pk: usize,
-    /// Composite indexes: column names and uniqueness.
-    pub indexes: Vec<(Vec<String>, bool)>,
+    /// The struct-level indexes and unique constraints.
+    pub indexes: Vec<IndexDef>,
 }
 
 pub struct FieldDef {
@@ -278,49 +281,37 @@ pub fn model(input: ModelInput, raw_fields: Vec<(Ident, Result<FieldInput>)>) ->
         }
     }
 
-    let mut indexes = Vec::new();
-    for (lists, unique) in [(&input.index, false), (&input.unique_together, true)] {
-        for list in lists {
-            let mut cols = Vec::new();
-            if list.len() < 2 {
-                let what = if unique { "unique_together" } else { "index" };
-                errors.push(
-                    Error::custom(format!(
-                        "{what}(...) needs at least two fields; use #[orm({})] on the field for one",
-                        if unique { "unique" } else { "index" }
-                    ))
-                    .with_span(&list.first().map(|p| p.span()).unwrap_or_else(Span::call_site)),
-                );
+    let mut indexes: Vec<IndexDef> = Vec::new();
+    for (metas, unique, what) in [
+        (&input.index, false, "index"),
+        (&input.unique_together, true, "unique_together"),
+    ] {
+        for meta in metas {
+            let Some(parsed) = errors.handle(IndexInput::parse(meta, what)) else {
+                continue;
+            };
+            if let Some(def) = index::check(
+                parsed,
+                unique,
+                what,
+                &fields,
+                &failed,
+                &model_name,
+                &mut errors,
+            ) {
+                indexes.push(def);
             }
-            for p in list.iter() {
-                let found = path_ident(p).and_then(|id| fields.iter().find(|f| &f.ident == id));
-                match found.map(|f| &f.role) {
-                    Some(Role::Column(c)) => {
-                        let text =
-                            found.is_some_and(|f| classify(strip_option(&f.ty).1) == Class::Text);
-                        if text && c.max_length.is_none() {
-                            errors.push(
-                                Error::custom("indexed String fields need #[orm(max_length = N)] (MySQL cannot index unbounded TEXT)")
-                                    .with_span(p),
-                            );
-                        }
-                        cols.push(c.column.clone())
-                    }
-                    Some(_) => errors
-                        .push(Error::custom("only stored columns can be indexed").with_span(p)),
-                    // Already reported where the field is declared.
-                    None if path_ident(p).is_some_and(|id| failed.contains(id)) => {}
-                    None => errors.push(
-                        Error::custom(format!(
-                            "`{}` is not a field of `{model_name}`",
-                            p.to_token_stream()
-                        ))
-                        .with_span(p),
-                    ),
-                }
-            }
-            indexes.push((cols, unique));
         }
+    }
+    let mut names: Vec<&str> = Vec::new();
+    for name in indexes.iter().filter_map(|i| i.name.as_ref()) {
+        if names.contains(&name.as_str()) {
+            errors.push(
+                Error::custom(format!("index name `{}` is used twice", name.as_str()))
+                    .with_span(&name.span()),
+            );
+        }
+        names.push(name.as_str());
     }
 
     errors.finish()?;

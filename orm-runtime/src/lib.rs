@@ -59,6 +59,7 @@ pub use dialect::Dialect;
 pub use error::{ConstraintKind, DecodeError, Error, FieldName, Limit, PlaceholderError, Result};
 pub use exec::Executor;
 pub use model_ext::{ForeignKeyExt, ModelExt};
+pub use orm_core::field::DbEnum;
 pub use orm_core::model::Model;
 pub use orm_core::{
     aggregate, assign, ast, column, expr, field, function, lookup, math, model, nullability, order,
@@ -118,10 +119,10 @@ pub mod __private {
     pub use orm_core::ast::ExprNode;
     pub use orm_core::column::Column;
     pub use orm_core::expr::IntoExpr;
-    pub use orm_core::field::{Choices, FieldType, ForeignKey};
+    pub use orm_core::field::{Choices, DbEnum, FieldType, ForeignKey};
     pub use orm_core::model::{
-        Annotation, DefaultValue, FieldMeta, ForeignKeyMeta, IndexMeta, ManyToManyMeta, Model,
-        ModelMeta, OnDelete, Related, decode_field, load_into,
+        Annotation, DefaultValue, FieldMeta, ForeignKeyMeta, IndexExpr, IndexMeta, IndexPart,
+        ManyToManyMeta, Model, ModelMeta, OnDelete, Related, decode_field, load_into,
     };
     pub use orm_core::nullability::NotNull;
     pub use orm_core::queryset::{QuerySet, QuerySetBuilder, decode_model};

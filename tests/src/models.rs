@@ -491,3 +491,45 @@ pub struct Shift {
     /// The break taken, if recorded.
     pub pause: Option<TimeDelta>,
 }
+
+/// A shelf of [`IndexedBook`]s. Not in [`ALL`]: the index suite creates
+/// its tables alone.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[orm(table = "shelf")]
+pub struct Shelf {
+    /// Key.
+    #[orm(primary_key)]
+    pub id: i64,
+    /// Name.
+    #[orm(max_length = 50)]
+    pub name: String,
+}
+
+/// A book with descending, expression and named indexes. Not in [`ALL`].
+#[derive(Model, Debug, Clone, PartialEq)]
+#[orm(
+    table = "indexed_book",
+    index(shelf, -rating),
+    index(-published, name = "indexed_book_recent"),
+    index(lower(title)),
+    index(-lower(title), rating),
+    unique_together(upper(code), name = "indexed_book_code_ci"),
+    unique_together(shelf, title, name = "indexed_book_shelf_title")
+)]
+pub struct IndexedBook {
+    /// Key.
+    #[orm(primary_key)]
+    pub id: i64,
+    /// Title; found case-insensitively through `lower(title)`.
+    #[orm(max_length = 100)]
+    pub title: String,
+    /// A catalogue code, unique whatever its case.
+    #[orm(max_length = 20)]
+    pub code: String,
+    /// Where it stands.
+    pub shelf: ForeignKey<Shelf>,
+    /// Rating.
+    pub rating: f64,
+    /// Year of publication.
+    pub published: i32,
+}

@@ -673,6 +673,14 @@ fn ddl_time_of_day_and_duration_columns() {
     );
 }
 
+#[test]
+fn ddl_descending_expression_and_named_indexes() {
+    insta::assert_snapshot!(
+        "ddl_indexes",
+        all_dialects_text(|d| ddl::create_table(IndexedBook::META, d))
+    );
+}
+
 // ------------------------------------------------------------ TRANSACTIONS
 
 #[test]

@@ -1,5 +1,6 @@
 //! `#[derive(DbEnum)]`: a fieldless enum stored as an integer or as text,
-//! with its values enforced by a CHECK constraint.
+//! with its values enforced by a CHECK constraint, and a display label per
+//! variant (`DbEnum::label`, `DbEnum::choices`).
 
 use super::private;
 use crate::attr::EnumInput;
@@ -41,6 +42,7 @@ pub fn expand(input: EnumInput) -> Result<TokenStream> {
     let name = ident.to_string();
 
     let mut idents = Vec::new();
+    let mut labels: Vec<String> = Vec::new();
     let mut ints: Vec<i64> = Vec::new();
     let mut texts: Vec<String> = Vec::new();
     let mut next = 0i64;
@@ -55,6 +57,24 @@ pub fn expand(input: EnumInput) -> Result<TokenStream> {
             );
         }
         idents.push(v.ident.clone());
+        let label = match &v.label {
+            Some(l) if l.text.trim().is_empty() => {
+                errors.push(Error::custom("label must not be empty").with_span(&l.span));
+                String::new()
+            }
+            Some(l) => l.text.clone(),
+            None => default_label(&v.ident),
+        };
+        if !label.is_empty() && labels.contains(&label) {
+            let span = v.label.as_ref().map_or(v.ident.span(), |l| l.span);
+            errors.push(
+                Error::custom(format!(
+                    "label `{label}` is used twice: each choice needs its own label"
+                ))
+                .with_span(&span),
+            );
+        }
+        labels.push(label);
         match repr {
             Repr::Int => {
                 if v.rename.is_some() {
@@ -157,6 +177,16 @@ pub fn expand(input: EnumInput) -> Result<TokenStream> {
                 }
             }
             #[automatically_derived]
+            impl #p::DbEnum for #ident {
+                fn label(&self) -> &'static str {
+                    match self { #(Self::#idents => #labels),* }
+                }
+                fn choices() -> &'static [(Self, &'static str)] {
+                    const CHOICES: &[(#ident, &str)] = &[#((#ident::#idents, #labels)),*];
+                    CHOICES
+                }
+            }
+            #[automatically_derived]
             impl<M> #p::IntoExpr<M, #ident> for #ident {
                 type Nullability = #p::NotNull;
                 fn into_node(self) -> #p::ExprNode {
@@ -185,4 +215,57 @@ fn int_literal(e: &syn::Expr) -> Option<i64> {
         }
         _ => None,
     }
+}
+
+/// Django's default label: the variant name in words, the first
+/// capitalized and the others in lower case, acronyms kept
+/// (`InProgress` -> "In progress", `HTTPError` -> "HTTP error",
+/// `not_started` -> "Not started").
+fn default_label(ident: &syn::Ident) -> String {
+    let name = ident.to_string();
+    let name = name.strip_prefix("r#").unwrap_or(&name);
+    let chars: Vec<char> = name.chars().collect();
+    let mut words: Vec<String> = Vec::new();
+    let mut word = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if c == '_' {
+            if !word.is_empty() {
+                words.push(std::mem::take(&mut word));
+            }
+            continue;
+        }
+        let prev = i.checked_sub(1).map(|j| chars[j]);
+        let next = chars.get(i + 1).copied();
+        let starts_word = c.is_uppercase()
+            && !word.is_empty()
+            && (prev.is_some_and(|p| p.is_lowercase() || p.is_ascii_digit())
+                || (prev.is_some_and(char::is_uppercase) && next.is_some_and(char::is_lowercase)));
+        if starts_word {
+            words.push(std::mem::take(&mut word));
+        }
+        word.push(c);
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    let mut out = String::new();
+    for (i, w) in words.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let acronym = w.chars().filter(|c| c.is_alphabetic()).count() > 1
+            && !w.chars().any(char::is_lowercase);
+        if acronym {
+            out.push_str(w);
+        } else if i == 0 {
+            let mut cs = w.chars();
+            if let Some(first) = cs.next() {
+                out.extend(first.to_uppercase());
+                out.push_str(&cs.as_str().to_lowercase());
+            }
+        } else {
+            out.push_str(&w.to_lowercase());
+        }
+    }
+    out
 }

@@ -2,7 +2,7 @@
 //! and the static schema metadata (`META`).
 
 use super::private;
-use crate::validate::{DefaultLit, ModelDef, OnDelete, Role, Through};
+use crate::validate::{DefaultLit, IndexFunc, ModelDef, OnDelete, Role, Through};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -213,10 +213,27 @@ pub fn expand(def: &ModelDef) -> TokenStream {
         }
     });
 
-    let indexes = def
-        .indexes
-        .iter()
-        .map(|(cols, unique)| quote!(#p::IndexMeta { columns: &[#(#cols),*], unique: #unique }));
+    let indexes = def.indexes.iter().map(|idx| {
+        let name = match &idx.name {
+            Some(n) => {
+                let n = n.as_str();
+                quote!(::core::option::Option::Some(#n))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        let parts = idx.parts.iter().map(|part| {
+            let column = &part.column;
+            let expr = match part.func {
+                IndexFunc::None => quote!(#p::IndexExpr::Column(#column)),
+                IndexFunc::Lower => quote!(#p::IndexExpr::Lower(#column)),
+                IndexFunc::Upper => quote!(#p::IndexExpr::Upper(#column)),
+            };
+            let descending = part.descending;
+            quote!(#p::IndexPart { expr: #expr, descending: #descending })
+        });
+        let unique = idx.unique;
+        quote!(#p::IndexMeta { name: #name, parts: &[#(#parts),*], unique: #unique })
+    });
 
     quote! {
         const _: () = {

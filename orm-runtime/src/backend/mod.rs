@@ -66,6 +66,17 @@ pub(crate) enum AutoKey {
     Suffix(&'static str),
 }
 
+/// How an index key part that is an expression (`lower(title)`) is built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ExpressionKeys {
+    /// Written in the index: `CREATE INDEX .. ((LOWER("title")))`.
+    Inline,
+    /// MariaDB has no functional key parts: the table gets an invisible
+    /// virtual generated column holding the expression, and the index is
+    /// on that column.
+    GeneratedColumn,
+}
+
 /// How a backend spells what differs in plain SQL text: identifiers,
 /// parameters, string literals, column types. Each backend's is in its
 /// folder (`syntax.rs`); the renderer asks it rather than matching on the
@@ -84,6 +95,8 @@ pub(crate) struct Syntax {
     /// What else the backend's lexer reads as a literal or a comment, for
     /// the scan of raw SQL text.
     pub lexical: Lexical,
+    /// How an index key part that is an expression is built.
+    pub expression_keys: ExpressionKeys,
 }
 
 /// The lexical rules, beyond `'..'` strings with `''`, `"`/backquote

@@ -1,5 +1,12 @@
 //! DDL: CREATE TABLE with keys, foreign keys, CHECK and unique constraints,
-//! CREATE INDEX, join tables of many-to-many relations, and DROP TABLE.
+//! CREATE INDEX (descending and expression key parts included), join
+//! tables of many-to-many relations, and DROP TABLE.
+//!
+//! An expression key part (`lower(title)`) is written into the index on
+//! SQLite and PostgreSQL; MariaDB has no functional key parts, so there the
+//! table gets an invisible virtual column generated from the expression
+//! and the index is on that column (uniqueness holds the same way; MariaDB
+//! uses the index for queries naming that column).
 //!
 //! SQLite enforces no declared type, so its tables carry named CHECKs that
 //! hold each column to what PostgreSQL and MariaDB enforce by type: an
@@ -9,10 +16,12 @@
 //! range or too long value does on the other two.
 
 use super::Writer;
-use crate::backend::AutoKey;
+use crate::backend::{AutoKey, ExpressionKeys};
 use crate::dialect::Dialect;
 use orm_core::field::Choices;
-use orm_core::model::{DefaultValue, FieldMeta, ManyToManyMeta, ModelMeta, OnDelete};
+use orm_core::model::{
+    DefaultValue, FieldMeta, IndexExpr, IndexMeta, IndexPart, ManyToManyMeta, ModelMeta, OnDelete,
+};
 use orm_core::value::{ColumnType, Kind};
 
 /// The statements creating the tables of `models` (in the order given) and
@@ -196,8 +205,14 @@ fn foreign_key(w: &mut Writer, column: &str, table: &str, pk: &str, on_delete: O
     });
 }
 
-fn unique(w: &mut Writer, columns: &[&str]) {
-    w.raw(",\n  UNIQUE (");
+fn unique(w: &mut Writer, name: Option<&str>, columns: &[&str]) {
+    w.raw(",\n  ");
+    if let Some(name) = name {
+        w.raw("CONSTRAINT ");
+        w.ident(name);
+        w.raw(" ");
+    }
+    w.raw("UNIQUE (");
     w.ident_list(columns);
     w.raw(")");
 }
@@ -212,9 +227,8 @@ fn table_options(w: &mut Writer) {
     }
 }
 
-/// An index name within the backends' identifier limits (63 on PostgreSQL).
-fn index_name(table: &str, columns: &[&str]) -> String {
-    let name = format!("{}_{}_idx", table, columns.join("_"));
+/// A name within the backends' identifier limits (63 on PostgreSQL).
+fn short_name(name: String) -> String {
     if name.len() <= 63 {
         return name;
     }
@@ -227,16 +241,127 @@ fn index_name(table: &str, columns: &[&str]) -> String {
     short
 }
 
-fn create_index(dialect: Dialect, table: &str, columns: &[&str]) -> String {
+/// The default name of an index: the table, each key part
+/// (`rating_desc`, `lower_title`), and `_idx` (`_uniq` for a unique index).
+fn index_name(table: &str, parts: &[IndexPart], unique: bool) -> String {
+    let mut name = table.to_owned();
+    for p in parts {
+        name.push('_');
+        name.push_str(&expr_name(p.expr));
+        if p.descending {
+            name.push_str("_desc");
+        }
+    }
+    name.push_str(if unique { "_uniq" } else { "_idx" });
+    short_name(name)
+}
+
+/// `title`, `lower_title`, `upper_title`.
+fn expr_name(e: IndexExpr) -> String {
+    match e {
+        IndexExpr::Column(c) => c.to_owned(),
+        IndexExpr::Lower(c) => format!("lower_{c}"),
+        IndexExpr::Upper(c) => format!("upper_{c}"),
+    }
+}
+
+/// The invisible generated column holding an expression key part, where
+/// the backend indexes expressions through one (MariaDB).
+fn generated_column(e: IndexExpr) -> String {
+    short_name(format!("orm_{}", expr_name(e)))
+}
+
+/// `LOWER("title")`: the same functions the query renderer writes, so a
+/// query's `Lower(Book::title)` matches the indexed expression.
+fn index_expr(w: &mut Writer, e: IndexExpr) {
+    let func = match e {
+        IndexExpr::Column(c) => return w.ident(c),
+        IndexExpr::Lower(_) => "LOWER(",
+        IndexExpr::Upper(_) => "UPPER(",
+    };
+    w.raw(func);
+    w.ident(e.column());
+    w.raw(")");
+}
+
+fn key_part(w: &mut Writer, part: &IndexPart) {
+    match (part.expr, w.syntax.expression_keys) {
+        (IndexExpr::Column(c), _) => w.ident(c),
+        (e, ExpressionKeys::Inline) => {
+            w.raw("(");
+            index_expr(w, e);
+            w.raw(")");
+        }
+        (e, ExpressionKeys::GeneratedColumn) => w.ident(&generated_column(e)),
+    }
+    if part.descending {
+        w.raw(" DESC");
+    }
+}
+
+fn create_index(
+    dialect: Dialect,
+    table: &str,
+    name: Option<&str>,
+    parts: &[IndexPart],
+    unique: bool,
+) -> String {
     let mut w = Writer::new(dialect);
-    w.raw("CREATE INDEX ");
-    w.ident(&index_name(table, columns));
+    w.raw(if unique {
+        "CREATE UNIQUE INDEX "
+    } else {
+        "CREATE INDEX "
+    });
+    match name {
+        Some(name) => w.ident(name),
+        None => w.ident(&index_name(table, parts, unique)),
+    }
     w.raw(" ON ");
     w.ident(table);
     w.raw(" (");
-    w.ident_list(columns);
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            w.raw(", ");
+        }
+        key_part(&mut w, p);
+    }
     w.raw(")");
     w.sql
+}
+
+/// A plain ascending index on one column.
+fn column_index(dialect: Dialect, table: &str, column: &'static str) -> String {
+    let part = IndexPart {
+        expr: IndexExpr::Column(column),
+        descending: false,
+    };
+    create_index(dialect, table, None, &[part], false)
+}
+
+/// The generated columns a backend without functional key parts needs
+/// for the model's expression indexes, each expression once:
+/// `` `orm_lower_title` VARCHAR(200) GENERATED ALWAYS AS (LOWER(`title`)) VIRTUAL INVISIBLE``.
+/// Invisible, so `SELECT *` and `INSERT` without a column list do not
+/// see it; virtual, so only the index stores its values.
+fn generated_columns(w: &mut Writer, m: &ModelMeta) {
+    if w.syntax.expression_keys != ExpressionKeys::GeneratedColumn {
+        return;
+    }
+    let mut done: Vec<IndexExpr> = Vec::new();
+    for part in m.indexes.iter().flat_map(|i| i.parts) {
+        if matches!(part.expr, IndexExpr::Column(_)) || done.contains(&part.expr) {
+            continue;
+        }
+        done.push(part.expr);
+        let source = m.fields.iter().find(|f| f.column == part.expr.column());
+        w.raw(",\n  ");
+        w.ident(&generated_column(part.expr));
+        w.raw(" ");
+        column_type(w, source.map_or(ColumnType::of(Kind::String), |f| f.ty));
+        w.raw(" GENERATED ALWAYS AS (");
+        index_expr(w, part.expr);
+        w.raw(") VIRTUAL INVISIBLE");
+    }
 }
 
 /// CREATE TABLE for one model, then its CREATE INDEX statements.
@@ -268,20 +393,31 @@ pub fn create_table(m: &ModelMeta, dialect: Dialect) -> Vec<String> {
         checks(&mut w, f);
         type_checks(&mut w, m.table, f);
     }
+    generated_columns(&mut w, m);
     for f in m.fields {
         if let Some(fk) = f.foreign_key {
             foreign_key(&mut w, f.column, fk.table, fk.column, fk.on_delete);
         }
     }
-    for idx in m.indexes.iter().filter(|i| i.unique) {
-        unique(&mut w, idx.columns);
+    // A unique combination of plain columns is a table constraint; one
+    // with a descending or expression part can only be a unique index.
+    let constraint = |i: &IndexMeta| i.unique && i.is_plain();
+    for idx in m.indexes.iter().filter(|i| constraint(i)) {
+        let columns: Vec<&str> = idx.parts.iter().map(|p| p.expr.column()).collect();
+        unique(&mut w, idx.name, &columns);
     }
     w.raw("\n)");
     table_options(&mut w);
     let mut out = vec![w.sql];
     // Foreign keys are indexed as in Django (InnoDB creates its own index
     // for each foreign key on MySQL), unless a composite index starts with them.
-    let leads_index = |col: &str| m.indexes.iter().any(|i| i.columns.first() == Some(&col));
+    let leads_index = |col: &'static str| {
+        m.indexes.iter().any(|i| {
+            i.parts
+                .first()
+                .is_some_and(|p| p.expr == IndexExpr::Column(col))
+        })
+    };
     let indexed = |f: &FieldMeta| {
         f.index || (f.foreign_key.is_some() && dialect != Dialect::MySql && !leads_index(f.column))
     };
@@ -290,10 +426,12 @@ pub fn create_table(m: &ModelMeta, dialect: Dialect) -> Vec<String> {
         .iter()
         .filter(|f| indexed(f) && !f.unique && !f.primary_key)
     {
-        out.push(create_index(dialect, m.table, &[f.column]));
+        out.push(column_index(dialect, m.table, f.column));
     }
-    for idx in m.indexes.iter().filter(|i| !i.unique) {
-        out.push(create_index(dialect, m.table, idx.columns));
+    for idx in m.indexes.iter().filter(|i| !constraint(i)) {
+        out.push(create_index(
+            dialect, m.table, idx.name, idx.parts, idx.unique,
+        ));
     }
     out
 }
@@ -345,13 +483,10 @@ pub fn create_join_table(rel: &ManyToManyMeta, dialect: Dialect) -> Vec<String> 
         rel.target_pk,
         OnDelete::Cascade,
     );
-    unique(&mut w, &[rel.source_column, rel.target_column]);
+    unique(&mut w, None, &[rel.source_column, rel.target_column]);
     w.raw("\n)");
     table_options(&mut w);
-    vec![
-        w.sql,
-        create_index(dialect, rel.through, &[rel.target_column]),
-    ]
+    vec![w.sql, column_index(dialect, rel.through, rel.target_column)]
 }
 
 /// Statements refreshing the planner statistics of the tables of `models`

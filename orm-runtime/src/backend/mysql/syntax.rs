@@ -1,7 +1,7 @@
 //! How MySQL/MariaDB spell identifiers (backquotes), parameters, string
 //! literals (backslash escapes) and column types.
 
-use crate::backend::{AutoKey, Lexical, Placeholders, Syntax};
+use crate::backend::{AutoKey, ExpressionKeys, Lexical, Placeholders, Syntax};
 use orm_core::value::{ColumnType, Kind};
 
 /// MySQL's and MariaDB's syntax.
@@ -19,6 +19,7 @@ pub(crate) const SYNTAX: Syntax = Syntax {
         dash_comment_needs_space: true,
         double_quoted_strings: true,
     },
+    expression_keys: ExpressionKeys::GeneratedColumn,
 };
 
 fn column_type(ty: ColumnType) -> String {

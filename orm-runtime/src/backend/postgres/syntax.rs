@@ -1,7 +1,7 @@
 //! How PostgreSQL spells identifiers, parameters (`$1`, `$2`, ..) and
 //! column types.
 
-use crate::backend::{AutoKey, Lexical, Placeholders, Syntax};
+use crate::backend::{AutoKey, ExpressionKeys, Lexical, Placeholders, Syntax};
 use orm_core::value::{ColumnType, Kind};
 
 /// PostgreSQL's syntax.
@@ -19,6 +19,7 @@ pub(crate) const SYNTAX: Syntax = Syntax {
         dash_comment_needs_space: false,
         double_quoted_strings: false,
     },
+    expression_keys: ExpressionKeys::Inline,
 };
 
 fn column_type(ty: ColumnType) -> String {

@@ -3,7 +3,7 @@
 //! and UUIDs blobs (their forms are in `bind`); the DDL adds CHECKs that
 //! hold columns to the ranges the other backends enforce by type.
 
-use crate::backend::{AutoKey, Lexical, Placeholders, Syntax};
+use crate::backend::{AutoKey, ExpressionKeys, Lexical, Placeholders, Syntax};
 use orm_core::value::{ColumnType, Kind};
 
 /// SQLite's syntax.
@@ -22,6 +22,7 @@ pub(crate) const SYNTAX: Syntax = Syntax {
         dash_comment_needs_space: false,
         double_quoted_strings: false,
     },
+    expression_keys: ExpressionKeys::Inline,
 };
 
 fn column_type(ty: ColumnType) -> String {
