@@ -248,6 +248,14 @@ where
             let (key_expr, kind) = parent_key(&self.relation);
             let mut base = self.queryset.as_queryset().statement();
             order_or_pk::<R>(&mut base);
+            // A slice of the queryset is per parent (as in Django): rows
+            // `offset + 1 ..= offset + limit` of each parent by ROW_NUMBER,
+            // and `limit_per_parent` caps what is left.
+            let skip = base.offset.take().unwrap_or(0);
+            let take = match (base.limit.take(), self.per_parent) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
             // PostgreSQL takes the keys as one array parameter; elsewhere keep
             // headroom under the bind limit for the queryset's own parameters.
             let caps = db.capabilities();
@@ -273,7 +281,7 @@ where
                     items: part.iter().cloned().map(ExprNode::Value).collect(),
                 });
                 s.columns.push(key_expr.clone());
-                if let Some(n) = self.per_parent {
+                if skip > 0 || take.is_some() {
                     let row_number = ExprNode::Window(Box::new(Window {
                         func: WindowFunc::RowNumber,
                         arg: None,
@@ -282,11 +290,17 @@ where
                         frame: None,
                         kind: Kind::I64,
                     }));
-                    s.qualify.push(Cond::Cmp {
-                        lhs: row_number,
-                        op: CmpOp::Lte,
+                    let bound = |op, n: u64| Cond::Cmp {
+                        lhs: row_number.clone(),
+                        op,
                         rhs: ExprNode::Value(Value::I64(i64::try_from(n).unwrap_or(i64::MAX))),
-                    });
+                    };
+                    if skip > 0 {
+                        s.qualify.push(bound(CmpOp::Gt, skip));
+                    }
+                    if let Some(n) = take {
+                        s.qualify.push(bound(CmpOp::Lte, skip.saturating_add(n)));
+                    }
                 }
                 let stmt = render(&s, Projection::Columns, db.dialect())?;
                 for (row, parent) in exec::fetch(db, &stmt, &decoder).await? {

@@ -239,7 +239,11 @@ fn default_label(ident: &syn::Ident) -> String {
         let starts_word = c.is_uppercase()
             && !word.is_empty()
             && (prev.is_some_and(|p| p.is_lowercase() || p.is_ascii_digit())
-                || (prev.is_some_and(char::is_uppercase) && next.is_some_and(char::is_lowercase)));
+                // `HTTPError`: the last capital of a run starts a word of
+                // two or more lower-case letters (but `IPv4` stays whole).
+                || (prev.is_some_and(char::is_uppercase)
+                    && next.is_some_and(char::is_lowercase)
+                    && chars.get(i + 2).is_some_and(|c| c.is_lowercase())));
         if starts_word {
             words.push(std::mem::take(&mut word));
         }
@@ -253,8 +257,8 @@ fn default_label(ident: &syn::Ident) -> String {
         if i > 0 {
             out.push(' ');
         }
-        let acronym = w.chars().filter(|c| c.is_alphabetic()).count() > 1
-            && !w.chars().any(char::is_lowercase);
+        // Two or more capitals (`HTTP`, `IPv4`): kept as written.
+        let acronym = w.chars().filter(|c| c.is_uppercase()).count() > 1;
         if acronym {
             out.push_str(w);
         } else if i == 0 {

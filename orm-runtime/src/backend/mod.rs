@@ -118,6 +118,12 @@ pub(crate) struct Lexical {
     pub dash_comment_needs_space: bool,
     /// `".."` is a string literal, not an identifier (MySQL/MariaDB).
     pub double_quoted_strings: bool,
+    /// A `--` comment also ends at a carriage return (PostgreSQL).
+    pub carriage_return_ends_comments: bool,
+    /// `/*! .. */` and `/*M! .. */` hold SQL that is run (MySQL/MariaDB).
+    pub executable_comments: bool,
+    /// `[..]` is a quoted identifier (SQLite).
+    pub bracket_identifiers: bool,
 }
 
 impl Syntax {

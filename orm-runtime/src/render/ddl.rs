@@ -227,7 +227,8 @@ fn table_options(w: &mut Writer) {
     }
 }
 
-/// A name within the backends' identifier limits (63 on PostgreSQL).
+/// A name within the backends' identifier limits (63 bytes on PostgreSQL,
+/// 64 characters on MySQL).
 fn short_name(name: String) -> String {
     if name.len() <= 63 {
         return name;
@@ -236,7 +237,12 @@ fn short_name(name: String) -> String {
     let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
     });
-    let mut short: String = name.chars().take(46).collect();
+    // 46 bytes (PostgreSQL counts bytes), cut on a character boundary.
+    let cut = (0..=46)
+        .rev()
+        .find(|&i| name.is_char_boundary(i))
+        .unwrap_or(0);
+    let mut short = name[..cut].to_owned();
     short.push_str(&format!("_{:016x}", hash));
     short
 }

@@ -88,10 +88,24 @@ pub(crate) fn rewrite(
                     || b.get(i + 2)
                         .is_none_or(|c| c.is_ascii_whitespace() || c.is_ascii_control())) =>
             {
-                i = line_end(b, i);
+                i = line_end(b, i, lex.carriage_return_ends_comments);
             }
-            b'#' if lex.hash_comments => i = line_end(b, i),
+            b'#' if lex.hash_comments => i = line_end(b, i, lex.carriage_return_ends_comments),
+            // `/*! .. */` and `/*M! .. */` are run, not skipped (MySQL/MariaDB):
+            // their text is read as SQL, and the `*/` that ends it is plain text.
+            b'/' if next == Some(b'*')
+                && lex.executable_comments
+                && (b.get(i + 2) == Some(&b'!') || b[i..].starts_with(b"/*M!")) =>
+            {
+                i += if b[i + 2] == b'!' { 3 } else { 4 };
+            }
             b'/' if next == Some(b'*') => i = block_comment(b, i, lex.nested_comments),
+            b'[' if lex.bracket_identifiers => {
+                i = b[i..]
+                    .iter()
+                    .position(|c| *c == b']')
+                    .map_or(b.len(), |n| i + n + 1);
+            }
             b'$' if i > 0 && ident_byte(b[i - 1]) => i += 1,
             b'$' if next.is_some_and(|c| c.is_ascii_digit()) => {
                 out.push_str(&sql[copied..i]);
@@ -240,11 +254,12 @@ fn quoted(b: &[u8], i: usize, q: u8, backslash: bool) -> usize {
     b.len()
 }
 
-/// Past a comment running to the end of the line.
-fn line_end(b: &[u8], i: usize) -> usize {
+/// Past a comment running to the end of the line (`\n`, or also `\r`
+/// where `carriage_return` says so).
+fn line_end(b: &[u8], i: usize, carriage_return: bool) -> usize {
     b[i..]
         .iter()
-        .position(|c| *c == b'\n')
+        .position(|c| *c == b'\n' || (carriage_return && *c == b'\r'))
         .map_or(b.len(), |n| i + n)
 }
 

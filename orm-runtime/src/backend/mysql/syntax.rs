@@ -18,6 +18,9 @@ pub(crate) const SYNTAX: Syntax = Syntax {
         hash_comments: true,
         dash_comment_needs_space: true,
         double_quoted_strings: true,
+        carriage_return_ends_comments: false,
+        executable_comments: true,
+        bracket_identifiers: false,
     },
     expression_keys: ExpressionKeys::GeneratedColumn,
 };

@@ -18,6 +18,9 @@ pub(crate) const SYNTAX: Syntax = Syntax {
         hash_comments: false,
         dash_comment_needs_space: false,
         double_quoted_strings: false,
+        carriage_return_ends_comments: true,
+        executable_comments: false,
+        bracket_identifiers: false,
     },
     expression_keys: ExpressionKeys::Inline,
 };

@@ -21,6 +21,9 @@ pub(crate) const SYNTAX: Syntax = Syntax {
         hash_comments: false,
         dash_comment_needs_space: false,
         double_quoted_strings: false,
+        carriage_return_ends_comments: false,
+        executable_comments: false,
+        bracket_identifiers: true,
     },
     expression_keys: ExpressionKeys::Inline,
 };
