@@ -54,6 +54,33 @@ pub trait RowReader {
     }
 }
 
+/// Calls `$callback! { read_bool -> bool; .. }` with every typed read of
+/// [`RowReader`], for readers that wrap another and forward each read.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! for_each_read {
+    ($callback:ident) => {
+        $callback! {
+            read_bool -> bool;
+            read_i16 -> i16;
+            read_i32 -> i32;
+            read_i64 -> i64;
+            read_f32 -> f32;
+            read_f64 -> f64;
+            read_string -> String;
+            read_bytes -> Vec<u8>;
+            read_decimal -> rust_decimal::Decimal;
+            read_date -> chrono::NaiveDate;
+            read_datetime -> chrono::NaiveDateTime;
+            read_datetime_utc -> chrono::DateTime<chrono::Utc>;
+            read_time -> chrono::NaiveTime;
+            read_uuid -> uuid::Uuid;
+            read_json -> serde_json::Value;
+            read_text -> String;
+        }
+    };
+}
+
 /// A failure to decode one column of a row into a Rust value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodeError {

@@ -285,21 +285,4 @@ macro_rules! columns_reader {
     };
 }
 
-columns_reader! {
-    read_bool -> bool;
-    read_i16 -> i16;
-    read_i32 -> i32;
-    read_i64 -> i64;
-    read_f32 -> f32;
-    read_f64 -> f64;
-    read_string -> String;
-    read_bytes -> Vec<u8>;
-    read_decimal -> rust_decimal::Decimal;
-    read_date -> chrono::NaiveDate;
-    read_datetime -> chrono::NaiveDateTime;
-    read_datetime_utc -> chrono::DateTime<chrono::Utc>;
-    read_time -> chrono::NaiveTime;
-    read_uuid -> uuid::Uuid;
-    read_json -> serde_json::Value;
-    read_text -> String;
-}
+orm_core::for_each_read!(columns_reader);

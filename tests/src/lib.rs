@@ -8,6 +8,7 @@
 //! test fails; outside CI a missing URL prints that the backend was skipped.
 
 pub mod fixtures;
+pub mod logs;
 pub mod models;
 pub mod sqlite_file;
 

@@ -4,33 +4,10 @@
 
 use orm_runtime::observe;
 use orm_runtime::prelude::*;
+use orm_tests::logs::Logs;
 use orm_tests::models::*;
 use orm_tests::{create_schema, on_all_backends};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .map_err(|_| std::io::Error::other("poisoned"))?
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Logs {
-    fn take(&self) -> String {
-        let mut buf = self.0.lock().expect("logs");
-        String::from_utf8(std::mem::take(&mut *buf)).unwrap_or_default()
-    }
-}
 
 #[tokio::test]
 async fn statements_are_logged_and_slow_ones_warned() {

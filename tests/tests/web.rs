@@ -12,35 +12,12 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use orm_runtime::observe;
+use orm_tests::logs::Logs;
 use orm_tests::on_all_backends;
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
 
 /// Queries per state in `states_slow`: cities, dense cities, any dense city.
 const PER_STATE: usize = 3;
-
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .map_err(|_| std::io::Error::other("poisoned"))?
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Logs {
-    fn take(&self) -> String {
-        let mut buf = self.0.lock().expect("logs");
-        String::from_utf8(std::mem::take(&mut *buf)).unwrap_or_default()
-    }
-}
 
 struct Page {
     query_count: usize,
