@@ -214,7 +214,27 @@ impl<T: FieldType> FieldType for Option<T> {
 /// ```
 pub struct ForeignKey<T: Model> {
     id: T::Pk,
-    loaded: Option<Box<T>>,
+    loaded: Option<Box<dyn LoadedRow<T>>>,
+}
+
+/// The loaded row behind a foreign key, as a trait object. A model's
+/// `Send`/`Sync` are proved field by field; through a `Box<T>` the proof for
+/// a model would walk every model its keys reach (about five steps per
+/// foreign key, so a chain of 25 models exhausted the default recursion
+/// limit). A trait object is `Send`/`Sync` by its bounds, so the proof
+/// stops here; nothing is lost, as every `Model` is `Send + Sync`.
+trait LoadedRow<T>: Send + Sync {
+    fn row(&self) -> &T;
+    fn row_mut(&mut self) -> &mut T;
+}
+
+impl<T: Send + Sync> LoadedRow<T> for T {
+    fn row(&self) -> &T {
+        self
+    }
+    fn row_mut(&mut self) -> &mut T {
+        self
+    }
 }
 
 impl<T: Model> ForeignKey<T> {
@@ -241,7 +261,7 @@ impl<T: Model> ForeignKey<T> {
 
     /// The referenced row, if it was loaded; reading it never queries.
     pub fn loaded(&self) -> Option<&T> {
-        self.loaded.as_deref()
+        self.loaded.as_deref().map(LoadedRow::row)
     }
 
     /// Stores a loaded row (used by relation loading).
@@ -251,13 +271,13 @@ impl<T: Model> ForeignKey<T> {
 
     /// The loaded row, mutably.
     pub fn loaded_mut(&mut self) -> Option<&mut T> {
-        self.loaded.as_deref_mut()
+        self.loaded.as_deref_mut().map(LoadedRow::row_mut)
     }
 
     /// The referenced row if it was loaded (`select_related`, `fetch`);
     /// otherwise an error saying so. Reading never queries.
     pub fn get(&self) -> Result<&T, NotLoaded> {
-        self.loaded.as_deref().ok_or_else(|| NotLoaded {
+        self.loaded().ok_or_else(|| NotLoaded {
             model: T::META.name,
             key: format!("{:?}", self.id),
         })
@@ -292,7 +312,9 @@ where
     fn clone(&self) -> Self {
         ForeignKey {
             id: self.id.clone(),
-            loaded: self.loaded.clone(),
+            loaded: self
+                .loaded()
+                .map(|row| Box::new(row.clone()) as Box<dyn LoadedRow<T>>),
         }
     }
 }
@@ -304,7 +326,7 @@ where
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ForeignKey")
             .field("id", &self.id)
-            .field("loaded", &self.loaded)
+            .field("loaded", &self.loaded())
             .finish()
     }
 }
