@@ -251,12 +251,13 @@ pub struct ForeignKey<T: Model> {
     field: Option<&'static FieldName>,
 }
 
-/// The loaded row behind a foreign key, as a trait object. A model's
-/// `Send`/`Sync` are proved field by field; through a `Box<T>` the proof for
-/// a model would walk every model its keys reach (about five steps per
-/// foreign key, so a chain of 25 models exhausted the default recursion
-/// limit). A trait object is `Send`/`Sync` by its bounds, so the proof
-/// stops here; nothing is lost, as every `Model` is `Send + Sync`.
+/// The loaded row behind a foreign key (or the rows of a many-to-many
+/// relation), as a trait object. A model's `Send`/`Sync` are proved field
+/// by field; through a `Box<T>` or a `Vec<T>` the proof for a model would
+/// walk every model its relations reach (about five steps per relation, so
+/// a chain of 25 models exhausted the default recursion limit). A trait
+/// object is `Send`/`Sync` by its bounds, so the proof stops here; nothing
+/// is lost, as every `Model` is `Send + Sync`.
 trait LoadedRow<T>: Send + Sync {
     fn row(&self) -> &T;
     fn row_mut(&mut self) -> &mut T;
@@ -451,18 +452,21 @@ impl<T: Model> FieldType for ForeignKey<T> {
 /// column; its rows are read and changed through the relation handle
 /// (`Book::authors.of(&book)`).
 pub struct ManyToMany<T> {
-    loaded: Option<Vec<T>>,
+    loaded: Option<Box<dyn LoadedRow<Vec<T>>>>,
 }
 
 impl<T> ManyToMany<T> {
     /// The related rows, if they were loaded.
     pub fn loaded(&self) -> Option<&[T]> {
-        self.loaded.as_deref()
+        self.loaded.as_deref().map(|rows| rows.row().as_slice())
     }
 
     /// Stores loaded rows (used by relation loading).
-    pub fn set_loaded(&mut self, rows: Vec<T>) {
-        self.loaded = Some(rows);
+    pub fn set_loaded(&mut self, rows: Vec<T>)
+    where
+        T: Send + Sync + 'static,
+    {
+        self.loaded = Some(Box::new(rows));
     }
 }
 
@@ -472,17 +476,19 @@ impl<T> Default for ManyToMany<T> {
     }
 }
 
-impl<T: Clone> Clone for ManyToMany<T> {
+impl<T: Clone + Send + Sync + 'static> Clone for ManyToMany<T> {
     fn clone(&self) -> Self {
         ManyToMany {
-            loaded: self.loaded.clone(),
+            loaded: self
+                .loaded()
+                .map(|rows| Box::new(rows.to_vec()) as Box<dyn LoadedRow<Vec<T>>>),
         }
     }
 }
 
 impl<T: std::fmt::Debug> std::fmt::Debug for ManyToMany<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.loaded {
+        match self.loaded() {
             Some(rows) => f.debug_list().entries(rows).finish(),
             None => f.write_str("ManyToMany(<not loaded>)"),
         }

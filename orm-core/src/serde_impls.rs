@@ -154,7 +154,7 @@ impl<T: Serialize> Serialize for ManyToMany<T> {
 
 /// A list gives loaded rows; `null`, or a missing field, gives a relation
 /// that was not loaded.
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for ManyToMany<T> {
+impl<'de, T: Deserialize<'de> + Send + Sync + 'static> Deserialize<'de> for ManyToMany<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let mut rel = ManyToMany::default();
         if let Some(rows) = Option::<Vec<T>>::deserialize(deserializer)? {

@@ -1,7 +1,8 @@
-//! A deep schema: a chain of 61 models, each with a foreign key to the
-//! one before it. It compiles without raising `recursion_limit` (proving
-//! that a model is `Send`/`Sync` does not walk the chain its keys reach),
-//! and querying through several levels of it works on every backend.
+//! A deep schema: a chain of 61 models, each with a foreign key and a
+//! many-to-many relation to the one before it. It compiles without raising
+//! `recursion_limit` (proving that a model is `Send`/`Sync` does not walk
+//! the chain its relations reach), and querying through several levels of
+//! it works on every backend.
 
 use orm_runtime::model::ModelMeta;
 use orm_runtime::prelude::*;
@@ -15,7 +16,8 @@ pub struct M0 {
 }
 
 /// Defines each model of the list after the first with a foreign key
-/// `parent` to the one before it (`related_name = "children"`).
+/// `parent` to the one before it (`related_name = "children"`) and a
+/// many-to-many relation `links` to it.
 macro_rules! chain {
     ($prev:ident, $next:ident $(, $rest:ident)*) => {
         #[derive(Model, Debug, Clone, PartialEq)]
@@ -24,6 +26,7 @@ macro_rules! chain {
             pub id: i64,
             #[orm(related_name = "children")]
             pub parent: ForeignKey<$prev>,
+            pub links: ManyToMany<$prev>,
             pub n: i32,
         }
         chain!($next $(, $rest)*);
@@ -32,8 +35,8 @@ macro_rules! chain {
 }
 
 /// The chain from `M0`, every model's metadata, and a function inserting
-/// one row per model (row `k` of model `Mk` has `n = k` and refers to the
-/// row of the model before it).
+/// one row per model: the row of `Mk` has `n = k`, and its `parent` and
+/// its one `links` row are the row of the model before it.
 macro_rules! deep_schema {
     ($($m:ident),*) => {
         chain!(M0 $(, $m)*);
@@ -41,16 +44,23 @@ macro_rules! deep_schema {
         const ALL: &[&ModelMeta] = &[M0::META $(, $m::META)*];
 
         async fn insert_chain(db: &Db) -> Result<(), Error> {
-            let mut parent = M0::objects().create(db, M0 { id: 0, n: 0 }).await?.id;
-            let mut n = 0;
+            let parent = M0::objects().create(db, M0 { id: 0, n: 0 }).await?;
+            let n = 0;
             $(
-                n += 1;
-                parent = $m::objects()
-                    .create(db, $m { id: 0, parent: ForeignKey::new(parent), n })
-                    .await?
-                    .id;
+                let n = n + 1;
+                let parent = {
+                    let row = $m {
+                        id: 0,
+                        parent: (&parent).into(),
+                        links: ManyToMany::default(),
+                        n,
+                    };
+                    let row = $m::objects().create(db, row).await?;
+                    $m::links.of(&row).add(db, [&parent]).await?;
+                    row
+                };
             )*
-            let _ = parent;
+            let _ = (parent, n);
             Ok(())
         }
     };
@@ -100,6 +110,15 @@ async fn a_chain_of_sixty_one_models_creates_inserts_and_joins_through_it() {
             .count(&db)
             .await?;
         assert_eq!(none, 0);
+
+        // The many-to-many relations, from either end of a link.
+        let linked = last.related(M60::links).all(&db).await?;
+        assert_eq!(linked.iter().map(|r| r.n).collect::<Vec<_>>(), [59]);
+        let through = M30::objects()
+            .filter(M30::links.then(M29::n).eq(29))
+            .count(&db)
+            .await?;
+        assert_eq!(through, 1);
         Ok(())
     })
     .await;
