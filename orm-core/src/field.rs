@@ -98,6 +98,13 @@ pub trait FieldType: Sized + Send + Sync + 'static {
     fn is_loaded(&self) -> bool {
         true
     }
+    /// Records the model field this value was decoded into, so that
+    /// reading it unloaded (a `Deferred` left out, a `ForeignKey` whose
+    /// row was not selected) names the field. Called by generated decoders;
+    /// values that are always loaded ignore it.
+    fn set_field_name(&mut self, field: &'static FieldName) {
+        let _ = field;
+    }
     /// The value to bind for this field.
     fn to_value(&self) -> Value;
     /// Decodes the next column, NULL giving `None`.
@@ -177,8 +184,28 @@ impl<T: FieldType> FieldType for Option<T> {
             None => Value::Null(T::COLUMN_TYPE.kind),
         }
     }
+    fn set_field_name(&mut self, field: &'static FieldName) {
+        if let Some(v) = self {
+            v.set_field_name(field);
+        }
+    }
     fn decode_nullable<R: RowReader + ?Sized>(r: &mut R) -> Result<Option<Self>, String> {
         Ok(Some(T::decode_nullable(r)?))
+    }
+}
+
+/// A stored field of a model, as messages name it: `Book.publisher`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FieldName {
+    /// The model's Rust type name.
+    pub model: &'static str,
+    /// The Rust field name.
+    pub field: &'static str,
+}
+
+impl std::fmt::Display for FieldName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.model, self.field)
     }
 }
 
@@ -206,7 +233,12 @@ impl<T: FieldType> FieldType for Option<T> {
 ///
 /// let book = Book::objects().get(&db).await?;
 /// assert_eq!(*book.publisher.id(), penguin.id); // the key is always there
-/// assert!(book.publisher.get().is_err()); // the row was not loaded
+/// let err = book.publisher.get().unwrap_err(); // the row was not loaded
+/// assert_eq!(
+///     err.to_string(),
+///     "Publisher 1 (Book.publisher) was not loaded: use select_related(Book::publisher) \
+///      on the query, or fetch(&db) (one more query)"
+/// );
 ///
 /// let book = Book::objects().select_related(Book::publisher).get(&db).await?;
 /// assert_eq!(book.publisher.get()?.name, "Penguin"); // loaded by the same query
@@ -214,13 +246,40 @@ impl<T: FieldType> FieldType for Option<T> {
 /// ```
 pub struct ForeignKey<T: Model> {
     id: T::Pk,
-    loaded: Option<Box<T>>,
+    loaded: Option<Box<dyn LoadedRow<T>>>,
+    /// The field this key was decoded into, for the `NotLoaded` message.
+    field: Option<&'static FieldName>,
+}
+
+/// The loaded row behind a foreign key (or the rows of a many-to-many
+/// relation), as a trait object. A model's `Send`/`Sync` are proved field
+/// by field; through a `Box<T>` or a `Vec<T>` the proof for a model would
+/// walk every model its relations reach (about five steps per relation, so
+/// a chain of 25 models exhausted the default recursion limit). A trait
+/// object is `Send`/`Sync` by its bounds, so the proof stops here; nothing
+/// is lost, as every `Model` is `Send + Sync`.
+trait LoadedRow<T>: Send + Sync {
+    fn row(&self) -> &T;
+    fn row_mut(&mut self) -> &mut T;
+}
+
+impl<T: Send + Sync> LoadedRow<T> for T {
+    fn row(&self) -> &T {
+        self
+    }
+    fn row_mut(&mut self) -> &mut T {
+        self
+    }
 }
 
 impl<T: Model> ForeignKey<T> {
     /// A key referring to the row with primary key `id`.
     pub fn new(id: T::Pk) -> Self {
-        ForeignKey { id, loaded: None }
+        ForeignKey {
+            id,
+            loaded: None,
+            field: None,
+        }
     }
 
     /// A key referring to `obj`, keeping a copy of it as the loaded row.
@@ -231,6 +290,7 @@ impl<T: Model> ForeignKey<T> {
         ForeignKey {
             id: obj.pk().clone(),
             loaded: Some(Box::new(obj.clone())),
+            field: None,
         }
     }
 
@@ -241,7 +301,7 @@ impl<T: Model> ForeignKey<T> {
 
     /// The referenced row, if it was loaded; reading it never queries.
     pub fn loaded(&self) -> Option<&T> {
-        self.loaded.as_deref()
+        self.loaded.as_deref().map(LoadedRow::row)
     }
 
     /// Stores a loaded row (used by relation loading).
@@ -251,35 +311,82 @@ impl<T: Model> ForeignKey<T> {
 
     /// The loaded row, mutably.
     pub fn loaded_mut(&mut self) -> Option<&mut T> {
-        self.loaded.as_deref_mut()
+        self.loaded.as_deref_mut().map(LoadedRow::row_mut)
     }
 
     /// The referenced row if it was loaded (`select_related`, `fetch`);
     /// otherwise an error saying so. Reading never queries.
     pub fn get(&self) -> Result<&T, NotLoaded> {
-        self.loaded.as_deref().ok_or_else(|| NotLoaded {
+        self.loaded().ok_or_else(|| NotLoaded::Relation {
+            field: self.field.copied(),
             model: T::META.name,
             key: format!("{:?}", self.id),
         })
     }
 }
 
-/// A relation that was read without being loaded.
+/// A value that was read without being loaded: a foreign key's row, or a
+/// deferred field. The message names the model field when the value came
+/// from a query (a value built in code has no field to name).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NotLoaded {
-    /// The referenced model.
-    pub model: &'static str,
-    /// The referenced key.
-    pub key: String,
+pub enum NotLoaded {
+    /// A `ForeignKey` whose row was not loaded (`select_related`, `fetch`).
+    Relation {
+        /// The foreign key field (`Book.publisher`), when known.
+        field: Option<FieldName>,
+        /// The referenced model.
+        model: &'static str,
+        /// The referenced key.
+        key: String,
+    },
+    /// A `Deferred` field left out of the query by `defer()`/`only()`.
+    Deferred {
+        /// The field (`Book.summary`), when known.
+        field: Option<FieldName>,
+    },
+}
+
+impl NotLoaded {
+    /// The model field that was read, when known.
+    pub fn field(&self) -> Option<FieldName> {
+        match self {
+            NotLoaded::Relation { field, .. } | NotLoaded::Deferred { field } => *field,
+        }
+    }
 }
 
 impl std::fmt::Display for NotLoaded {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} {} was not loaded: use select_related() on the query, or fetch(&db) (one more query)",
-            self.model, self.key
-        )
+        match self {
+            NotLoaded::Relation {
+                field: Some(field),
+                model,
+                key,
+            } => write!(
+                f,
+                "{model} {key} ({field}) was not loaded: use select_related({}::{}) on the query, \
+                 or fetch(&db) (one more query)",
+                field.model, field.field
+            ),
+            NotLoaded::Relation {
+                field: None,
+                model,
+                key,
+            } => write!(
+                f,
+                "{model} {key} was not loaded: use select_related() on the query, or fetch(&db) \
+                 (one more query)"
+            ),
+            NotLoaded::Deferred { field: Some(field) } => write!(
+                f,
+                "{field} was not loaded: the query left it out (defer()/only()); select it, or \
+                 refresh(&db) the row"
+            ),
+            NotLoaded::Deferred { field: None } => f.write_str(
+                "a Deferred field was not loaded: it holds Deferred::NotLoaded, built in code \
+                 rather than read from a query",
+            ),
+        }
     }
 }
 
@@ -292,7 +399,10 @@ where
     fn clone(&self) -> Self {
         ForeignKey {
             id: self.id.clone(),
-            loaded: self.loaded.clone(),
+            field: self.field,
+            loaded: self
+                .loaded()
+                .map(|row| Box::new(row.clone()) as Box<dyn LoadedRow<T>>),
         }
     }
 }
@@ -304,7 +414,7 @@ where
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ForeignKey")
             .field("id", &self.id)
-            .field("loaded", &self.loaded)
+            .field("loaded", &self.loaded())
             .finish()
     }
 }
@@ -333,24 +443,30 @@ impl<T: Model> FieldType for ForeignKey<T> {
     fn decode_nullable<R: RowReader + ?Sized>(r: &mut R) -> Result<Option<Self>, String> {
         Ok(<T::Pk as FieldType>::decode_nullable(r)?.map(ForeignKey::new))
     }
+    fn set_field_name(&mut self, field: &'static FieldName) {
+        self.field = Some(field);
+    }
 }
 
 /// A many-to-many relation to model `T` through a join table. It is not a
 /// column; its rows are read and changed through the relation handle
 /// (`Book::authors.of(&book)`).
 pub struct ManyToMany<T> {
-    loaded: Option<Vec<T>>,
+    loaded: Option<Box<dyn LoadedRow<Vec<T>>>>,
 }
 
 impl<T> ManyToMany<T> {
     /// The related rows, if they were loaded.
     pub fn loaded(&self) -> Option<&[T]> {
-        self.loaded.as_deref()
+        self.loaded.as_deref().map(|rows| rows.row().as_slice())
     }
 
     /// Stores loaded rows (used by relation loading).
-    pub fn set_loaded(&mut self, rows: Vec<T>) {
-        self.loaded = Some(rows);
+    pub fn set_loaded(&mut self, rows: Vec<T>)
+    where
+        T: Send + Sync + 'static,
+    {
+        self.loaded = Some(Box::new(rows));
     }
 }
 
@@ -360,17 +476,19 @@ impl<T> Default for ManyToMany<T> {
     }
 }
 
-impl<T: Clone> Clone for ManyToMany<T> {
+impl<T: Clone + Send + Sync + 'static> Clone for ManyToMany<T> {
     fn clone(&self) -> Self {
         ManyToMany {
-            loaded: self.loaded.clone(),
+            loaded: self
+                .loaded()
+                .map(|rows| Box::new(rows.to_vec()) as Box<dyn LoadedRow<Vec<T>>>),
         }
     }
 }
 
 impl<T: std::fmt::Debug> std::fmt::Debug for ManyToMany<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.loaded {
+        match self.loaded() {
             Some(rows) => f.debug_list().entries(rows).finish(),
             None => f.write_str("ManyToMany(<not loaded>)"),
         }
@@ -385,24 +503,84 @@ impl<T> PartialEq for ManyToMany<T> {
 }
 
 /// A field that `defer()`/`only()` may leave out of a query. Reading it when
-/// it was left out is an error (`NotLoaded`), never a silent default;
-/// `save()` leaves such a column unchanged.
+/// it was left out is an error (`NotLoaded`) naming the model field, never a
+/// silent default; `save()` leaves such a column unchanged.
+///
+/// ```
+/// # use orm_runtime::prelude::*;
+/// # #[derive(Model, Debug, Clone)]
+/// # pub struct Memo {
+/// #     #[orm(primary_key)] pub id: i64,
+/// #     pub summary: Deferred<String>,
+/// # }
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), Error> {
+/// # let db = Db::connect("sqlite::memory:").await?;
+/// # db.create_tables(&[Memo::META]).await?;
+/// # Memo::objects().create(&db, Memo { id: 0, summary: "short".to_string().into() }).await?;
+/// let memo = Memo::objects().defer(Memo::summary).get(&db).await?;
+/// assert!(matches!(memo.summary, Deferred::NotLoaded(_)));
+/// assert_eq!(
+///     memo.summary.get().unwrap_err().to_string(),
+///     "Memo.summary was not loaded: the query left it out (defer()/only()); \
+///      select it, or refresh(&db) the row"
+/// );
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum Deferred<T> {
     /// The value.
     Loaded(T),
-    /// Left out of the query that loaded the row.
-    NotLoaded,
+    /// Left out of the query that loaded the row; [`LeftOut`] names the
+    /// field when the row was read from a query.
+    NotLoaded(LeftOut),
+}
+
+/// Which model field a [`Deferred::NotLoaded`] is, for its error message:
+/// set when a row is decoded, absent in a value built in code. Two of them
+/// are always equal (the name says where a value came from, not what it is).
+#[derive(Clone, Copy, Default)]
+pub struct LeftOut {
+    field: Option<&'static FieldName>,
+}
+
+impl LeftOut {
+    /// No field named: a value built in code.
+    pub const UNNAMED: LeftOut = LeftOut { field: None };
+
+    /// The field left out, when known.
+    pub fn field(&self) -> Option<&'static FieldName> {
+        self.field
+    }
+}
+
+impl PartialEq for LeftOut {
+    fn eq(&self, _other: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for LeftOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.field {
+            Some(field) => write!(f, "{field}"),
+            None => f.write_str("unnamed"),
+        }
+    }
 }
 
 impl<T> Deferred<T> {
-    /// The value, or an error if it was left out.
+    /// A value that was not loaded (what `Deferred::default()` gives).
+    pub const fn not_loaded() -> Self {
+        Deferred::NotLoaded(LeftOut::UNNAMED)
+    }
+
+    /// The value, or an error naming the field if it was left out.
     pub fn get(&self) -> Result<&T, NotLoaded> {
         match self {
             Deferred::Loaded(v) => Ok(v),
-            Deferred::NotLoaded => Err(NotLoaded {
-                model: "deferred field",
-                key: "not selected".into(),
+            Deferred::NotLoaded(left_out) => Err(NotLoaded::Deferred {
+                field: left_out.field.copied(),
             }),
         }
     }
@@ -418,7 +596,7 @@ impl<T> From<T> for Deferred<T> {
 /// is still an error, and `insert()` refuses it.
 impl<T> Default for Deferred<T> {
     fn default() -> Self {
-        Deferred::NotLoaded
+        Deferred::not_loaded()
     }
 }
 
@@ -434,11 +612,17 @@ impl<T: FieldType> FieldType for Deferred<T> {
     fn to_value(&self) -> Value {
         match self {
             Deferred::Loaded(v) => v.to_value(),
-            Deferred::NotLoaded => Value::Null(T::COLUMN_TYPE.kind),
+            Deferred::NotLoaded(_) => Value::Null(T::COLUMN_TYPE.kind),
         }
     }
     fn is_loaded(&self) -> bool {
         matches!(self, Deferred::Loaded(_))
+    }
+    fn set_field_name(&mut self, field: &'static FieldName) {
+        match self {
+            Deferred::Loaded(v) => v.set_field_name(field),
+            Deferred::NotLoaded(left_out) => left_out.field = Some(field),
+        }
     }
     /// A deferred column is selected as NULL; the reader says whether it
     /// was left out (which a NULL cannot say when `T` is nullable). For a
@@ -446,11 +630,11 @@ impl<T: FieldType> FieldType for Deferred<T> {
     fn decode_nullable<R: RowReader + ?Sized>(r: &mut R) -> Result<Option<Self>, String> {
         if r.left_out() {
             r.skip();
-            return Ok(Some(Deferred::NotLoaded));
+            return Ok(Some(Deferred::not_loaded()));
         }
         Ok(Some(match T::decode_nullable(r)? {
             Some(v) => Deferred::Loaded(v),
-            None => Deferred::NotLoaded,
+            None => Deferred::not_loaded(),
         }))
     }
 }

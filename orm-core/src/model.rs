@@ -367,6 +367,19 @@ pub fn decode_field<T: FieldType, R: RowReader + ?Sized>(
     })
 }
 
+/// Decodes one stored field and records which model field it is, so an
+/// unloaded value (a deferred field left out, a foreign key's row) names it
+/// when read. Used by generated decoders.
+pub fn decode_stored<T: FieldType, R: RowReader + ?Sized>(
+    r: &mut R,
+    field: &'static crate::field::FieldName,
+    column: &'static str,
+) -> Result<T, DecodeError> {
+    let mut value = decode_field::<T, R>(r, field.model, column)?;
+    value.set_field_name(field);
+    Ok(value)
+}
+
 /// Loading rows referenced by foreign keys into a model (`select_related`),
 /// through any chain of models. Implemented by `#[derive(Model)]`;
 /// object-safe so a chain can be walked without knowing its types.

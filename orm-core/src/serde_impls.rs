@@ -154,7 +154,7 @@ impl<T: Serialize> Serialize for ManyToMany<T> {
 
 /// A list gives loaded rows; `null`, or a missing field, gives a relation
 /// that was not loaded.
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for ManyToMany<T> {
+impl<'de, T: Deserialize<'de> + Send + Sync + 'static> Deserialize<'de> for ManyToMany<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let mut rel = ManyToMany::default();
         if let Some(rows) = Option::<Vec<T>>::deserialize(deserializer)? {
@@ -186,7 +186,7 @@ impl<T: Serialize> Serialize for Deferred<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
             Deferred::Loaded(v) => v.serialize(serializer),
-            Deferred::NotLoaded => Err(ser::Error::custom(DEFERRED_NOT_LOADED)),
+            Deferred::NotLoaded(_) => Err(ser::Error::custom(DEFERRED_NOT_LOADED)),
         }
     }
 }
@@ -205,6 +205,6 @@ impl<T> Deferred<T> {
     /// `#[serde(default, skip_serializing_if = "Deferred::is_deferred")]`,
     /// which leaves the field out instead of failing.
     pub fn is_deferred(&self) -> bool {
-        matches!(self, Deferred::NotLoaded)
+        matches!(self, Deferred::NotLoaded(_))
     }
 }

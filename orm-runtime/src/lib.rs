@@ -119,10 +119,11 @@ pub mod __private {
     pub use orm_core::ast::ExprNode;
     pub use orm_core::column::Column;
     pub use orm_core::expr::IntoExpr;
-    pub use orm_core::field::{Choices, DbEnum, FieldType, ForeignKey};
+    pub use orm_core::field::{Choices, DbEnum, FieldName, FieldType, ForeignKey};
     pub use orm_core::model::{
         Annotation, DefaultValue, FieldMeta, ForeignKeyMeta, IndexExpr, IndexMeta, IndexPart,
-        ManyToManyMeta, Model, ModelMeta, OnDelete, Related, decode_field, load_into,
+        ManyToManyMeta, Model, ModelMeta, OnDelete, Related, decode_field, decode_stored,
+        load_into,
     };
     pub use orm_core::nullability::NotNull;
     pub use orm_core::queryset::{QuerySet, QuerySetBuilder, decode_model};

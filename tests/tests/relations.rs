@@ -49,7 +49,11 @@ async fn select_related_loads_chains_in_one_query() {
             .await?
             .expect("a comment");
         let err = plain.post.get().expect_err("not loaded");
-        assert!(err.to_string().contains("Post 1 was not loaded"), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "Post 1 (Comment.post) was not loaded: use select_related(Comment::post) on the \
+             query, or fetch(&db) (one more query)"
+        );
         let (title, queries) =
             capture(async { plain.post.fetch(&db).await.map(|p| p.title.clone()) }).await;
         assert_eq!((title?, queries.len()), ("w0000-p1".to_owned(), 1));
@@ -329,11 +333,11 @@ async fn a_nullable_deferred_field_left_out_is_not_loaded_and_a_stored_null_is_l
         );
         assert_eq!(
             summaries(all().defer(Memo::summary).all(&db).await?),
-            [Deferred::NotLoaded, Deferred::NotLoaded]
+            [Deferred::not_loaded(), Deferred::not_loaded()]
         );
         assert_eq!(
             summaries(all().only((Memo::id, Memo::title)).all(&db).await?),
-            [Deferred::NotLoaded, Deferred::NotLoaded]
+            [Deferred::not_loaded(), Deferred::not_loaded()]
         );
         // With an annotation after the model's columns.
         let (memo, n) = all()
@@ -342,7 +346,7 @@ async fn a_nullable_deferred_field_left_out_is_not_loaded_and_a_stored_null_is_l
             .first(&db)
             .await?
             .expect("a memo");
-        assert_eq!((memo.summary, n), (Deferred::NotLoaded, 5));
+        assert_eq!((memo.summary, n), (Deferred::not_loaded(), 5));
 
         // Saving a row loaded without the field keeps what is stored.
         let mut full = all().defer(Memo::summary).last(&db).await?.expect("a memo");
@@ -358,7 +362,10 @@ async fn a_nullable_deferred_field_left_out_is_not_loaded_and_a_stored_null_is_l
         let raw: Vec<Memo> = orm_runtime::raw("SELECT id, title FROM memo ORDER BY id")
             .fetch_models(&db)
             .await?;
-        assert_eq!(summaries(raw), [Deferred::NotLoaded, Deferred::NotLoaded]);
+        assert_eq!(
+            summaries(raw),
+            [Deferred::not_loaded(), Deferred::not_loaded()]
+        );
         let raw: Vec<Memo> = orm_runtime::raw("SELECT id, title, summary FROM memo ORDER BY id")
             .fetch_models(&db)
             .await?;

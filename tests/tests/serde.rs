@@ -429,7 +429,7 @@ async fn deferred_fields_left_out_are_an_error_or_skipped() {
         // out of the query, it is left out of the JSON, and reads back as
         // not loaded through #[serde(default)].
         let row = first().defer(Everything::summary).get(&db).await?;
-        assert_eq!(row.summary, Deferred::NotLoaded);
+        assert_eq!(row.summary, Deferred::not_loaded());
         let json = to_json(&row);
         let expected = format!(
             "{{\"id\":1,{FULL_COLUMNS},\"owner\":{},\"o_owner\":{},\"tags\":null,\
@@ -439,7 +439,7 @@ async fn deferred_fields_left_out_are_an_error_or_skipped() {
         assert_eq!(json, expected);
         let back: Everything = from_json(&json);
         assert_eq!(back, row);
-        assert_eq!(back.summary, Deferred::NotLoaded);
+        assert_eq!(back.summary, Deferred::not_loaded());
         assert_eq!(back.body, Deferred::Loaded("the body".to_owned()));
 
         // only() keeping `body` leaves `summary` out the same way.
@@ -455,7 +455,7 @@ async fn deferred_fields_left_out_are_an_error_or_skipped() {
             first().defer(Everything::body).get(&db).await?,
             first().only(Everything::id).get(&db).await?,
         ] {
-            assert_eq!(row.body, Deferred::NotLoaded);
+            assert_eq!(row.body, Deferred::not_loaded());
             let err = serde_json::to_string(&row).err().map(|e| e.to_string());
             assert_eq!(
                 err.as_deref(),
@@ -580,7 +580,7 @@ fn relations_read_back_from_a_key_an_object_or_nothing() -> Result<(), Box<dyn s
     let badge = pin.badge.as_ref().map(|b| *b.id());
     assert_eq!(badge.map(|u| u.to_string()).as_deref(), Some(uid));
     assert!(pin.fans.loaded().is_none() && pin.tags.loaded().is_none());
-    assert_eq!(pin.summary, Deferred::NotLoaded);
+    assert_eq!(pin.summary, Deferred::not_loaded());
     assert_eq!(
         to_json(&pin),
         format!(r#"{{"id":1,"owner":7,"badge":"{uid}","tags":null,"body":"b"}}"#)

@@ -126,7 +126,11 @@ pub fn expand(def: &ModelDef) -> TokenStream {
                     loaded_arms
                         .push(quote!(#column => #opt_mut.map(|m| m as &mut dyn #p::Related),));
                 }
-                decode.push(quote!(#ident: #p::decode_field::<#ty, R>(r, #name, #column)?));
+                decode.push(quote!(#ident: #p::decode_stored::<#ty, R>(
+                    r,
+                    &#p::FieldName { model: #name, field: #field_name },
+                    #column,
+                )?));
             }
             Role::ManyToMany(m) => {
                 let target = &m.target;
