@@ -9,6 +9,7 @@ pub mod aggregate;
 pub mod assign;
 pub mod ast;
 pub mod column;
+pub mod column_list;
 pub mod expr;
 pub mod field;
 pub mod fold;

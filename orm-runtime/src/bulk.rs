@@ -13,10 +13,10 @@ use crate::render;
 use crate::storable;
 use crate::terminal::QuerySetExt;
 use orm_core::ast::{CmpOp, ColumnRef, Cond, Delete, ExprNode, Insert, OnConflict, Select, Update};
+use orm_core::column_list::ColumnList;
 use orm_core::field::FieldType;
 use orm_core::model::Model;
 use orm_core::queryset::{QuerySet, QuerySetBuilder};
-use orm_core::select_list::SelectList;
 use orm_core::value::Value;
 
 /// The most bound parameters one statement may carry.
@@ -35,9 +35,9 @@ pub struct BulkCreate {
 }
 
 /// The plain column names of a selection of `M`'s own columns.
-pub fn column_names<M, L: SelectList<M>>(list: L) -> Result<Vec<&'static str>> {
+pub fn column_names<M, L: ColumnList<M>>(list: L) -> Result<Vec<&'static str>> {
     let mut nodes = Vec::new();
-    list.push_nodes(&mut nodes);
+    list.push_columns(&mut nodes);
     nodes
         .into_iter()
         .map(|n| match n {
@@ -51,7 +51,7 @@ pub fn column_names<M, L: SelectList<M>>(list: L) -> Result<Vec<&'static str>> {
 
 /// `OnConflict::Update` from typed columns: on a conflict of the `target`
 /// unique columns, overwrite the `update` columns (an upsert).
-pub fn conflict_update<M, T: SelectList<M>, U: SelectList<M>>(
+pub fn conflict_update<M, T: ColumnList<M>, U: ColumnList<M>>(
     target: T,
     update: U,
 ) -> Result<OnConflict> {

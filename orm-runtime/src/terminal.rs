@@ -11,11 +11,11 @@ use crate::render::select::{ExplainOptions, Projection, explain, render_owned as
 use futures::stream::BoxStream;
 use orm_core::assign::Assignments;
 use orm_core::ast::Select;
+use orm_core::column_list::ColumnList;
 use orm_core::model::Model;
 use orm_core::q::Condition;
 use orm_core::queryset::{QuerySet, QuerySetBuilder, order_or_pk};
 use orm_core::row::{DecodeError, RowReader};
-use orm_core::select_list::SelectList;
 use std::future::Future;
 use std::marker::PhantomData;
 
@@ -203,7 +203,7 @@ pub trait QuerySetExt: QuerySetBuilder {
     /// Writes the chosen columns of many rows, one UPDATE per batch
     /// (`SET col = CASE WHEN pk = .. THEN .. END .. WHERE pk IN (..)`),
     /// atomically. Returns the number of rows updated.
-    fn bulk_update<'a, E: Executor + ?Sized, L: SelectList<Self::Model>>(
+    fn bulk_update<'a, E: Executor + ?Sized, L: ColumnList<Self::Model>>(
         self,
         db: &'a E,
         objs: &'a [Self::Model],
