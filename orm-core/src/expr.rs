@@ -121,7 +121,10 @@ impl<M, P: Model> IntoExpr<M, Key<P>> for &Key<P> {
 
 /// A plain key value where a key of `P` is expected, as Django takes
 /// `publisher=3`: the value has no model, so it is trusted to be one of
-/// `P`'s keys. Only for `P` whose primary key has exactly this type.
+/// `P`'s keys. Only for `P` whose primary key has exactly this type, and
+/// only for integer and UUID keys: a string literal stays a text value (so
+/// `Case::when(q, "long")` still infers `String`); a text key takes
+/// `Key::new(..)`, a row or a `ForeignKey`.
 macro_rules! raw_keys {
     ($($t:ty),*) => {$(
         impl<M, P: Model<Pk = $t>> IntoExpr<M, Key<P>> for $t {

@@ -28,14 +28,20 @@ async fn a_foreign_key_takes_every_form_of_its_targets_key() {
             ("&Publisher", Book::publisher.eq(penguin)),
             ("ForeignKey", Book::publisher.eq(hobbit.publisher.clone())),
             ("&ForeignKey", Book::publisher.eq(&hobbit.publisher)),
-            ("Key::new", Book::publisher.eq(Key::<Publisher>::new(penguin.id))),
+            (
+                "Key::new",
+                Book::publisher.eq(Key::<Publisher>::new(penguin.id)),
+            ),
             ("Key::from", Book::publisher.eq(Key::from(penguin))),
             ("plain value", Book::publisher.eq(penguin.id)),
             ("is_in rows", Book::publisher.is_in([penguin])),
             ("in_query", Book::publisher.in_query(penguin_ids())),
             ("subquery", Book::publisher.eq(penguin_ids().subquery())),
             // The referenced primary key column, reached through the key.
-            ("path to pk", Book::publisher.then(Publisher::id).eq(penguin)),
+            (
+                "path to pk",
+                Book::publisher.then(Publisher::id).eq(penguin),
+            ),
             (
                 "path to pk, ForeignKey",
                 Book::publisher.then(Publisher::id).eq(&hobbit.publisher),
@@ -143,7 +149,12 @@ async fn keys_are_read_back_as_plain_values() {
             .aggregate((Max(Book::id), Max(Book::publisher), Count(Book::publisher)))
             .get(&db)
             .await?;
-        let last = shop.books.iter().filter(|b| *b.publisher.id() == penguin.id).map(|b| b.id).max();
+        let last = shop
+            .books
+            .iter()
+            .filter(|b| *b.publisher.id() == penguin.id)
+            .map(|b| b.id)
+            .max();
         assert_eq!((max_id, max_publisher, n), (last, Some(penguin.id), 2));
         // Arithmetic on a key is a plain value again.
         let next: Vec<i64> = Book::objects()
