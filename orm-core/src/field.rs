@@ -74,7 +74,8 @@ pub trait DbEnum: FieldType {
 )]
 pub trait FieldType: Sized + Send + Sync + 'static {
     /// The type values are compared with: the type itself, the inner type of
-    /// an `Option`, the primary key type of a `ForeignKey`.
+    /// an `Option`, and for a `ForeignKey<T>` (and `T`'s primary key column)
+    /// the model-tagged [`Key<T>`], so only keys of `T` compare with it.
     type Compare: 'static;
     /// The type of this field seen through a nullable join: `Option<Self>`,
     /// or `Self` when it is already an `Option`.
