@@ -200,6 +200,16 @@ summable! {
     chrono::TimeDelta => Option<chrono::TimeDelta>, Option<chrono::TimeDelta>;
 }
 
+/// A key sums and averages as its plain value (`Sum(Book::id)`), as it did
+/// before keys carried their model.
+impl<T: crate::model::Model> Summable for crate::field::Key<T>
+where
+    T::Pk: Summable,
+{
+    type Sum = <T::Pk as Summable>::Sum;
+    type Avg = <T::Pk as Summable>::Avg;
+}
+
 /// Numeric types whose spread (`StdDev`, `Variance`) is a float.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` values have no standard deviation or variance",
@@ -212,6 +222,7 @@ impl Spread for i64 {}
 impl Spread for f32 {}
 impl Spread for f64 {}
 impl Spread for Decimal {}
+impl<T: crate::model::Model> Spread for crate::field::Key<T> where T::Pk: Spread {}
 
 type Compare<S, M> = <<S as AggSource<M>>::Value as FieldType>::Compare;
 
@@ -257,16 +268,21 @@ where
     Agg::new(AggFunc::Avg, rel, arg, kind)
 }
 
+/// The type of `Min`/`Max`: the values' type made nullable; of a key (a
+/// primary or foreign key column), the plain key value, as `values()`
+/// gives it.
+type MinMax<S, M> = <<<S as AggSource<M>>::Value as FieldType>::Selected as FieldType>::Nullable;
+
 /// `MIN(x)`, of the column's type.
 #[allow(non_snake_case)]
-pub fn Min<M, S: AggSource<M>>(source: S) -> Agg<M, <S::Value as FieldType>::Nullable, S::Related> {
+pub fn Min<M, S: AggSource<M>>(source: S) -> Agg<M, MinMax<S, M>, S::Related> {
     let (rel, arg, kind) = parts(source);
     Agg::new(AggFunc::Min, rel, arg, kind)
 }
 
 /// `MAX(x)`, of the column's type.
 #[allow(non_snake_case)]
-pub fn Max<M, S: AggSource<M>>(source: S) -> Agg<M, <S::Value as FieldType>::Nullable, S::Related> {
+pub fn Max<M, S: AggSource<M>>(source: S) -> Agg<M, MinMax<S, M>, S::Related> {
     let (rel, arg, kind) = parts(source);
     Agg::new(AggFunc::Max, rel, arg, kind)
 }

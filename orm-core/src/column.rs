@@ -2,7 +2,7 @@
 //! (`Book::publisher.then(Publisher::name)`).
 
 use crate::ast::{ColumnRef, JoinStep};
-use crate::field::{FieldType, ForeignKey};
+use crate::field::{FieldType, ForeignKey, Key};
 use crate::model::Model;
 use std::borrow::Cow;
 use std::marker::PhantomData;
@@ -100,6 +100,34 @@ impl<M, P: Model> Column<M, ForeignKey<P>> {
             join: 0,
         });
         next.after(path)
+    }
+}
+
+impl<M, P: Model> Column<M, Key<P>> {
+    /// This primary key column as its plain value (`Column<M, i64>`), which
+    /// compares with any value of that type, of any model: the explicit way
+    /// to compare keys of different models on purpose
+    /// (`Song::id.plain().gt(OuterRef(Listener::id.plain()))`). The SQL is
+    /// the same.
+    pub fn plain(self) -> Column<M, P::Pk> {
+        Column {
+            column: self.column,
+            path: self.path,
+            _t: PhantomData,
+        }
+    }
+}
+
+impl<M, P: Model> Column<M, ForeignKey<P>> {
+    /// This foreign key column as its plain key value (`Column<M, i64>`),
+    /// which compares with any value of that type, of any model. The SQL is
+    /// the same.
+    pub fn plain(self) -> Column<M, P::Pk> {
+        Column {
+            column: self.column,
+            path: self.path,
+            _t: PhantomData,
+        }
     }
 }
 

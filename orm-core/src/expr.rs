@@ -4,7 +4,7 @@
 
 use crate::ast::{BinOp, ExprNode};
 use crate::column::Column;
-use crate::field::{FieldType, ForeignKey};
+use crate::field::{FieldType, ForeignKey, Key};
 use crate::model::Model;
 use crate::nullability::{Either, NotNull, Nullability, Of};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
@@ -91,19 +91,58 @@ impl<M, T: FieldType> IntoExpr<M, T::Compare> for Expr<M, T> {
     }
 }
 
-impl<M, P: Model> IntoExpr<M, <P::Pk as FieldType>::Compare> for ForeignKey<P> {
+impl<M, P: Model> IntoExpr<M, Key<P>> for ForeignKey<P> {
     type Nullability = NotNull;
     fn into_node(self) -> ExprNode {
         ExprNode::Value(self.id().to_value())
     }
 }
 
-impl<M, P: Model> IntoExpr<M, <P::Pk as FieldType>::Compare> for &ForeignKey<P> {
+impl<M, P: Model> IntoExpr<M, Key<P>> for &ForeignKey<P> {
     type Nullability = NotNull;
     fn into_node(self) -> ExprNode {
         ExprNode::Value(self.id().to_value())
     }
 }
+
+impl<M, P: Model> IntoExpr<M, Key<P>> for Key<P> {
+    type Nullability = NotNull;
+    fn into_node(self) -> ExprNode {
+        ExprNode::Value(self.get().to_value())
+    }
+}
+
+impl<M, P: Model> IntoExpr<M, Key<P>> for &Key<P> {
+    type Nullability = NotNull;
+    fn into_node(self) -> ExprNode {
+        ExprNode::Value(self.get().to_value())
+    }
+}
+
+/// A plain key value where a key of `P` is expected, as Django takes
+/// `publisher=3`: the value has no model, so it is trusted to be one of
+/// `P`'s keys. Only for `P` whose primary key has exactly this type, and
+/// only for integer and UUID keys: a string literal stays a text value (so
+/// `Case::when(q, "long")` still infers `String`); a text key takes
+/// `Key::new(..)`, a row or a `ForeignKey`.
+macro_rules! raw_keys {
+    ($($t:ty),*) => {$(
+        impl<M, P: Model<Pk = $t>> IntoExpr<M, Key<P>> for $t {
+            type Nullability = NotNull;
+            fn into_node(self) -> ExprNode {
+                ExprNode::Value(FieldType::to_value(&self))
+            }
+        }
+        impl<M, P: Model<Pk = $t>> IntoExpr<M, Key<P>> for &$t {
+            type Nullability = NotNull;
+            fn into_node(self) -> ExprNode {
+                ExprNode::Value(FieldType::to_value(self))
+            }
+        }
+    )*};
+}
+
+raw_keys!(i16, i32, i64, Uuid);
 
 /// A typed expression over model `M` producing values of type `T`.
 pub struct Expr<M, T> {
@@ -179,12 +218,23 @@ impl Numeric for f64 {
 impl Numeric for Decimal {
     type Real = Decimal;
 }
+/// Arithmetic on a key computes on its plain value.
+impl<T: Model> Numeric for Key<T>
+where
+    T::Pk: Numeric,
+{
+    type Real = <T::Pk as Numeric>::Real;
+}
 
 /// The type of `lhs op rhs` for an operand of type `T` and one of
 /// nullability `N`: `T`'s comparison type, made an `Option` when either
-/// operand can be NULL (`f64 + Option<f64>` is `Option<f64>`).
-pub type ArithOutput<T, N> =
-    Of<Either<<T as FieldType>::Nullability, N>, <T as FieldType>::Compare>;
+/// operand can be NULL (`f64 + Option<f64>` is `Option<f64>`). Arithmetic
+/// on a key gives its plain value (`Book::id + 1` is an `i64`, no longer a
+/// key of `Book`).
+pub type ArithOutput<T, N> = Of<
+    Either<<T as FieldType>::Nullability, N>,
+    <<T as FieldType>::Compare as FieldType>::Selected,
+>;
 
 /// Types that support `+` and `-` in the database: the numeric types, and
 /// durations (`TimeDelta ± TimeDelta`, computed on the stored microseconds).
@@ -200,6 +250,7 @@ impl Additive for f32 {}
 impl Additive for f64 {}
 impl Additive for Decimal {}
 impl Additive for TimeDelta {}
+impl<T: Model> Additive for Key<T> where T::Pk: Additive {}
 
 macro_rules! arith {
     ($($bound:ident: $tr:ident $method:ident $op:ident),*) => {$(

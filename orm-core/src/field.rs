@@ -74,7 +74,8 @@ pub trait DbEnum: FieldType {
 )]
 pub trait FieldType: Sized + Send + Sync + 'static {
     /// The type values are compared with: the type itself, the inner type of
-    /// an `Option`, the primary key type of a `ForeignKey`.
+    /// an `Option`, and for a `ForeignKey<T>` (and `T`'s primary key column)
+    /// the model-tagged [`Key<T>`], so only keys of `T` compare with it.
     type Compare: 'static;
     /// The type of this field seen through a nullable join: `Option<Self>`,
     /// or `Self` when it is already an `Option`.
@@ -432,7 +433,7 @@ impl<T: Model> From<&T> for ForeignKey<T> {
 }
 
 impl<T: Model> FieldType for ForeignKey<T> {
-    type Compare = <T::Pk as FieldType>::Compare;
+    type Compare = Key<T>;
     type Nullable = Option<ForeignKey<T>>;
     type Selected = T::Pk;
     type Nullability = NotNull;
@@ -445,6 +446,102 @@ impl<T: Model> FieldType for ForeignKey<T> {
     }
     fn set_field_name(&mut self, field: &'static FieldName) {
         self.field = Some(field);
+    }
+}
+
+/// A primary key value of model `T`: what a foreign key to `T` and `T`'s
+/// own primary key column compare with. The model in the type is what makes
+/// `Book::publisher.eq(&author)` a compile error: a `ForeignKey<Publisher>`
+/// column takes `&Publisher`, a `ForeignKey<Publisher>`, `Publisher::id`,
+/// `OuterRef(Publisher::id)`, another `ForeignKey<Publisher>` column, a
+/// subquery of publisher keys, `Key::<Publisher>::new(3)`, or a plain key
+/// value (`3`, as Django's `publisher=3`), and nothing of another model.
+///
+/// ```
+/// # use orm_runtime::prelude::*;
+/// # #[derive(Model, Debug, Clone)]
+/// # pub struct Publisher {
+/// #     #[orm(primary_key)] pub id: i64,
+/// # }
+/// # #[derive(Model, Debug, Clone)]
+/// # pub struct Book {
+/// #     #[orm(primary_key)] pub id: i64,
+/// #     pub publisher: ForeignKey<Publisher>,
+/// # }
+/// let penguin = Publisher { id: 3 };
+/// let by_row = Book::objects().filter(Book::publisher.eq(&penguin));
+/// let by_key = Book::objects().filter(Book::publisher.eq(Key::<Publisher>::new(3)));
+/// let by_value = Book::objects().filter(Book::publisher.eq(3));
+/// assert_eq!(by_row.to_sql(Dialect::Sqlite)?, by_key.to_sql(Dialect::Sqlite)?);
+/// assert_eq!(by_key.to_sql(Dialect::Sqlite)?, by_value.to_sql(Dialect::Sqlite)?);
+/// # Ok::<(), Error>(())
+/// ```
+pub struct Key<T: Model> {
+    pk: T::Pk,
+}
+
+impl<T: Model> Key<T> {
+    /// The key of the `T` row whose primary key is `pk`.
+    pub fn new(pk: T::Pk) -> Self {
+        Key { pk }
+    }
+
+    /// The primary key value.
+    pub fn get(&self) -> &T::Pk {
+        &self.pk
+    }
+
+    /// The primary key value, by value.
+    pub fn into_inner(self) -> T::Pk {
+        self.pk
+    }
+}
+
+impl<T: Model> Clone for Key<T> {
+    fn clone(&self) -> Self {
+        Key {
+            pk: self.pk.clone(),
+        }
+    }
+}
+
+impl<T: Model> std::fmt::Debug for Key<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Key<{}>({:?})", T::META.name, self.pk)
+    }
+}
+
+impl<T: Model> PartialEq for Key<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.pk == other.pk
+    }
+}
+
+impl<T: Model> From<&T> for Key<T> {
+    fn from(obj: &T) -> Self {
+        Key::new(obj.pk().clone())
+    }
+}
+
+impl<T: Model> From<&ForeignKey<T>> for Key<T> {
+    fn from(fk: &ForeignKey<T>) -> Self {
+        Key::new(fk.id().clone())
+    }
+}
+
+/// Stored, bound and decoded as `T`'s primary key; `values()` gives the
+/// plain key value (`Selected` is `T::Pk`).
+impl<T: Model> FieldType for Key<T> {
+    type Compare = Key<T>;
+    type Nullable = Option<Key<T>>;
+    type Selected = T::Pk;
+    type Nullability = NotNull;
+    const COLUMN_TYPE: ColumnType = <T::Pk as FieldType>::COLUMN_TYPE;
+    fn to_value(&self) -> Value {
+        self.pk.to_value()
+    }
+    fn decode_nullable<R: RowReader + ?Sized>(r: &mut R) -> Result<Option<Self>, String> {
+        Ok(<T::Pk as FieldType>::decode_nullable(r)?.map(Key::new))
     }
 }
 

@@ -93,7 +93,8 @@ macro_rules! sql_function {
 /// #     Task::objects().create(&db, Task { id: 0, status }).await?;
 /// # }
 /// // CASE WHEN "t0"."status" = $1 THEN $2 ELSE $3 END
-/// let busy = || Case::when(Task::status.eq(Status::InProgress), 1i64).otherwise(0i64);
+/// // A bare integer is also a key, so the first branch names its type.
+/// let busy = || Case::when(Task::status.eq(Status::InProgress), Value(1i64)).otherwise(0i64);
 /// # let sql = Task::objects().values(busy()).to_sql(Dialect::Postgres)?.sql;
 /// # assert!(sql.contains(r#"CASE WHEN "t0"."status" = $1 THEN $2 ELSE $3 END"#), "{sql}");
 /// let flags: Vec<i64> = Task::objects().values(busy()).order_by(Task::id.asc()).all(&db).await?;
@@ -114,7 +115,9 @@ pub struct Case<M, V> {
 }
 
 impl<M, V: FieldType> Case<M, V> {
-    /// The first branch.
+    /// The first branch; its value fixes the result type. A bare integer
+    /// fits a key as well as an integer column, so write
+    /// `Value(1i64)` (or `Case::<_, i64>::when`) for a plain number.
     pub fn when(q: impl Condition<M>, then: impl IntoExpr<M, V>) -> Self {
         Case {
             whens: vec![(q.into_cond(), then.into_node())],

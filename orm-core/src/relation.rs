@@ -390,6 +390,7 @@ impl<M, R, T: FieldType> crate::expr::Typed<M> for RelColumn<M, R, T> {
 
 impl<M, R, T: FieldType> crate::select_list::SelectItem<M> for RelColumn<M, R, T> {
     type Out = <T::Nullable as FieldType>::Selected;
+    type Field = T::Nullable;
     fn item_node(self) -> ExprNode {
         ExprNode::Column(self.joined())
     }

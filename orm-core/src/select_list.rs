@@ -17,35 +17,43 @@ use crate::subquery::Subquery;
     label = "expected a column, expression or aggregate of `{M}`"
 )]
 pub trait SelectItem<M> {
-    /// The decoded type (a foreign key gives the referenced key).
+    /// The decoded type (a foreign key or primary key gives the plain key
+    /// value: `Field::Selected`).
     type Out: FieldType;
+    /// The item's own type, which a subquery of it compares as: a key keeps
+    /// its model here (`Key<Publisher>`, `ForeignKey<Publisher>`).
+    type Field: FieldType;
     /// The untyped expression.
     fn item_node(self) -> ExprNode;
 }
 
 impl<M, T: FieldType> SelectItem<M> for Column<M, T> {
     type Out = T::Selected;
+    type Field = T;
     fn item_node(self) -> ExprNode {
         self.into_typed_node()
     }
 }
 
 impl<M, T: FieldType> SelectItem<M> for Expr<M, T> {
-    type Out = T;
+    type Out = T::Selected;
+    type Field = T;
     fn item_node(self) -> ExprNode {
         self.into_typed_node()
     }
 }
 
 impl<M, T: FieldType> SelectItem<M> for Subquery<M, T> {
-    type Out = T;
+    type Out = T::Selected;
+    type Field = T;
     fn item_node(self) -> ExprNode {
         self.into_typed_node()
     }
 }
 
 impl<M, T: FieldType, R> SelectItem<M> for Agg<M, T, R> {
-    type Out = T;
+    type Out = T::Selected;
+    type Field = T;
     fn item_node(self) -> ExprNode {
         self.into_typed_node()
     }

@@ -218,7 +218,7 @@ impl<M: Model, L: SelectItem<M> + crate::select_list::SelectList<M> + 'static> V
     /// assert_eq!(long, ["rock"]);
     /// # Ok(()) }
     /// ```
-    pub fn subquery<O>(self) -> Subquery<O, <L::Out as FieldType>::Nullable> {
+    pub fn subquery<O>(self) -> Subquery<O, <L::Field as FieldType>::Nullable> {
         Subquery::new(self.into_queryset().into_statement())
     }
 }
@@ -302,6 +302,7 @@ pub fn Exists<O, S: QuerySetBuilder>(qs: S) -> Q<O> {
 /// A condition as a `bool` value (`CASE WHEN cond THEN TRUE ELSE FALSE END`).
 impl<M> SelectItem<M> for Q<M> {
     type Out = bool;
+    type Field = bool;
     fn item_node(self) -> ExprNode {
         bool_value(self)
     }
@@ -388,7 +389,7 @@ impl<M, T: FieldType> Column<M, T> {
     pub fn in_query<R: Model, L>(self, query: Values<R, L>) -> Q<M>
     where
         L: SelectItem<R> + crate::select_list::SelectList<R> + 'static,
-        L::Out: FieldType<Compare = T::Compare>,
+        L::Field: FieldType<Compare = T::Compare>,
     {
         Q::from_cond(Cond::InSelect {
             lhs: ExprNode::Column(self.into_ref()),

@@ -93,7 +93,7 @@ pub mod prelude {
     pub use orm_core::ast::OnConflict;
     pub use orm_core::column::Column;
     pub use orm_core::expr::{Expr, F, IntoExpr, Typed, Value};
-    pub use orm_core::field::{Deferred, FieldType, ForeignKey, ManyToMany};
+    pub use orm_core::field::{Deferred, FieldType, ForeignKey, Key, ManyToMany};
     pub use orm_core::function::{
         Case, Coalesce, Concat, ExtractDay, ExtractMonth, ExtractYear, Greatest, Least, Length,
         Lower, NullIf, Substr, TruncDay, TruncMonth, TruncYear, Upper,
@@ -119,7 +119,7 @@ pub mod __private {
     pub use orm_core::ast::ExprNode;
     pub use orm_core::column::Column;
     pub use orm_core::expr::IntoExpr;
-    pub use orm_core::field::{Choices, DbEnum, FieldName, FieldType, ForeignKey};
+    pub use orm_core::field::{Choices, DbEnum, FieldName, FieldType, ForeignKey, Key};
     pub use orm_core::model::{
         Annotation, DefaultValue, FieldMeta, ForeignKeyMeta, IndexExpr, IndexMeta, IndexPart,
         ManyToManyMeta, Model, ModelMeta, OnDelete, Related, decode_field, decode_stored,

@@ -458,7 +458,7 @@ async fn outer_ref_to_an_annotation_of_the_outer_query() {
             .values((
                 Listener::name,
                 subquery_count(
-                    Playlist::objects().filter(Playlist::user.lt(OuterRef(total))),
+                    Playlist::objects().filter(Playlist::user.plain().lt(OuterRef(total))),
                 ),
             ))
             .order_by(Listener::name.asc())
@@ -476,7 +476,7 @@ async fn outer_ref_to_an_annotation_of_the_outer_query() {
             .values((
                 Listener::name,
                 subquery_count(
-                    Playlist::objects().filter(Playlist::user.lt(OuterRef(total))),
+                    Playlist::objects().filter(Playlist::user.plain().lt(OuterRef(total))),
                 ),
             ))
             .all(&db)

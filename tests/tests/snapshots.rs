@@ -969,7 +969,7 @@ fn in_subquery_with_and_without_limit() {
 
 #[test]
 fn scalar_subquery_guard_and_helpers() {
-    let ids: Subquery<Listener, Option<i64>> = Playlist::objects()
+    let ids: Subquery<Listener, Option<Key<Playlist>>> = Playlist::objects()
         .filter(Playlist::user.eq(OuterRef(Listener::id)))
         .values(Playlist::id)
         .subquery();

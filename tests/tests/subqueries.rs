@@ -182,7 +182,7 @@ async fn outer_ref_to_the_grand_parent_query() {
             Exists(
                 Song::objects()
                     .filter(Song::playlist.eq(OuterRef(Playlist::id)))
-                    .filter(Song::id.gt(OuterRef(Listener::id))),
+                    .filter(Song::id.plain().gt(OuterRef(Listener::id.plain()))),
             )
         };
         let rows = Listener::objects()
@@ -214,7 +214,7 @@ async fn outer_ref_to_the_grand_parent_query() {
 async fn a_subquery_with_several_rows_is_the_databases_error() {
     on_all_backends(|db| async move {
         playlists(&db).await?;
-        let ids: Subquery<Listener, Option<i64>> = Playlist::objects()
+        let ids: Subquery<Listener, Option<Key<Playlist>>> = Playlist::objects()
             .filter(Playlist::user.eq(OuterRef(Listener::id)))
             .values(Playlist::id)
             .subquery();

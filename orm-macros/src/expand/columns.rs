@@ -26,6 +26,14 @@ pub fn expand(def: &ModelDef) -> TokenStream {
                 let column = &c.column;
                 let doc = format!("Column `{column}` of table `{table}`.");
                 let hidden = format_ident!("__ORM_COL_{}", ident);
+                // The primary key column compares as a key of this model,
+                // like a foreign key to it, so another model's row or key
+                // does not type-check against it.
+                let ty = if c.primary_key {
+                    quote!(#p::Key<#model>)
+                } else {
+                    quote!(#ty)
+                };
                 items.push(quote! {
                     #[doc = #doc]
                     #vis const #ident: #p::Column<#model, #ty> = #p::Column::new(#column);

@@ -303,7 +303,7 @@ pub fn expand(def: &ModelDef) -> TokenStream {
             }
 
             #[automatically_derived]
-            impl<M> #p::IntoExpr<M, <#pk_ty as #p::FieldType>::Compare> for &#model {
+            impl<M> #p::IntoExpr<M, #p::Key<#model>> for &#model {
                 type Nullability = #p::NotNull;
                 fn into_node(self) -> #p::ExprNode {
                     #p::ExprNode::Value(#p::FieldType::to_value(&self.#pk_ident))

@@ -1,0 +1,29 @@
+// A primary key compares with rows of its own model, not with another model's row.
+use orm_runtime::prelude::*;
+
+#[derive(Model, Clone)]
+pub struct Publisher {
+    pub id: i64,
+}
+
+#[derive(Model, Clone)]
+pub struct Author {
+    pub id: i64,
+}
+
+#[derive(Model, Clone)]
+pub struct Book {
+    pub id: i64,
+    pub publisher: ForeignKey<Publisher>,
+}
+
+#[derive(Model, Clone)]
+pub struct Post {
+    pub id: i64,
+    pub author: ForeignKey<Author>,
+}
+
+fn main() {
+    let post = Post { id: 1, author: ForeignKey::new(1) };
+    let _ = Book::objects().filter(Book::id.eq(&post));
+}
