@@ -107,7 +107,8 @@ pub(crate) fn rewrite(
                     .map_or(b.len(), |n| i + n + 1);
             }
             b'$' if i > 0 && ident_byte(b[i - 1]) => i += 1,
-            b'$' if next.is_some_and(|c| c.is_ascii_digit()) => {
+            // `$1` and SQLite's `?1`: numbered.
+            b'$' | b'?' if next.is_some_and(|c| c.is_ascii_digit()) => {
                 out.push_str(&sql[copied..i]);
                 let (n, end) = number(b, i + 1);
                 p.numbered(n, &binds, numbered_out, &mut out, &mut reordered);
@@ -119,13 +120,6 @@ pub(crate) fn rewrite(
                 out.push_str(&sql[copied..i]);
                 out.push('?');
                 i += 2;
-                copied = i;
-            }
-            b'?' if next.is_some_and(|c| c.is_ascii_digit()) => {
-                out.push_str(&sql[copied..i]);
-                let (n, end) = number(b, i + 1);
-                p.numbered(n, &binds, numbered_out, &mut out, &mut reordered);
-                i = end;
                 copied = i;
             }
             b'?' => {
