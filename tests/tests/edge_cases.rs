@@ -612,6 +612,42 @@ async fn a_sliced_prefetch_queryset_is_sliced_per_parent() {
             "{}",
             db.dialect()
         );
+
+        // An offset skips rows of each parent; limit_per_parent caps what
+        // the slice leaves. One query for the authors, one for the posts.
+        let sliced = |range: std::ops::Range<u64>| {
+            RvAuthor::posts
+                .prefetch()
+                .queryset(RvPost::objects().order_by(RvPost::id.asc()).slice(range))
+        };
+        let per_author = |rows: Vec<(RvAuthor, Vec<RvPost>)>| {
+            rows.iter()
+                .map(|(_, ps)| titles(ps).into_iter().map(str::to_owned).collect())
+                .collect::<Vec<Vec<String>>>()
+        };
+        let (rows, queries) = orm_runtime::observe::capture(
+            RvAuthor::objects()
+                .prefetch(sliced(1..3))
+                .order_by(RvAuthor::id.asc())
+                .all(&db),
+        )
+        .await;
+        assert_eq!(per_author(rows?), [vec!["p1".to_owned()], vec![], vec![]]);
+        assert_eq!(queries.len(), 2);
+        assert!(
+            queries[1].sql.contains("ROW_NUMBER() OVER (PARTITION BY"),
+            "{}",
+            queries[1].sql
+        );
+        let rows = RvAuthor::objects()
+            .prefetch(sliced(0..2).limit_per_parent(1))
+            .order_by(RvAuthor::id.asc())
+            .all(&db)
+            .await?;
+        assert_eq!(
+            per_author(rows),
+            [vec!["p0".to_owned()], vec!["p2".to_owned()], vec![]]
+        );
         Ok(())
     })
     .await;
