@@ -29,8 +29,9 @@ pub enum Choices {
 /// of all variants with their labels (Django's `get_FOO_display()` and
 /// `.choices`).
 ///
-/// A label is the variant name in words, the first capitalized
-/// (`InProgress` is "In progress", `HTTPError` "HTTP error"), or the one
+/// A label is the variant name in words, title-cased as Django derives a
+/// label from a member name (`InProgress` is "In Progress", `HTTPError`
+/// "HTTP Error"), or the one
 /// given with `#[orm(label = "..")]` on the variant. Labels are for people;
 /// what is stored is the discriminant or the text (`rename`).
 ///
@@ -45,13 +46,13 @@ pub enum Choices {
 ///     Done = 2,
 /// }
 ///
-/// assert_eq!(Status::InProgress.label(), "In progress");
+/// assert_eq!(Status::InProgress.label(), "In Progress");
 /// assert_eq!(Status::Done.label(), "Finished");
 /// assert_eq!(
 ///     Status::choices(),
 ///     &[
-///         (Status::NotStarted, "Not started"),
-///         (Status::InProgress, "In progress"),
+///         (Status::NotStarted, "Not Started"),
+///         (Status::InProgress, "In Progress"),
 ///         (Status::Done, "Finished"),
 ///     ]
 /// );

@@ -41,10 +41,10 @@ pub struct Order {
 
 #[test]
 fn integer_enum_labels_default_to_the_variant_name_in_words() {
-    assert_eq!(Stage::NotStarted.label(), "Not started");
-    assert_eq!(Stage::InProgress.label(), "In progress");
-    assert_eq!(Stage::HTTPError.label(), "HTTP error");
-    assert_eq!(Stage::Review2Pending.label(), "Review2 pending");
+    assert_eq!(Stage::NotStarted.label(), "Not Started");
+    assert_eq!(Stage::InProgress.label(), "In Progress");
+    assert_eq!(Stage::HTTPError.label(), "HTTP Error");
+    assert_eq!(Stage::Review2Pending.label(), "Review2 Pending");
 }
 
 #[test]
@@ -57,7 +57,7 @@ fn a_declared_label_replaces_the_default() {
 fn text_enum_labels_come_from_the_variant_not_the_stored_text() {
     assert_eq!(Size::Small.label(), "Small");
     assert_eq!(Size::Medium.label(), "Medium");
-    assert_eq!(Size::one_size.label(), "One size");
+    assert_eq!(Size::one_size.label(), "One Size");
 }
 
 #[test]
@@ -65,11 +65,11 @@ fn choices_list_every_variant_with_its_label_in_order() {
     assert_eq!(
         Stage::choices(),
         &[
-            (Stage::NotStarted, "Not started"),
-            (Stage::InProgress, "In progress"),
+            (Stage::NotStarted, "Not Started"),
+            (Stage::InProgress, "In Progress"),
             (Stage::Done, "Shipped to the customer"),
-            (Stage::HTTPError, "HTTP error"),
-            (Stage::Review2Pending, "Review2 pending"),
+            (Stage::HTTPError, "HTTP Error"),
+            (Stage::Review2Pending, "Review2 Pending"),
         ]
     );
     assert_eq!(
@@ -78,7 +78,7 @@ fn choices_list_every_variant_with_its_label_in_order() {
             (Size::Small, "Small"),
             (Size::ExtraLarge, "Extra large (XL)"),
             (Size::Medium, "Medium"),
-            (Size::one_size, "One size"),
+            (Size::one_size, "One Size"),
         ]
     );
 }
@@ -103,7 +103,7 @@ async fn a_loaded_row_shows_the_labels_of_its_fields() {
         assert_eq!(
             shown,
             [
-                ("In progress", Some("Extra large (XL)")),
+                ("In Progress", Some("Extra large (XL)")),
                 ("Shipped to the customer", None),
             ]
         );

@@ -1162,13 +1162,13 @@ fn default_labels_keep_mixed_case_acronyms() {
         got,
         [
             "IPv4",
-            "HTTP2 server",
+            "HTTP2 Server",
             "X",
             "ABC",
-            "Under score",
-            "X11 forwarding",
-            "Été chaud",
-            "IO error"
+            "Under Score",
+            "X11 Forwarding",
+            "Été Chaud",
+            "IO Error"
         ]
     );
 }

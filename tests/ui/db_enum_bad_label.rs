@@ -11,7 +11,7 @@ pub enum Status {
 #[derive(DbEnum)]
 #[orm(repr = "text")]
 pub enum Stage {
-    #[orm(label = "In progress")]
+    #[orm(label = "In Progress")]
     Started,
     InProgress,
     #[orm(label = " ")]

@@ -217,10 +217,10 @@ fn int_literal(e: &syn::Expr) -> Option<i64> {
     }
 }
 
-/// Django's default label: the variant name in words, the first
-/// capitalized and the others in lower case, acronyms kept
-/// (`InProgress` -> "In progress", `HTTPError` -> "HTTP error",
-/// `not_started` -> "Not started").
+/// Django's default label (the member name with underscores as spaces,
+/// title-cased): the variant name in words, each capitalized, acronyms
+/// kept (`InProgress` -> "In Progress", `HTTPError` -> "HTTP Error",
+/// `not_started` -> "Not Started").
 fn default_label(ident: &syn::Ident) -> String {
     let name = ident.to_string();
     let name = name.strip_prefix("r#").unwrap_or(&name);
@@ -261,14 +261,12 @@ fn default_label(ident: &syn::Ident) -> String {
         let acronym = w.chars().filter(|c| c.is_uppercase()).count() > 1;
         if acronym {
             out.push_str(w);
-        } else if i == 0 {
+        } else {
             let mut cs = w.chars();
             if let Some(first) = cs.next() {
                 out.extend(first.to_uppercase());
                 out.push_str(&cs.as_str().to_lowercase());
             }
-        } else {
-            out.push_str(&w.to_lowercase());
         }
     }
     out
