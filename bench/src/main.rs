@@ -85,11 +85,13 @@ pub struct Song {
 
 impl PlaylistQuerySet {
     pub fn songs_total_length() -> Subquery<Playlist, Option<i64>> {
-        Song::objects()
-            .filter(Song::playlist.eq(OuterRef(Playlist::id)))
-            .values(Song::playlist)
-            .values_list(Sum(Song::length))
-            .subquery()
+        Playlist::correlated(|p| {
+            Song::objects()
+                .filter(Song::playlist.eq(p.id))
+                .values(Song::playlist)
+                .values_list(Sum(Song::length))
+        })
+        .subquery()
     }
 }
 
@@ -97,11 +99,13 @@ impl UserQuerySet {
     pub fn collect(self) -> Self {
         self.annotate_into(
             User::playlists_total_length,
-            Playlist::objects()
-                .filter(Playlist::user.eq(OuterRef(User::id)))
-                .values(Playlist::user)
-                .values_list(Sum(PlaylistQuerySet::songs_total_length()))
-                .subquery(),
+            User::correlated(|u| {
+                Playlist::objects()
+                    .filter(Playlist::user.eq(u.id))
+                    .values(Playlist::user)
+                    .values_list(Sum(PlaylistQuerySet::songs_total_length()))
+            })
+            .subquery(),
         )
     }
 }

@@ -127,9 +127,12 @@ pub enum ExprNode {
     },
     /// A scalar subquery `(SELECT ..)` returning one column.
     Subquery(Box<Select>),
-    /// A column of the nearest enclosing query over `table` (Django's
-    /// `OuterRef`, resolved by model).
+    /// A column of the enclosing query a correlated subquery was made for
+    /// (Django's `OuterRef`): the query the select whose `correlated` is
+    /// `scope` is used in, at any depth below it.
     OuterRef {
+        /// The correlation scope ([`Select::correlated`]).
+        scope: u32,
         /// The enclosing query's base table.
         table: &'static str,
         /// The column, relative to that table.
@@ -148,10 +151,13 @@ pub enum ExprNode {
         /// Its kind.
         kind: Kind,
     },
-    /// `OuterRef` to a declared annotation field of the enclosing query
-    /// over `table`; replaced by that annotation's expression (as outer
-    /// references) when the subquery is used in a queryset that fills it.
+    /// `OuterRef` to a declared annotation field of the enclosing query of
+    /// correlation `scope`; replaced by that annotation's expression (as
+    /// outer references) when the subquery is used in a queryset that
+    /// fills it.
     OuterAnnotation {
+        /// The correlation scope ([`Select::correlated`]).
+        scope: u32,
         /// The enclosing query's base table.
         table: &'static str,
         /// The annotation field's number.
@@ -731,8 +737,8 @@ pub struct Derived {
 /// A SELECT over one base table (or a derived table).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Select {
-    /// Base table (the model's table, also for resolving `OuterRef` by
-    /// model when the select reads a derived table).
+    /// Base table (the model's table, also when the select reads a derived
+    /// table).
     pub table: &'static str,
     /// Read this derived table instead of `table`; columns are then local
     /// references to its column names. With no columns, `SELECT *`.
@@ -760,6 +766,10 @@ pub struct Select {
     pub having: Vec<Cond>,
     /// Conditions on window functions, applied by a wrapping query.
     pub qualify: Vec<Cond>,
+    /// The correlation scope of a subquery made by `Model::correlated`:
+    /// its outer references (and those of subqueries below it) with this
+    /// scope refer to the query this select is used in.
+    pub correlated: Option<u32>,
 }
 
 impl Select {
@@ -792,6 +802,7 @@ impl Select {
             group_by: Vec::new(),
             having: Vec::new(),
             qualify: Vec::new(),
+            correlated: None,
         }
     }
 }

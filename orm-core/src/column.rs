@@ -107,7 +107,7 @@ impl<M, P: Model> Column<M, Key<P>> {
     /// This primary key column as its plain value (`Column<M, i64>`), which
     /// compares with any value of that type, of any model: the explicit way
     /// to compare keys of different models on purpose
-    /// (`Song::id.plain().gt(OuterRef(Listener::id.plain()))`). The SQL is
+    /// (`Song::id.plain().gt(l.id.plain())` in `Listener::correlated(|l| ..)`). The SQL is
     /// the same.
     pub fn plain(self) -> Column<M, P::Pk> {
         Column {

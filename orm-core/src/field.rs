@@ -454,7 +454,7 @@ impl<T: Model> FieldType for ForeignKey<T> {
 /// own primary key column compare with. The model in the type is what makes
 /// `Book::publisher.eq(&author)` a compile error: a `ForeignKey<Publisher>`
 /// column takes `&Publisher`, a `ForeignKey<Publisher>`, `Publisher::id`,
-/// `OuterRef(Publisher::id)`, another `ForeignKey<Publisher>` column, a
+/// an outer publisher's key (`p.id` in `Publisher::correlated(|p| ..)`), another `ForeignKey<Publisher>` column, a
 /// subquery of publisher keys, `Key::<Publisher>::new(3)`, or a plain key
 /// value (`3`, as Django's `publisher=3`), and nothing of another model.
 ///

@@ -191,6 +191,9 @@ pub trait Model: Related + Sized + Send + Sync + 'static {
     type Pk: FieldType + Clone + PartialEq + std::fmt::Debug;
     /// The generated queryset type (`<Model>QuerySet`).
     type QuerySet: QuerySetBuilder<Model = Self, Row = Self>;
+    /// The generated handle of an outer query over this model
+    /// (`<Model>Outer`), which `correlated` passes its closure.
+    type Outer: From<crate::subquery::Outer<Self>> + Copy;
     /// Static schema metadata.
     const META: &'static ModelMeta;
 
@@ -199,6 +202,52 @@ pub trait Model: Related + Sized + Send + Sync + 'static {
     /// `playlist.related(Playlist::songs)`, `book.related(Book::authors)`.
     fn related<H: crate::relation::RelatedQuery<Self>>(&self, handle: H) -> H::QuerySet {
         handle.rows_of(self)
+    }
+
+    /// A subquery of queries over this model (Django's `Subquery` with
+    /// `OuterRef`): the closure gets the outer query's handle, whose fields
+    /// are its columns and annotation fields (`p.id`, `u.total`;
+    /// `p.col(path)` for a path), and returns the inner queryset. Use the
+    /// result in `Exists`, `subquery_count`, `subquery_aggregate`, or as
+    /// `.subquery()` of a one-column `values()`; only in a query over this
+    /// model. Nest closures to refer two levels up.
+    ///
+    /// ```
+    /// # use orm_runtime::prelude::*;
+    /// # #[derive(Model, Debug, Clone)]
+    /// # pub struct User {
+    /// #     #[orm(primary_key)] pub id: i64,
+    /// #     #[orm(max_length = 50)] pub name: String,
+    /// # }
+    /// # #[derive(Model, Debug, Clone)]
+    /// # pub struct Task {
+    /// #     #[orm(primary_key)] pub id: i64,
+    /// #     pub user: ForeignKey<User>,
+    /// #     pub done: bool,
+    /// # }
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Error> {
+    /// # let db = Db::connect("sqlite::memory:").await?;
+    /// # db.create_tables(&[User::META, Task::META]).await?;
+    /// # let ann = User::objects().create(&db, User { id: 0, name: "ann".into() }).await?;
+    /// # let bob = User::objects().create(&db, User { id: 0, name: "bob".into() }).await?;
+    /// # for (u, done) in [(&ann, true), (&ann, false), (&bob, true)] {
+    /// #     Task::objects().create(&db, Task { id: 0, user: u.into(), done }).await?;
+    /// # }
+    /// // Each user with the number of their open tasks.
+    /// let open = User::correlated(|u| {
+    ///     Task::objects().filter(Task::user.eq(u.id)).filter(Task::done.eq(false))
+    /// });
+    /// let counts: Vec<(String, i64)> = User::objects()
+    ///     .values((User::name, subquery_count(open)))
+    ///     .order_by(User::name.asc())
+    ///     .all(&db)
+    ///     .await?;
+    /// assert_eq!(counts, [("ann".to_string(), 1), ("bob".to_string(), 0)]);
+    /// # Ok(()) }
+    /// ```
+    fn correlated<S>(build: impl FnOnce(Self::Outer) -> S) -> crate::subquery::Correlated<Self, S> {
+        crate::subquery::Correlated::build(build)
     }
 
     /// The primary key value.

@@ -99,6 +99,7 @@ impl<M> QuerySet<M> {
             group_by: b.group_by.clone(),
             having: b.having.clone(),
             qualify: b.qualify.clone(),
+            correlated: b.correlated,
         })
     }
 
@@ -189,7 +190,9 @@ impl<M> QuerySet<M> {
         // With no annotation filled there is nothing to replace.
         if !self.named.is_empty() {
             Resolve(&self.named).visit_expr_mut(&mut e);
-            self.outer_annotations().visit_expr_mut(&mut e);
+            let mut scopes = crate::visit::Correlations::default();
+            crate::visit::Visit::visit_expr(&mut scopes, &e);
+            self.outer_annotations(scopes.0).visit_expr_mut(&mut e);
         }
         e
     }
@@ -198,14 +201,16 @@ impl<M> QuerySet<M> {
     pub fn resolve_cond(&self, mut c: Cond) -> Cond {
         if !self.named.is_empty() {
             Resolve(&self.named).visit_cond_mut(&mut c);
-            self.outer_annotations().visit_cond_mut(&mut c);
+            let mut scopes = crate::visit::Correlations::default();
+            crate::visit::Visit::visit_cond(&mut scopes, &c);
+            self.outer_annotations(scopes.0).visit_cond_mut(&mut c);
         }
         c
     }
 
-    fn outer_annotations(&self) -> OuterAnnotations<'_> {
+    fn outer_annotations(&self, scopes: Vec<u32>) -> OuterAnnotations<'_> {
         OuterAnnotations {
-            table: self.select.table,
+            scopes,
             named: &self.named,
         }
     }
@@ -235,22 +240,28 @@ impl VisitMut for Resolve<'_> {
     fn visit_select_mut(&mut self, _: &mut Select) {}
 }
 
-/// Replaces, inside subqueries, an `OuterRef` to an annotation field this
-/// queryset fills by that annotation's expression, its columns made outer
-/// references (Django's `OuterRef('annotation')`). An annotation holding an
-/// aggregate, window or subquery cannot move into a subquery: it is left,
-/// and rendering names it.
+/// Replaces, inside subqueries correlated with this queryset (`scopes`), an
+/// outer reference to an annotation field this queryset fills by that
+/// annotation's expression, its columns made outer references (Django's
+/// `OuterRef('annotation')`). An annotation holding an aggregate, window or
+/// subquery cannot move into a subquery: it is left, and rendering names it.
 struct OuterAnnotations<'a> {
-    table: &'static str,
+    scopes: Vec<u32>,
     named: &'a [(u16, ExprNode)],
 }
 
 impl VisitMut for OuterAnnotations<'_> {
     fn visit_expr_mut(&mut self, e: &mut ExprNode) {
         match e {
-            ExprNode::OuterAnnotation { table, index, .. } if *table == self.table => {
+            ExprNode::OuterAnnotation {
+                scope,
+                table,
+                index,
+                ..
+            } if self.scopes.contains(scope) => {
                 if let Some((_, filled)) = self.named.iter().find(|(i, _)| i == index) {
                     let mut outer = AsOuter {
+                        scope: *scope,
                         table,
                         movable: true,
                     };
@@ -267,6 +278,7 @@ impl VisitMut for OuterAnnotations<'_> {
 
 /// Makes an expression of the outer query usable inside a subquery.
 struct AsOuter {
+    scope: u32,
     table: &'static str,
     movable: bool,
 }
@@ -275,6 +287,7 @@ impl crate::fold::Fold for AsOuter {
     fn fold_expr(&mut self, e: ExprNode) -> ExprNode {
         match e {
             ExprNode::Column(column) => ExprNode::OuterRef {
+                scope: self.scope,
                 table: self.table,
                 column,
             },

@@ -1,75 +1,227 @@
-//! Correlated subqueries: `OuterRef`, `Subquery`, `Exists`, `in` with a
-//! subquery, and the `subquery_count` / `subquery_aggregate` helpers.
+//! Correlated subqueries: `Model::correlated`, `Subquery`, `Exists`, `in`
+//! with a subquery, and the `subquery_count` / `subquery_aggregate` helpers.
 //!
-//! A subquery's outer model is part of its type (`Subquery<Playlist, T>`):
-//! using it in a query of another model is a compile error. `OuterRef`
-//! refers to the nearest enclosing query over its model, at any depth (the
-//! grand-parent too); one that no enclosing query provides is reported
-//! when the SQL is rendered, naming the model.
+//! A subquery's outer query is part of its type: `Playlist::correlated(|p|
+//! ..)` builds a subquery of queries over `Playlist` (a
+//! `Correlated<Playlist, _>`), and its closure receives `p`, the typed
+//! handle of the outer query's columns (`p.id`, `p.name`; Django's
+//! `OuterRef("id")`). A handle exists only inside its closure, a subquery
+//! used in a query of another model is a compile error, and a reference
+//! two levels up is a handle of the enclosing closure: scope is checked at
+//! any depth by the compiler.
 
 use crate::aggregate::{Agg, AggSource};
-use crate::ast::{AggFunc, Aggregate, Cond, ExprNode, Func, Relation, Select};
+use crate::ast::{AggFunc, Aggregate, ColumnRef, Cond, ExprNode, Func, Relation, Select};
 use crate::column::Column;
 use crate::expr::{Expr, IntoExpr, Typed};
-use crate::field::FieldType;
+use crate::field::{FieldType, ForeignKey, Key};
 use crate::model::Model;
 use crate::q::Q;
 use crate::queryset::QuerySetBuilder;
 use crate::select_list::SelectItem;
 use crate::value::{Kind, Value};
 use crate::values::Values;
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicU32, Ordering};
 
-/// A column of the enclosing query over model `P` (Django's `OuterRef`).
-pub struct OuterRef<P, T> {
-    node: ExprNode,
-    _t: crate::Marker<(P, T)>,
+static NEXT_SCOPE: AtomicU32 = AtomicU32::new(1);
+
+/// The outer query of a correlated subquery over model `P`, as seen from
+/// inside it. `Model::correlated` passes its closure the model's generated
+/// handle (`<Model>Outer`, with one [`OuterRef`] per column and annotation
+/// field: `p.id`), which dereferences to this for [`Outer::col`].
+pub struct Outer<P> {
+    scope: u32,
+    _p: PhantomData<fn() -> P>,
 }
 
-/// What `OuterRef` can refer to: a column of the outer model, possibly
+impl<P> Clone for Outer<P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<P> Copy for Outer<P> {}
+
+impl<P: Model> Outer<P> {
+    fn new() -> Self {
+        Outer {
+            scope: NEXT_SCOPE.fetch_add(1, Ordering::Relaxed),
+            _p: PhantomData,
+        }
+    }
+
+    /// A column of the outer query reached through a path
+    /// (`b.col(Book::publisher.then(Publisher::name))`, joined by the outer
+    /// query), through a multi-valued relation
+    /// (`p.col(Publisher::books.then(Book::rating))`: the outer query joins
+    /// it, one row per related row; nullable), or any column or annotation
+    /// handle of the outer model (`p.col(Playlist::id)`, the same as `p.id`).
+    pub fn col<C: OuterColumn<P>>(self, column: C) -> OuterPath<P, C::Type> {
+        OuterPath {
+            node: column.outer_node(self.scope),
+            _t: PhantomData,
+        }
+    }
+
+    /// The handle of a column of `P`'s own table. Used by generated code.
+    #[doc(hidden)]
+    pub fn __column<T: FieldType>(self, column: Column<P, T>) -> OuterRef<P, T> {
+        OuterRef {
+            scope: self.scope,
+            source: OuterSource::Column(column.name()),
+            _t: PhantomData,
+        }
+    }
+
+    /// The handle of an annotation field of `P`. Used by generated code.
+    #[doc(hidden)]
+    pub fn __annotation<T: FieldType>(self, a: crate::model::Annotation<P, T>) -> OuterRef<P, T> {
+        OuterRef {
+            scope: self.scope,
+            source: OuterSource::Annotation(a.index()),
+            _t: PhantomData,
+        }
+    }
+}
+
+/// A column or annotation field of the outer query over `P`, of type `T`
+/// (Django's `OuterRef("field")`): a field of the handle
+/// `Model::correlated` gives its closure (`p.id`). `Copy`, so one handle
+/// field can be used several times.
+pub struct OuterRef<P, T> {
+    scope: u32,
+    source: OuterSource,
+    _t: PhantomData<fn() -> (P, T)>,
+}
+
+#[derive(Clone, Copy)]
+enum OuterSource {
+    Column(&'static str),
+    Annotation(u16),
+}
+
+impl<P, T> Clone for OuterRef<P, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<P, T> Copy for OuterRef<P, T> {}
+
+impl<P: Model, T: FieldType> OuterRef<P, T> {
+    fn node(self) -> ExprNode {
+        let table = P::META.table;
+        match self.source {
+            OuterSource::Column(column) => ExprNode::OuterRef {
+                scope: self.scope,
+                table,
+                column: ColumnRef::local(column, T::NULLABLE, T::COLUMN_TYPE.kind),
+            },
+            OuterSource::Annotation(index) => ExprNode::OuterAnnotation {
+                scope: self.scope,
+                table,
+                index,
+                nullable: T::NULLABLE,
+                kind: T::COLUMN_TYPE.kind,
+            },
+        }
+    }
+
+    fn retyped<U>(self) -> OuterRef<P, U> {
+        OuterRef {
+            scope: self.scope,
+            source: self.source,
+            _t: PhantomData,
+        }
+    }
+}
+
+impl<P: Model, K: Model> OuterRef<P, Key<K>> {
+    /// This primary key as its plain value, which compares with any value
+    /// of that type, of any model (`Song::id.plain().gt(l.id.plain())`).
+    pub fn plain(self) -> OuterRef<P, K::Pk> {
+        self.retyped()
+    }
+}
+
+impl<P: Model, K: Model> OuterRef<P, ForeignKey<K>> {
+    /// This foreign key as its plain key value, which compares with any
+    /// value of that type, of any model.
+    pub fn plain(self) -> OuterRef<P, K::Pk> {
+        self.retyped()
+    }
+}
+
+/// A column of the outer query over `P` through a path, of type `T`
+/// ([`Outer::col`]).
+pub struct OuterPath<P, T> {
+    node: ExprNode,
+    _t: PhantomData<fn() -> (P, T)>,
+}
+
+impl<P, T> Clone for OuterPath<P, T> {
+    fn clone(&self) -> Self {
+        OuterPath {
+            node: self.node.clone(),
+            _t: PhantomData,
+        }
+    }
+}
+
+/// What [`Outer::col`] takes: a column of the outer model, possibly
 /// through foreign keys (`Book::publisher.then(Publisher::name)`), through
-/// a multi-valued relation (`Publisher::books.then(Book::rating)`, which
-/// the outer query joins, one row per related row; nullable), or a
+/// a multi-valued relation (`Publisher::books.then(Book::rating)`), or a
 /// declared annotation field the outer query fills (`User::total`).
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a column an `OuterRef` can refer to",
-    label = "expected a column of the outer model, such as `Model::field` or a path from it"
+    message = "`{Self}` is not a column of `{P}`, the model of the outer query",
+    label = "expected a column of `{P}`, such as `{P}::<field>` or a path from it"
 )]
-pub trait OuterColumn {
-    /// The outer model.
-    type Model;
+pub trait OuterColumn<P> {
     /// The column's type.
     type Type: FieldType;
     /// The reference, as an expression of the subquery.
-    fn outer_node(self) -> ExprNode;
+    fn outer_node(self, scope: u32) -> ExprNode;
 }
 
-impl<P: Model, T: FieldType> OuterColumn for Column<P, T> {
-    type Model = P;
+/// The model a handle is of is the outer query's model.
+#[diagnostic::on_unimplemented(
+    message = "a column of `{Self}` used as a column of the outer query over `{O}`",
+    label = "this is a column of `{Self}`; the outer query is over `{O}`"
+)]
+pub trait OuterModel<O> {}
+
+impl<M> OuterModel<M> for M {}
+
+impl<P: Model, M: OuterModel<P>, T: FieldType> OuterColumn<P> for Column<M, T> {
     type Type = T;
-    fn outer_node(self) -> ExprNode {
+    fn outer_node(self, scope: u32) -> ExprNode {
         ExprNode::OuterRef {
+            scope,
             table: P::META.table,
             column: self.into_ref(),
         }
     }
 }
 
-impl<P: Model, R, T: FieldType> OuterColumn for crate::relation::RelColumn<P, R, T> {
-    type Model = P;
+impl<P: Model, M: OuterModel<P>, R, T: FieldType> OuterColumn<P>
+    for crate::relation::RelColumn<M, R, T>
+{
     type Type = T::Nullable;
-    fn outer_node(self) -> ExprNode {
+    fn outer_node(self, scope: u32) -> ExprNode {
         ExprNode::OuterRef {
+            scope,
             table: P::META.table,
             column: self.joined(),
         }
     }
 }
 
-impl<P: Model, T: FieldType> OuterColumn for crate::model::Annotation<P, T> {
-    type Model = P;
+impl<P: Model, M: OuterModel<P>, T: FieldType> OuterColumn<P> for crate::model::Annotation<M, T> {
     type Type = T;
-    fn outer_node(self) -> ExprNode {
+    fn outer_node(self, scope: u32) -> ExprNode {
         ExprNode::OuterAnnotation {
+            scope,
             table: P::META.table,
             index: self.index(),
             nullable: T::NULLABLE,
@@ -78,7 +230,40 @@ impl<P: Model, T: FieldType> OuterColumn for crate::model::Annotation<P, T> {
     }
 }
 
-/// Refers to `column` of the nearest enclosing query over its model.
+/// An outer column as a typed expression, so functions and transforms take
+/// it: `ExtractYear(b.published)`.
+impl<M, P: Model, T: FieldType> Typed<M> for OuterRef<P, T> {
+    type Type = T;
+    fn into_typed_node(self) -> ExprNode {
+        self.node()
+    }
+}
+
+impl<M, P: Model, T: FieldType> IntoExpr<M, T::Compare> for OuterRef<P, T> {
+    type Nullability = T::Nullability;
+    fn into_node(self) -> ExprNode {
+        self.node()
+    }
+}
+
+impl<M, P: Model, T: FieldType> Typed<M> for OuterPath<P, T> {
+    type Type = T;
+    fn into_typed_node(self) -> ExprNode {
+        self.node
+    }
+}
+
+impl<M, P: Model, T: FieldType> IntoExpr<M, T::Compare> for OuterPath<P, T> {
+    type Nullability = T::Nullability;
+    fn into_node(self) -> ExprNode {
+        self.node
+    }
+}
+
+/// A queryset correlated with an outer query over `O`: made by
+/// `O::correlated(|outer| queryset)`, usable only in queries over `O`
+/// (as `Exists(..)`, `subquery_count(..)`, `subquery_aggregate(..)`, or
+/// `.subquery()` of a one-column `values()` queryset).
 ///
 /// ```
 /// # use orm_runtime::prelude::*;
@@ -107,12 +292,14 @@ impl<P: Model, T: FieldType> OuterColumn for crate::model::Annotation<P, T> {
 /// // Each playlist with the title of its longest song:
 /// // (SELECT "t1"."title" FROM "song" AS "t1" WHERE "t1"."playlist_id" = "t0"."id"
 /// //   ORDER BY "t1"."length" DESC LIMIT $1)
-/// let longest = Song::objects()
-///     .filter(Song::playlist.eq(OuterRef(Playlist::id)))
-///     .order_by(Song::length.desc())
-///     .values(Song::title)
-///     .limit(1)
-///     .subquery();
+/// let longest = Playlist::correlated(|p| {
+///     Song::objects()
+///         .filter(Song::playlist.eq(p.id))
+///         .order_by(Song::length.desc())
+///         .values(Song::title)
+///         .limit(1)
+/// })
+/// .subquery();
 /// # let sql = Playlist::objects().annotate(longest.clone()).to_sql(Dialect::Postgres)?.sql;
 /// # assert!(sql.contains(r#"(SELECT "t1"."title" FROM "song" AS "t1" WHERE "t1"."playlist_id" = "t0"."id" ORDER BY "t1"."length" DESC LIMIT $1)"#), "{sql}");
 /// let rows: Vec<(Playlist, Option<String>)> =
@@ -121,27 +308,78 @@ impl<P: Model, T: FieldType> OuterColumn for crate::model::Annotation<P, T> {
 /// assert_eq!(titles, [Some("anthem"), Some("blue"), None]);
 /// # Ok(()) }
 /// ```
-#[allow(non_snake_case)]
-pub fn OuterRef<C: OuterColumn>(column: C) -> OuterRef<C::Model, C::Type> {
-    OuterRef {
-        node: column.outer_node(),
-        _t: std::marker::PhantomData,
+pub struct Correlated<O, S> {
+    scope: u32,
+    query: S,
+    _o: PhantomData<fn() -> O>,
+}
+
+impl<O, S: Clone> Clone for Correlated<O, S> {
+    fn clone(&self) -> Self {
+        Correlated {
+            scope: self.scope,
+            query: self.query.clone(),
+            _o: PhantomData,
+        }
     }
 }
 
-/// An outer column as a typed expression, so functions and transforms take
-/// it: `ExtractYear(OuterRef(Book::published))`.
-impl<M, P: Model, T: FieldType> Typed<M> for OuterRef<P, T> {
-    type Type = T;
-    fn into_typed_node(self) -> ExprNode {
-        self.node
+impl<O, S: std::fmt::Debug> std::fmt::Debug for Correlated<O, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.query.fmt(f)
     }
 }
 
-impl<M, P: Model, T: FieldType> IntoExpr<M, T::Compare> for OuterRef<P, T> {
-    type Nullability = T::Nullability;
-    fn into_node(self) -> ExprNode {
-        self.node
+impl<O: Model, S> Correlated<O, S> {
+    /// Builds the subquery with the outer query's handle. Used by
+    /// `Model::correlated`.
+    #[doc(hidden)]
+    pub fn build(f: impl FnOnce(O::Outer) -> S) -> Self {
+        let outer = Outer::<O>::new();
+        Correlated {
+            scope: outer.scope,
+            query: f(O::Outer::from(outer)),
+            _o: PhantomData,
+        }
+    }
+}
+
+/// A queryset usable as a subquery of queries over `O`: any queryset whose
+/// rows do not depend on an outer query, and a [`Correlated`] one made for
+/// `O`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a subquery of queries over `{O}`",
+    label = "expected a queryset, or `{O}::correlated(|outer| ..)`"
+)]
+pub trait SubqueryOf<O> {
+    /// The model the subquery reads.
+    type Model: Model;
+    /// The statement, marked with its correlation.
+    fn into_select(self) -> Select;
+}
+
+impl<O, S: QuerySetBuilder> SubqueryOf<O> for S {
+    type Model = S::Model;
+    fn into_select(self) -> Select {
+        self.into_queryset().into_statement()
+    }
+}
+
+/// The outer query a subquery was made for is the query it is used in.
+#[diagnostic::on_unimplemented(
+    message = "a subquery correlated with `{Self}` used in a query over `{O}`",
+    label = "made by `{Self}::correlated`; only a query over `{Self}` can use it"
+)]
+pub trait CorrelatedWith<O> {}
+
+impl<M> CorrelatedWith<M> for M {}
+
+impl<O, P: CorrelatedWith<O>, S: QuerySetBuilder> SubqueryOf<O> for Correlated<P, S> {
+    type Model = S::Model;
+    fn into_select(self) -> Select {
+        let mut select = self.query.into_queryset().into_statement();
+        select.correlated = Some(self.scope);
+        select
     }
 }
 
@@ -177,7 +415,8 @@ impl<O, T: FieldType> Subquery<O, T> {
 }
 
 impl<M: Model, L: SelectItem<M> + crate::select_list::SelectList<M> + 'static> Values<M, L> {
-    /// This one-column queryset as a scalar subquery of queries over `O`.
+    /// This one-column queryset as a scalar subquery of queries over `O`
+    /// (one made by `O::correlated(|outer| ..)` refers to the outer rows).
     ///
     /// ```
     /// # use orm_runtime::prelude::*;
@@ -205,11 +444,13 @@ impl<M: Model, L: SelectItem<M> + crate::select_list::SelectList<M> + 'static> V
     /// # }
     /// // (SELECT SUM("t1"."length") FROM "song" AS "t1" WHERE "t1"."playlist_id" = "t0"."id")
     /// // (one group per outer row, so no GROUP BY is written)
-    /// let total: Subquery<Playlist, Option<i64>> = Song::objects()
-    ///     .filter(Song::playlist.eq(OuterRef(Playlist::id)))
-    ///     .values(Song::playlist)
-    ///     .values_list(Sum(Song::length))
-    ///     .subquery();
+    /// let total: Subquery<Playlist, Option<i64>> = Playlist::correlated(|p| {
+    ///     Song::objects()
+    ///         .filter(Song::playlist.eq(p.id))
+    ///         .values(Song::playlist)
+    ///         .values_list(Sum(Song::length))
+    /// })
+    /// .subquery();
     /// # let sql = Playlist::objects().filter(total.clone().gt(100)).to_sql(Dialect::Postgres)?.sql;
     /// # assert!(sql.contains(r#"(SELECT SUM("t1"."length") FROM "song" AS "t1" WHERE "t1"."playlist_id" = "t0"."id")"#), "{sql}");
     /// // Usable wherever an expression of a playlist query is: here a filter.
@@ -220,6 +461,16 @@ impl<M: Model, L: SelectItem<M> + crate::select_list::SelectList<M> + 'static> V
     /// ```
     pub fn subquery<O>(self) -> Subquery<O, <L::Field as FieldType>::Nullable> {
         Subquery::new(self.into_queryset().into_statement())
+    }
+}
+
+impl<O: Model, M: Model, L: SelectItem<M> + crate::select_list::SelectList<M> + 'static>
+    Correlated<O, Values<M, L>>
+{
+    /// This one-column correlated queryset as a scalar subquery of queries
+    /// over `O` (see [`Values::subquery`]).
+    pub fn subquery(self) -> Subquery<O, <L::Field as FieldType>::Nullable> {
+        Subquery::new(SubqueryOf::<O>::into_select(self))
     }
 }
 
@@ -280,7 +531,7 @@ impl<O, T: FieldType> crate::lookup::Lookups<O, T> for Subquery<O, T> {
 /// # User::objects().create(&db, User { id: 0, name: "bob".into() }).await?;
 /// # Task::objects().create(&db, Task { id: 0, user: (&ann).into() }).await?;
 /// // WHERE EXISTS (SELECT 1 FROM "task" AS "t1" WHERE "t1"."user_id" = "t0"."id")
-/// let has_tasks = || Exists(Task::objects().filter(Task::user.eq(OuterRef(User::id))));
+/// let has_tasks = || Exists(User::correlated(|u| Task::objects().filter(Task::user.eq(u.id))));
 /// # let sql = User::objects().filter(has_tasks()).to_sql(Dialect::Postgres)?.sql;
 /// # assert!(sql.ends_with(r#"WHERE EXISTS (SELECT 1 FROM "task" AS "t1" WHERE "t1"."user_id" = "t0"."id")"#), "{sql}");
 /// let busy: Vec<String> = User::objects().filter(has_tasks()).values(User::name).all(&db).await?;
@@ -293,8 +544,8 @@ impl<O, T: FieldType> crate::lookup::Lookups<O, T> for Subquery<O, T> {
 /// # Ok(()) }
 /// ```
 #[allow(non_snake_case)]
-pub fn Exists<O, S: QuerySetBuilder>(qs: S) -> Q<O> {
-    let mut select = qs.into_queryset().into_statement();
+pub fn Exists<O, S: SubqueryOf<O>>(qs: S) -> Q<O> {
+    let mut select = qs.into_select();
     select.order.clear();
     Q::from_cond(Cond::Exists(Box::new(select)))
 }
@@ -343,10 +594,10 @@ impl<M> crate::select_list::SelectList<M> for Q<M> {
     }
 }
 
-/// The number of rows of `qs` (usually correlated with `OuterRef`), as an
+/// The number of rows of `qs` (usually made by `O::correlated`), as an
 /// expression of queries over `O`: `COALESCE((SELECT COUNT(*) ..), 0)`.
-pub fn subquery_count<O, S: QuerySetBuilder>(qs: S) -> Expr<O, i64> {
-    let mut select = qs.into_queryset().into_statement();
+pub fn subquery_count<O, S: SubqueryOf<O>>(qs: S) -> Expr<O, i64> {
+    let mut select = qs.into_select();
     select.order.clear();
     select.columns = vec![ExprNode::Aggregate(Box::new(Aggregate {
         func: AggFunc::Count,
@@ -368,14 +619,14 @@ pub fn subquery_count<O, S: QuerySetBuilder>(qs: S) -> Expr<O, i64> {
     })
 }
 
-/// An aggregate of the rows of `qs` (usually correlated with `OuterRef`),
-/// as an expression of queries over `O`; `None` when there are no rows
-/// (wrap it in `Coalesce` for a default).
-pub fn subquery_aggregate<O, S: QuerySetBuilder, T: FieldType, R>(
+/// An aggregate of the rows of `qs` (usually made by `O::correlated`), as
+/// an expression of queries over `O`; `None` when there are no rows (wrap it
+/// in `Coalesce` for a default).
+pub fn subquery_aggregate<O, S: SubqueryOf<O>, T: FieldType, R>(
     qs: S,
     aggregate: Agg<S::Model, T, R>,
 ) -> Expr<O, T> {
-    let mut select = qs.into_queryset().into_statement();
+    let mut select = qs.into_select();
     select.order.clear();
     select.group_by.clear();
     select.columns = vec![aggregate.into_typed_node()];

@@ -119,3 +119,34 @@ pub fn walk_level<V: Visit + ?Sized>(v: &mut V, s: &Select) {
     s.qualify.iter().for_each(|c| v.visit_cond(c));
     s.order.iter().for_each(|o| v.visit_expr(&o.expr));
 }
+
+/// The correlation scopes ([`Select::correlated`]) that bind to one query
+/// level: those of the subqueries directly in the nodes visited, and of
+/// their derived tables (written outside the subquery's own scope). Outer
+/// references with these scopes, at any depth below, refer to that level.
+#[derive(Default)]
+pub struct Correlations(pub Vec<u32>);
+
+impl Correlations {
+    /// The scopes binding to query level `s`.
+    pub fn of_level(s: &Select) -> Vec<u32> {
+        let mut c = Correlations::default();
+        walk_level(&mut c, s);
+        c.0
+    }
+}
+
+impl Visit for Correlations {
+    fn visit_select(&mut self, s: &Select) {
+        let mut s = s;
+        loop {
+            if let Some(scope) = s.correlated {
+                self.0.push(scope);
+            }
+            match &s.source {
+                Some(d) => s = &d.select,
+                None => break,
+            }
+        }
+    }
+}

@@ -106,7 +106,10 @@ pub mod prelude {
     pub use orm_core::queryset::{QuerySet, QuerySetBuilder};
     pub use orm_core::relation::{ManyToManyRel, PathStep, RelColumn, RelPath, Reverse};
     pub use orm_core::select_list::SelectList;
-    pub use orm_core::subquery::{Exists, OuterRef, Subquery, subquery_aggregate, subquery_count};
+    pub use orm_core::subquery::{
+        Correlated, Exists, Outer, OuterPath, OuterRef, Subquery, SubqueryOf, subquery_aggregate,
+        subquery_count,
+    };
     pub use orm_core::values::{Annotated, Values};
     pub use orm_core::window::{
         DenseRank, FirstValue, Lag, LastValue, Lead, Ntile, PercentRank, Rank, RowNumber, Window,
@@ -129,6 +132,7 @@ pub mod __private {
     pub use orm_core::queryset::{QuerySet, QuerySetBuilder, decode_model};
     pub use orm_core::relation::{ManyToManyRel, Reverse};
     pub use orm_core::row::{DecodeError, RowReader};
+    pub use orm_core::subquery::{Outer, OuterRef};
     pub use orm_core::value::{ColumnType, Kind, Value};
 }
 

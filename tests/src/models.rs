@@ -364,11 +364,13 @@ impl PlaylistQuerySet {
     /// The total length of a playlist's songs, as a correlated subquery of
     /// playlist queries.
     pub fn songs_total_length() -> Subquery<Playlist, Option<i64>> {
-        Song::objects()
-            .filter(Song::playlist.eq(OuterRef(Playlist::id)))
-            .values(Song::playlist)
-            .values_list(Sum(Song::length))
-            .subquery()
+        Playlist::correlated(|p| {
+            Song::objects()
+                .filter(Song::playlist.eq(p.id))
+                .values(Song::playlist)
+                .values_list(Sum(Song::length))
+        })
+        .subquery()
     }
 }
 
@@ -378,11 +380,13 @@ impl ListenerQuerySet {
     pub fn collect(self) -> Self {
         self.annotate_into(
             Listener::playlists_total_length,
-            Playlist::objects()
-                .filter(Playlist::user.eq(OuterRef(Listener::id)))
-                .values(Playlist::user)
-                .values_list(Sum(PlaylistQuerySet::songs_total_length()))
-                .subquery(),
+            Listener::correlated(|u| {
+                Playlist::objects()
+                    .filter(Playlist::user.eq(u.id))
+                    .values(Playlist::user)
+                    .values_list(Sum(PlaylistQuerySet::songs_total_length()))
+            })
+            .subquery(),
         )
     }
 }

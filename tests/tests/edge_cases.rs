@@ -537,7 +537,11 @@ async fn prefetch_chain_probes() {
 async fn prefetch_custom_queryset_with_joins_annotations_and_defer_held() {
     on_all_backends(|db| async move {
         let (authors, posts, _) = setup(&db).await?;
-        let notes = || Exists(RvNote::objects().filter(RvNote::post.eq(OuterRef(RvPost::id))));
+        let notes = || {
+            Exists(RvPost::correlated(|p| {
+                RvNote::objects().filter(RvNote::post.eq(p.id))
+            }))
+        };
         let qs = RvPost::objects()
             .select_related(RvPost::author)
             .annotate_into(RvPost::flag, notes())
@@ -659,7 +663,11 @@ async fn a_sliced_prefetch_queryset_is_sliced_per_parent() {
 async fn exists_annotation_filters_count_exists_order_held() {
     on_all_backends(|db| async move {
         let (_, posts, _) = setup(&db).await?;
-        let notes = || Exists(RvNote::objects().filter(RvNote::post.eq(OuterRef(RvPost::id))));
+        let notes = || {
+            Exists(RvPost::correlated(|p| {
+                RvNote::objects().filter(RvNote::post.eq(p.id))
+            }))
+        };
         let qs = || {
             RvPost::objects()
                 .annotate_into(RvPost::flag, !notes())
@@ -687,7 +695,11 @@ async fn exists_annotation_filters_count_exists_order_held() {
 async fn update_and_delete_filtered_on_an_exists_annotation() {
     on_all_backends(|db| async move {
         setup(&db).await?;
-        let notes = || Exists(RvNote::objects().filter(RvNote::post.eq(OuterRef(RvPost::id))));
+        let notes = || {
+            Exists(RvPost::correlated(|p| {
+                RvNote::objects().filter(RvNote::post.eq(p.id))
+            }))
+        };
         let n = RvPost::objects()
             .annotate_into(RvPost::flag, notes())
             .filter(RvPost::flag.eq(true))
@@ -701,11 +713,11 @@ async fn update_and_delete_filtered_on_an_exists_annotation() {
         assert_eq!(titles(&rows), ["noted", "noted", "p2"]);
         // A self-referencing Exists (posts of an author with another post).
         let same_author = || {
-            Exists(
+            Exists(RvPost::correlated(|p| {
                 RvPost::objects()
-                    .filter(RvPost::author.eq(OuterRef(RvPost::author)))
-                    .exclude(RvPost::id.eq(OuterRef(RvPost::id))),
-            )
+                    .filter(RvPost::author.eq(p.author))
+                    .exclude(RvPost::id.eq(p.id))
+            }))
         };
         let n = RvPost::objects()
             .annotate_into(RvPost::flag, same_author())

@@ -1,6 +1,6 @@
 //! Keys carry their model: a foreign key to `Publisher` and `Publisher`'s own
 //! primary key take every form of a publisher key (a row, a `ForeignKey`, a
-//! `Key`, a plain value, a key column, an `OuterRef`, a subquery), each giving
+//! `Key`, a plain value, a key column, an outer reference, a subquery), each giving
 //! the same rows; results of keys stay plain key values.
 
 use orm_runtime::prelude::*;
@@ -48,12 +48,12 @@ async fn a_foreign_key_takes_every_form_of_its_targets_key() {
             ),
             // Another ForeignKey<Publisher> column: the outer book's.
             (
-                "OuterRef of a foreign key",
-                Exists(
+                "outer reference to a foreign key",
+                Exists(Book::correlated(|b| {
                     Book::objects()
-                        .filter(Book::publisher.eq(OuterRef(Book::publisher)))
-                        .filter(Book::title.eq("The Hobbit")),
-                ),
+                        .filter(Book::publisher.eq(b.publisher))
+                        .filter(Book::title.eq("The Hobbit"))
+                })),
             ),
         ];
         let want = sorted(&["The Hobbit", "the hobbit companion"]);
@@ -61,13 +61,13 @@ async fn a_foreign_key_takes_every_form_of_its_targets_key() {
             assert_eq!(books_where(&db, q).await?, want, "{form}");
         }
 
-        // `OuterRef(Publisher::id)`: the publishers of The Hobbit.
+        // The outer publisher's key (`p.id`): the publishers of The Hobbit.
         let names: Vec<String> = Publisher::objects()
-            .filter(Exists(
+            .filter(Exists(Publisher::correlated(|p| {
                 Book::objects()
-                    .filter(Book::publisher.eq(OuterRef(Publisher::id)))
-                    .filter(Book::title.eq("The Hobbit")),
-            ))
+                    .filter(Book::publisher.eq(p.id))
+                    .filter(Book::title.eq("The Hobbit"))
+            })))
             .values(Publisher::name)
             .all(&db)
             .await?;

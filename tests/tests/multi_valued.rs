@@ -307,14 +307,14 @@ async fn outer_refs_through_paths_and_functions_and_prefetch_from_the_reverse_si
     on_all_backends(|db| async move {
         bookshop_with_authors(&db).await?;
         // For each book, the books of a publisher with the same name
-        // (OuterRef through a foreign-key path).
-        let same_publisher = subquery_count(
+        // (an outer reference through a foreign-key path).
+        let same_publisher = subquery_count(Book::correlated(|b| {
             Book::objects().filter(
                 Book::publisher
                     .then(Publisher::name)
-                    .eq(OuterRef(Book::publisher.then(Publisher::name))),
-            ),
-        );
+                    .eq(b.col(Book::publisher.then(Publisher::name))),
+            )
+        }));
         let rows: Vec<(Book, i64)> = Book::objects()
             .annotate(same_publisher)
             .order_by(Book::pages.asc())
@@ -324,10 +324,9 @@ async fn outer_refs_through_paths_and_functions_and_prefetch_from_the_reverse_si
         assert_eq!(got, [(120, 1), (200, 2), (310, 2), (456, 2), (738, 2)]);
 
         // A function of an outer column: books of the same year.
-        let same_year = subquery_count(
-            Book::objects()
-                .filter(ExtractYear(Book::published).eq(ExtractYear(OuterRef(Book::published)))),
-        );
+        let same_year = subquery_count(Book::correlated(|b| {
+            Book::objects().filter(ExtractYear(Book::published).eq(ExtractYear(b.published)))
+        }));
         let rows: Vec<(Book, i64)> = Book::objects()
             .annotate(same_year)
             .order_by(Book::pages.asc())
@@ -336,16 +335,16 @@ async fn outer_refs_through_paths_and_functions_and_prefetch_from_the_reverse_si
         let got: Vec<(i32, i64)> = rows.iter().map(|(b, n)| (b.pages, *n)).collect();
         assert_eq!(got, [(120, 1), (200, 1), (310, 1), (456, 2), (738, 2)]);
 
-        // An OuterRef through a multi-valued relation: the outer query
+        // An outer reference through a multi-valued relation: the outer query
         // joins it, one row per (publisher, book); for each, the books
         // rated higher than that book.
         let mut higher: Vec<(String, i64)> = Publisher::objects()
             .values((
                 Publisher::name,
-                subquery_count(
+                subquery_count(Publisher::correlated(|p| {
                     Book::objects()
-                        .filter(Book::rating.gt(OuterRef(Publisher::books.then(Book::rating)))),
-                ),
+                        .filter(Book::rating.gt(p.col(Publisher::books.then(Book::rating))))
+                })),
             ))
             .all(&db)
             .await?;
@@ -457,9 +456,9 @@ async fn outer_ref_to_an_annotation_of_the_outer_query() {
             .annotate_into(total, Listener::id + 1)
             .values((
                 Listener::name,
-                subquery_count(
-                    Playlist::objects().filter(Playlist::user.plain().lt(OuterRef(total))),
-                ),
+                subquery_count(Listener::correlated(|l| {
+                    Playlist::objects().filter(Playlist::user.plain().lt(l.playlists_total_length))
+                })),
             ))
             .order_by(Listener::name.asc())
             .all(&db)
@@ -475,15 +474,15 @@ async fn outer_ref_to_an_annotation_of_the_outer_query() {
             .annotate_into(total, Count(Listener::playlists))
             .values((
                 Listener::name,
-                subquery_count(
-                    Playlist::objects().filter(Playlist::user.plain().lt(OuterRef(total))),
-                ),
+                subquery_count(Listener::correlated(|l| {
+                    Playlist::objects().filter(Playlist::user.plain().lt(l.playlists_total_length))
+                })),
             ))
             .all(&db)
             .await
             .expect_err("aggregate annotation in a subquery");
         assert!(
-            matches!(&err, Error::Render { feature, .. } if feature.contains("OuterRef to annotation")),
+            matches!(&err, Error::Render { feature, .. } if feature.contains("outer reference to annotation")),
             "{err:?}"
         );
         Ok(())

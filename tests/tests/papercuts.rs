@@ -423,8 +423,11 @@ async fn prefetch_before_filter_order_by_and_slice() {
 async fn annotate_into_an_exists_condition() {
     on_all_backends(|db| async move {
         let (_, articles) = setup(&db).await?;
-        let has_remarks =
-            || Exists(Remark::objects().filter(Remark::article.eq(OuterRef(Article::id))));
+        let has_remarks = || {
+            Exists(Article::correlated(|a| {
+                Remark::objects().filter(Remark::article.eq(a.id))
+            }))
+        };
         let rows = Article::objects()
             .annotate_into(Article::has_remarks, has_remarks())
             .order_by(Article::id.asc())
@@ -573,7 +576,9 @@ fn raw_placeholders_in_each_dialect() {
 fn annotate_into_exists_sql() {
     let qs = Article::objects().annotate_into(
         Article::has_remarks,
-        Exists(Remark::objects().filter(Remark::article.eq(OuterRef(Article::id)))),
+        Exists(Article::correlated(|a| {
+            Remark::objects().filter(Remark::article.eq(a.id))
+        })),
     );
     insta::assert_snapshot!(
         "annotate_into_exists",

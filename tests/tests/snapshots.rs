@@ -940,7 +940,11 @@ fn nested_correlated_subqueries_of_collect() {
 
 #[test]
 fn exists_and_not_exists() {
-    let has = || Exists(Playlist::objects().filter(Playlist::user.eq(OuterRef(Listener::id))));
+    let has = || {
+        Exists(Listener::correlated(|l| {
+            Playlist::objects().filter(Playlist::user.eq(l.id))
+        }))
+    };
     insta::assert_snapshot!(
         "exists_filter",
         sql_of(Listener::objects().filter(has()).exclude(has()))
@@ -969,22 +973,24 @@ fn in_subquery_with_and_without_limit() {
 
 #[test]
 fn scalar_subquery_guard_and_helpers() {
-    let ids: Subquery<Listener, Option<Key<Playlist>>> = Playlist::objects()
-        .filter(Playlist::user.eq(OuterRef(Listener::id)))
-        .values(Playlist::id)
-        .subquery();
+    let ids: Subquery<Listener, Option<Key<Playlist>>> = Listener::correlated(|l| {
+        Playlist::objects()
+            .filter(Playlist::user.eq(l.id))
+            .values(Playlist::id)
+    })
+    .subquery();
     insta::assert_snapshot!(
         "scalar_subquery_multi_row_guard",
         sql_of(Listener::objects().values((Listener::name, ids)))
     );
     let qs = Listener::objects().annotate((
-        subquery_count(Playlist::objects().filter(Playlist::user.eq(OuterRef(Listener::id)))),
+        subquery_count(Listener::correlated(|l| {
+            Playlist::objects().filter(Playlist::user.eq(l.id))
+        })),
         subquery_aggregate(
-            Song::objects().filter(
-                Song::playlist
-                    .then(Playlist::user)
-                    .eq(OuterRef(Listener::id)),
-            ),
+            Listener::correlated(|l| {
+                Song::objects().filter(Song::playlist.then(Playlist::user).eq(l.id))
+            }),
             Sum(Song::length),
         ),
     ));
@@ -1334,13 +1340,13 @@ fn outer_ref_through_a_foreign_key_path() {
     insta::assert_snapshot!(
         "outer_ref_through_a_foreign_key_path",
         sql_of(
-            Book::objects().annotate(subquery_count(
+            Book::objects().annotate(subquery_count(Book::correlated(|b| {
                 Book::objects().filter(
                     Book::publisher
                         .then(Publisher::name)
-                        .eq(OuterRef(Book::publisher.then(Publisher::name))),
+                        .eq(b.col(Book::publisher.then(Publisher::name))),
                 )
-            ))
+            })))
         )
     );
 }

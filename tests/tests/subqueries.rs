@@ -60,12 +60,14 @@ async fn subquery_ordering_and_taking_the_first_row() {
     on_all_backends(|db| async move {
         playlists(&db).await?;
         // The title of each playlist's longest song.
-        let longest: Subquery<Playlist, Option<String>> = Song::objects()
-            .filter(Song::playlist.eq(OuterRef(Playlist::id)))
-            .order_by(Song::length.desc())
-            .values(Song::title)
-            .limit(1)
-            .subquery();
+        let longest: Subquery<Playlist, Option<String>> = Playlist::correlated(|p| {
+            Song::objects()
+                .filter(Song::playlist.eq(p.id))
+                .order_by(Song::length.desc())
+                .values(Song::title)
+                .limit(1)
+        })
+        .subquery();
         let rows: Vec<(String, Option<String>)> = Playlist::objects()
             .values((Playlist::name, longest))
             .order_by(Playlist::name.asc())
@@ -92,8 +94,11 @@ async fn subquery_ordering_and_taking_the_first_row() {
 async fn exists_in_query_and_helpers() {
     on_all_backends(|db| async move {
         let listeners = playlists(&db).await?;
-        let has_playlist =
-            || Exists(Playlist::objects().filter(Playlist::user.eq(OuterRef(Listener::id))));
+        let has_playlist = || {
+            Exists(Listener::correlated(|l| {
+                Playlist::objects().filter(Playlist::user.eq(l.id))
+            }))
+        };
         let with: Vec<String> = Listener::objects()
             .filter(has_playlist())
             .order_by(Listener::name.asc())
@@ -147,15 +152,13 @@ async fn exists_in_query_and_helpers() {
         // Helpers: a count defaulting to 0 and an aggregate that is None when empty.
         let rows = Listener::objects()
             .annotate((
-                subquery_count(
-                    Playlist::objects().filter(Playlist::user.eq(OuterRef(Listener::id))),
-                ),
+                subquery_count(Listener::correlated(|l| {
+                    Playlist::objects().filter(Playlist::user.eq(l.id))
+                })),
                 subquery_aggregate(
-                    Song::objects().filter(
-                        Song::playlist
-                            .then(Playlist::user)
-                            .eq(OuterRef(Listener::id)),
-                    ),
+                    Listener::correlated(|l| {
+                        Song::objects().filter(Song::playlist.then(Playlist::user).eq(l.id))
+                    }),
                     Sum(Song::length),
                 ),
             ))
@@ -177,33 +180,109 @@ async fn outer_ref_to_the_grand_parent_query() {
     on_all_backends(|db| async move {
         playlists(&db).await?;
         // Playlists of each listener holding a song whose id exceeds the listener's id:
-        // the song subquery refers to the listener query two levels up.
-        let songs_beyond = |_: ()| {
-            Exists(
-                Song::objects()
-                    .filter(Song::playlist.eq(OuterRef(Playlist::id)))
-                    .filter(Song::id.plain().gt(OuterRef(Listener::id.plain()))),
-            )
-        };
+        // the song subquery refers to the listener query two levels up
+        // (`l`, the handle of the enclosing closure).
         let rows = Listener::objects()
-            .annotate(subquery_count(
+            .annotate(subquery_count(Listener::correlated(|l| {
                 Playlist::objects()
-                    .filter(Playlist::user.eq(OuterRef(Listener::id)))
-                    .filter(songs_beyond(())),
-            ))
+                    .filter(Playlist::user.eq(l.id))
+                    .filter(Exists(Playlist::correlated(|p| {
+                        Song::objects()
+                            .filter(Song::playlist.eq(p.id))
+                            .filter(Song::id.plain().gt(l.id.plain()))
+                    })))
+            })))
             .order_by(Listener::name.asc())
             .all(&db)
             .await?;
         assert_eq!(rows.iter().map(|(_, n)| *n).collect::<Vec<_>>(), [2, 1, 0]);
 
-        // An OuterRef no enclosing query provides is an error naming the table.
-        let orphan = Song::objects().filter(Song::playlist.eq(OuterRef(Playlist::id)));
+        // A handle kept past its closure refers to no enclosing query: an
+        // error naming the column when the SQL is built.
+        let mut kept = None;
+        let _ = Playlist::correlated(|p| {
+            kept = Some(p.id);
+            Song::objects()
+        });
+        let orphan = Song::objects().filter(Song::playlist.eq(kept.expect("set")));
         let err = orphan
             .to_sql(db.dialect())
             .expect_err("no enclosing playlist query");
         assert!(
-            err.to_string().contains("OuterRef to \"playlist\".\"id\""),
+            err.to_string()
+                .contains("outer reference to \"playlist\".\"id\" outside the subquery"),
             "{err}"
+        );
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn subqueries_over_the_model_of_their_outer_query() {
+    on_all_backends(|db| async move {
+        playlists(&db).await?;
+        // Each playlist with the number of its listener's *other* playlists
+        // holding a song longer than 250: a playlist subquery of a playlist
+        // query, and in it a song subquery referring to its own playlist
+        // one level up (`mine`) and to the outer playlist two levels up
+        // (`top`). Resolved by model, `top.id` would be `mine.id`.
+        let rows: Vec<(String, i64)> = Playlist::objects()
+            .values((
+                Playlist::name,
+                subquery_count(Playlist::correlated(|top| {
+                    Playlist::objects()
+                        .filter(Playlist::user.eq(top.user))
+                        .filter(Exists(Playlist::correlated(|mine| {
+                            Song::objects()
+                                .filter(Song::playlist.eq(mine.id))
+                                .exclude(Song::playlist.eq(top.id))
+                                .filter(Song::length.gt(250))
+                        })))
+                })),
+            ))
+            .order_by(Playlist::name.asc())
+            .all(&db)
+            .await?;
+        let rows: Vec<(&str, i64)> = rows.iter().map(|(n, c)| (n.as_str(), *c)).collect();
+        // a1 (ann): a2 has a 300 song; a2 (ann): a1's longest is 200; b1: none.
+        assert_eq!(rows, [("a1", 1), ("a2", 0), ("b1", 0)]);
+
+        // The same shape with a one-column values() subquery: the outer
+        // playlist's song count next to its listener's total.
+        let own = || {
+            Playlist::correlated(|p| {
+                Song::objects()
+                    .filter(Song::playlist.eq(p.id))
+                    .values(Song::playlist)
+                    .values_list(Count(Song::id))
+            })
+            .subquery()
+        };
+        let rows: Vec<(String, Option<i64>, Option<i64>)> = Playlist::objects()
+            .values((
+                Playlist::name,
+                own(),
+                Playlist::correlated(|top| {
+                    Playlist::objects()
+                        .filter(Playlist::user.eq(top.user))
+                        .values(Playlist::user)
+                        .values_list(Sum(own()))
+                })
+                .subquery(),
+            ))
+            .order_by(Playlist::name.asc())
+            .all(&db)
+            .await?;
+        let rows: Vec<(&str, Option<i64>, Option<i64>)> =
+            rows.iter().map(|(n, a, b)| (n.as_str(), *a, *b)).collect();
+        assert_eq!(
+            rows,
+            [
+                ("a1", Some(2), Some(3)),
+                ("a2", Some(1), Some(3)),
+                ("b1", Some(1), Some(1))
+            ]
         );
         Ok(())
     })
@@ -214,10 +293,12 @@ async fn outer_ref_to_the_grand_parent_query() {
 async fn a_subquery_with_several_rows_is_the_databases_error() {
     on_all_backends(|db| async move {
         playlists(&db).await?;
-        let ids: Subquery<Listener, Option<Key<Playlist>>> = Playlist::objects()
-            .filter(Playlist::user.eq(OuterRef(Listener::id)))
-            .values(Playlist::id)
-            .subquery();
+        let ids: Subquery<Listener, Option<Key<Playlist>>> = Listener::correlated(|l| {
+            Playlist::objects()
+                .filter(Playlist::user.eq(l.id))
+                .values(Playlist::id)
+        })
+        .subquery();
         let err = Listener::objects()
             .values((Listener::name, ids))
             .all(&db)
@@ -369,8 +450,10 @@ async fn a_correlated_subquery_in_update() {
             .filter(Post::title.eq("w0001-p3"))
             .delete(&db)
             .await?;
-        let count = subquery_count(Post::objects().filter(Post::author.eq(OuterRef(Writer::id))))
-            .cast::<i32>();
+        let count = subquery_count(Writer::correlated(|w| {
+            Post::objects().filter(Post::author.eq(w.id))
+        }))
+        .cast::<i32>();
         assert_eq!(
             Writer::objects()
                 .all_rows()
@@ -394,11 +477,13 @@ async fn a_grouped_count_subquery_keeps_its_group_by() {
     on_all_backends(|db| async move {
         playlists(&db).await?;
         // GROUP BY on the correlated key: no playlist, no group, NULL (not 0).
-        let counted: Subquery<Listener, Option<i64>> = Playlist::objects()
-            .filter(Playlist::user.eq(OuterRef(Listener::id)))
-            .values(Playlist::user)
-            .values_list(Coalesce((Count(Playlist::id), 0)))
-            .subquery();
+        let counted: Subquery<Listener, Option<i64>> = Listener::correlated(|l| {
+            Playlist::objects()
+                .filter(Playlist::user.eq(l.id))
+                .values(Playlist::user)
+                .values_list(Coalesce((Count(Playlist::id), 0)))
+        })
+        .subquery();
         let rows: Vec<(String, Option<i64>)> = Listener::objects()
             .values((Listener::name, counted))
             .order_by(Listener::name.asc())

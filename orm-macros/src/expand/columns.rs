@@ -17,6 +17,9 @@ pub fn expand(def: &ModelDef) -> TokenStream {
     let mut m2m_index = 0usize;
     let mut annotation_index = 0u16;
     let mut reverse = Vec::new();
+    // The fields of the outer-query handle (`<Model>Outer`).
+    let mut outer_fields = Vec::new();
+    let mut outer_inits = Vec::new();
     for f in &def.fields {
         let ident = &f.ident;
         let vis = &f.vis;
@@ -34,6 +37,12 @@ pub fn expand(def: &ModelDef) -> TokenStream {
                 } else {
                     quote!(#ty)
                 };
+                let outer_doc = format!("Column `{column}` of the outer query's `{table}` row.");
+                outer_fields.push(quote! {
+                    #[doc = #outer_doc]
+                    #vis #ident: #p::OuterRef<#model, #ty>
+                });
+                outer_inits.push(quote!(#ident: outer.__column(#model::#ident)));
                 items.push(quote! {
                     #[doc = #doc]
                     #vis const #ident: #p::Column<#model, #ty> = #p::Column::new(#column);
@@ -108,6 +117,12 @@ pub fn expand(def: &ModelDef) -> TokenStream {
                     #[doc = #doc]
                     #vis const #ident: #p::Annotation<#model, #ty> = #p::Annotation::new(#index);
                 });
+                let outer_doc = format!("Annotation field `{ident}` as the outer query fills it.");
+                outer_fields.push(quote! {
+                    #[doc = #outer_doc]
+                    #vis #ident: #p::OuterRef<#model, #ty>
+                });
+                outer_inits.push(quote!(#ident: outer.__annotation(#model::#ident)));
             }
         }
     }
@@ -120,7 +135,37 @@ pub fn expand(def: &ModelDef) -> TokenStream {
             const _: fn() = || { #(#checks)* };
         }
     });
+    let outer = format_ident!("{}Outer", model);
+    let model_vis = &def.vis;
+    let outer_doc = format!(
+        "The outer query over `{model}` seen from a correlated subquery: `{model}::correlated(|outer| ..)` passes it. Its fields are the outer row's columns (Django's `OuterRef(\"field\")`); `outer.col(path)` reaches further."
+    );
     quote! {
+        #[doc = #outer_doc]
+        #[derive(Clone, Copy)]
+        #model_vis struct #outer {
+            #(#outer_fields,)*
+            __outer: #p::Outer<#model>,
+        }
+
+        #[automatically_derived]
+        impl ::core::convert::From<#p::Outer<#model>> for #outer {
+            fn from(outer: #p::Outer<#model>) -> Self {
+                #outer {
+                    #(#outer_inits,)*
+                    __outer: outer,
+                }
+            }
+        }
+
+        #[automatically_derived]
+        impl ::core::ops::Deref for #outer {
+            type Target = #p::Outer<#model>;
+            fn deref(&self) -> &Self::Target {
+                &self.__outer
+            }
+        }
+
         #[allow(non_upper_case_globals, dead_code)]
         #[automatically_derived]
         impl #model {

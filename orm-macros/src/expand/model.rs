@@ -11,6 +11,7 @@ pub fn expand(def: &ModelDef) -> TokenStream {
     let model = &def.ident;
     let name = model.to_string();
     let qs = quote::format_ident!("{}QuerySet", model);
+    let outer = quote::format_ident!("{}Outer", model);
     let table = &def.table;
     let pk_field = &def.fields[def.pk];
     let pk_ident = &pk_field.ident;
@@ -245,6 +246,7 @@ pub fn expand(def: &ModelDef) -> TokenStream {
             impl #p::Model for #model {
                 type Pk = #pk_ty;
                 type QuerySet = #qs;
+                type Outer = #outer;
                 const META: &'static #p::ModelMeta = &#p::ModelMeta {
                     name: #name,
                     table: #table,

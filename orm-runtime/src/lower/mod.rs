@@ -16,7 +16,7 @@
 //! 6. [`count`]: `count()` of a distinct, sliced or grouped query counts the
 //!    rows of a derived table.
 //! 7. [`outer_paths`]: a query level joins the foreign-key paths its
-//!    subqueries' `OuterRef`s reach from its rows.
+//!    subqueries' outer references reach from its rows.
 //! 8. [`multi_exclude`]: under a negation, a condition through a
 //!    multi-valued relation tests the parent's key against the related rows
 //!    that match ("no related row matches").

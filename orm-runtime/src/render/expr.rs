@@ -136,16 +136,15 @@ pub(crate) fn expr(w: &mut Writer, e: &ExprNode) -> Result<(), Error> {
             }
             column(w, depth - 1 - levels, c)?;
         }
-        ExprNode::OuterRef { table, column: c } => {
-            // The nearest enclosing query over the model, at any depth.
-            let depth = w.scopes.len();
-            let found = (0..depth.saturating_sub(1))
-                .rev()
-                .find(|&i| match &w.scopes[i] {
-                    Scope::Aliased { table: t, .. } | Scope::Bare { table: t } => t == table,
-                });
-            match found {
-                Some(i) if matches!(w.scopes[i], Scope::Bare { .. }) && c.path.is_empty() => {
+        ExprNode::OuterRef {
+            scope,
+            table,
+            column: c,
+        } => {
+            // The query the correlated subquery of `scope` is used in.
+            let found = w.bindings.iter().rev().find(|(s, _)| s == scope);
+            match found.map(|&(_, i)| (i, &w.scopes[i])) {
+                Some((_, Scope::Bare { table: t })) if t == table && c.path.is_empty() => {
                     // The table an UPDATE writes, seen from a subquery: qualify
                     // with its name, since the subquery's own columns are aliased.
                     w.ident(table);
@@ -153,12 +152,12 @@ pub(crate) fn expr(w: &mut Writer, e: &ExprNode) -> Result<(), Error> {
                     w.ident(c.column);
                 }
                 // Through a path: the enclosing query joins it (lower/outer_paths.rs).
-                Some(i) => column(w, i, c)?,
-                None => {
+                Some((i, Scope::Aliased { table: t, .. })) if t == table => column(w, i, c)?,
+                _ => {
                     return Err(unsupported(
                         w,
                         &format!(
-                            "OuterRef to \"{table}\".\"{}\" outside any query over that table",
+                            "an outer reference to \"{table}\".\"{}\" outside the subquery it was made for (a handle of `correlated` kept past its closure)",
                             c.column
                         ),
                     ));
@@ -223,7 +222,7 @@ pub(crate) fn expr(w: &mut Writer, e: &ExprNode) -> Result<(), Error> {
             return Err(unsupported(
                 w,
                 &format!(
-                    "OuterRef to annotation field #{index} of \"{table}\" in a query that does not fill it with a plain expression"
+                    "an outer reference to annotation field #{index} of \"{table}\" in a query that does not fill it with a plain expression"
                 ),
             ));
         }

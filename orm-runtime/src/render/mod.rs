@@ -53,6 +53,10 @@ pub(crate) struct Writer {
     next_alias: usize,
     /// Column scopes of the selects being written, innermost last.
     pub scopes: Vec<select::Scope>,
+    /// Correlation scopes of the subqueries being written, each with the
+    /// index in `scopes` of the query it is used in (its outer references
+    /// resolve there), innermost last.
+    pub bindings: Vec<(u32, usize)>,
 }
 
 impl Writer {
@@ -64,6 +68,7 @@ impl Writer {
             binds: Vec::new(),
             next_alias: 0,
             scopes: Vec::new(),
+            bindings: Vec::new(),
         }
     }
 

@@ -54,7 +54,7 @@ pub(crate) enum Scope {
     /// `"alias"."column"`, with joins for paths.
     Aliased {
         base: Alias,
-        /// The base table, for resolving `OuterRef` by model.
+        /// The base table (empty for a derived table).
         table: &'static str,
         joins: Vec<(Vec<JoinStep>, Alias)>,
     },
@@ -121,12 +121,27 @@ pub(crate) fn with_bare_scope<T>(
 }
 
 /// Writes a lowered SELECT: its table (with aliases and left-deep joins for
-/// the paths it uses) or derived table, then its clauses.
+/// the paths it uses) or derived table, then its clauses. A correlated
+/// subquery binds its scope to the query it is written in, where its outer
+/// references resolve.
 pub(crate) fn select_into(w: &mut Writer, s: &Select, projection: Projection) -> Result<(), Error> {
+    let Some(scope) = s.correlated else {
+        return select_level(w, s, projection);
+    };
+    match w.scopes.len().checked_sub(1) {
+        Some(at) => w.bindings.push((scope, at)),
+        None => return select_level(w, s, projection),
+    }
+    let out = select_level(w, s, projection);
+    w.bindings.pop();
+    out
+}
+
+fn select_level(w: &mut Writer, s: &Select, projection: Projection) -> Result<(), Error> {
     if let Some(d) = &s.source {
         // A derived table: its columns are referred to by name, and it is
-        // not a query over the model (no OuterRef resolves to it). The
-        // derived table itself is written outside this scope.
+        // not a query over the model (no outer reference resolves to it).
+        // The derived table itself is written outside this scope.
         let scope = || Scope::Aliased {
             base: Alias::Derived(d.alias),
             table: "",

@@ -58,16 +58,13 @@ impl StateQuerySet {
     /// a correlated `COUNT(*)` subquery.
     pub fn with_city_counts(self) -> Self {
         self.annotate_into(State::city_count, Count(State::cities))
-            .annotate_into(
-                State::dense_city_count,
-                subquery_count(own_cities().dense()),
-            )
+            .annotate_into(State::dense_city_count, subquery_count(dense_own_cities()))
     }
 }
 
-/// The cities of the state of the enclosing query.
-fn own_cities() -> CityQuerySet {
-    City::objects().filter(City::state.eq(OuterRef(State::id)))
+/// The dense cities of the state of the enclosing query.
+fn dense_own_cities() -> Correlated<State, CityQuerySet> {
+    State::correlated(|s| City::objects().filter(City::state.eq(s.id)).dense())
 }
 
 /// One line of the states page.
@@ -101,7 +98,7 @@ pub async fn states_slow(db: &Db) -> Result<Vec<StateLine>, Error> {
 pub async fn states_fast(db: &Db) -> Result<Vec<StateLine>, Error> {
     let rows: Vec<(State, bool)> = State::objects()
         .with_city_counts()
-        .annotate(Exists(own_cities().dense()))
+        .annotate(Exists(dense_own_cities()))
         .order_by(State::name.asc())
         .all(db)
         .await?;
