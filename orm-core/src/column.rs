@@ -35,6 +35,13 @@ impl<M, T> std::fmt::Debug for Column<M, T> {
     }
 }
 
+impl<M, T> Column<M, T> {
+    /// The column name.
+    pub fn name(&self) -> &'static str {
+        self.column
+    }
+}
+
 impl<M, T: FieldType> Column<M, T> {
     /// A column of `M`'s own table. Used by generated code.
     pub const fn new(column: &'static str) -> Self {
@@ -43,11 +50,6 @@ impl<M, T: FieldType> Column<M, T> {
             path: Cow::Borrowed(&[]),
             _t: PhantomData,
         }
-    }
-
-    /// The column name.
-    pub fn name(&self) -> &'static str {
-        self.column
     }
 
     /// The untyped reference, with nullability from the type and the path.

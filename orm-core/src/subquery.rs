@@ -66,7 +66,7 @@ impl<P: Model> Outer<P> {
 
     /// The handle of a column of `P`'s own table. Used by generated code.
     #[doc(hidden)]
-    pub fn __column<T: FieldType>(self, column: Column<P, T>) -> OuterRef<P, T> {
+    pub fn __column<T>(self, column: Column<P, T>) -> OuterRef<P, T> {
         OuterRef {
             scope: self.scope,
             source: OuterSource::Column(column.name()),
@@ -76,7 +76,7 @@ impl<P: Model> Outer<P> {
 
     /// The handle of an annotation field of `P`. Used by generated code.
     #[doc(hidden)]
-    pub fn __annotation<T: FieldType>(self, a: crate::model::Annotation<P, T>) -> OuterRef<P, T> {
+    pub fn __annotation<T>(self, a: crate::model::Annotation<P, T>) -> OuterRef<P, T> {
         OuterRef {
             scope: self.scope,
             source: OuterSource::Annotation(a.index()),
@@ -166,6 +166,29 @@ impl<P, T> Clone for OuterPath<P, T> {
             node: self.node.clone(),
             _t: PhantomData,
         }
+    }
+}
+
+impl<P, T> OuterPath<P, T> {
+    fn retyped<U>(self) -> OuterPath<P, U> {
+        OuterPath {
+            node: self.node,
+            _t: PhantomData,
+        }
+    }
+}
+
+impl<P: Model, K: Model> OuterPath<P, Key<K>> {
+    /// This primary key as its plain value (see [`OuterRef::plain`]).
+    pub fn plain(self) -> OuterPath<P, K::Pk> {
+        self.retyped()
+    }
+}
+
+impl<P: Model, K: Model> OuterPath<P, ForeignKey<K>> {
+    /// This foreign key as its plain key value (see [`OuterRef::plain`]).
+    pub fn plain(self) -> OuterPath<P, K::Pk> {
+        self.retyped()
     }
 }
 

@@ -17,14 +17,8 @@ pub struct Book {
     pub publisher: ForeignKey<Publisher>,
 }
 
-#[derive(Model, Clone)]
-pub struct Post {
-    pub id: i64,
-    pub author: ForeignKey<Author>,
-}
-
 fn main() {
-    let _ = Author::objects().annotate(subquery_count(
-        Book::objects().filter(Book::publisher.eq(OuterRef(Author::id))),
-    ));
+    let _ = Author::objects().annotate(subquery_count(Author::correlated(|a| {
+        Book::objects().filter(Book::publisher.eq(a.id))
+    })));
 }

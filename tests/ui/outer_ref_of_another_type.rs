@@ -1,4 +1,5 @@
-// An OuterRef compares like a column: a text column with an integer key does not.
+// An outer reference compares like a column: a text column with the outer
+// playlist's integer key does not.
 use orm_runtime::prelude::*;
 
 #[derive(Model)]
@@ -14,5 +15,7 @@ pub struct Song {
 }
 
 fn main() {
-    let _ = Song::objects().filter(Song::title.eq(OuterRef(Playlist::id)));
+    let _ = Playlist::objects().filter(Exists(Playlist::correlated(|p| {
+        Song::objects().filter(Song::title.eq(p.id))
+    })));
 }

@@ -22,10 +22,12 @@ pub struct Song {
 }
 
 fn main() {
-    let per_playlist: Subquery<Playlist, Option<i64>> = Song::objects()
-        .filter(Song::playlist.eq(OuterRef(Playlist::id)))
-        .values(Song::playlist)
-        .values_list(Sum(Song::length))
-        .subquery();
+    let per_playlist: Subquery<Playlist, Option<i64>> = Playlist::correlated(|p| {
+        Song::objects()
+            .filter(Song::playlist.eq(p.id))
+            .values(Song::playlist)
+            .values_list(Sum(Song::length))
+    })
+    .subquery();
     let _ = Listener::objects().annotate_into(Listener::total, per_playlist);
 }
