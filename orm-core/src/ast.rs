@@ -128,8 +128,8 @@ pub enum ExprNode {
     /// A scalar subquery `(SELECT ..)` returning one column.
     Subquery(Box<Select>),
     /// A column of the enclosing query a correlated subquery was made for
-    /// (Django's `OuterRef`): the query the select whose `correlated` is
-    /// `scope` is used in, at any depth below it.
+    /// (Django's `OuterRef`): the query that the innermost enclosing select
+    /// whose `correlated` is `scope` is used in.
     OuterRef {
         /// The correlation scope ([`Select::correlated`]).
         scope: u32,
@@ -766,9 +766,10 @@ pub struct Select {
     pub having: Vec<Cond>,
     /// Conditions on window functions, applied by a wrapping query.
     pub qualify: Vec<Cond>,
-    /// The correlation scope of a subquery made by `Model::correlated`:
-    /// its outer references (and those of subqueries below it) with this
-    /// scope refer to the query this select is used in.
+    /// The correlation scope of a subquery made by `Model::correlated` (the
+    /// nesting depth of its closure): its outer references, and those with
+    /// this scope in subqueries below it, refer to the query this select is
+    /// used in.
     pub correlated: Option<u32>,
 }
 

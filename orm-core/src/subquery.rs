@@ -21,10 +21,38 @@ use crate::queryset::QuerySetBuilder;
 use crate::select_list::SelectItem;
 use crate::value::{Kind, Value};
 use crate::values::Values;
+use std::cell::Cell;
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicU32, Ordering};
 
-static NEXT_SCOPE: AtomicU32 = AtomicU32::new(1);
+thread_local! {
+    /// How many `correlated` closures are running on this thread.
+    static DEPTH: Cell<u32> = const { Cell::new(0) };
+}
+
+/// One running `correlated` closure: its depth is its correlation scope.
+/// Subqueries built at the same depth have the same scope, so two copies of
+/// one subquery are equal expressions (one GROUP BY key, one selected
+/// ordering key); an outer reference resolves to the innermost enclosing
+/// subquery of its scope, which is the one its handle was made for: a
+/// subquery of the same depth nested inside was built outside the closure,
+/// where the handle does not exist.
+struct Level(u32);
+
+impl Level {
+    fn enter() -> Level {
+        Level(DEPTH.with(|d| {
+            let depth = d.get() + 1;
+            d.set(depth);
+            depth
+        }))
+    }
+}
+
+impl Drop for Level {
+    fn drop(&mut self) {
+        DEPTH.with(|d| d.set(self.0 - 1));
+    }
+}
 
 /// The outer query of a correlated subquery over model `P`, as seen from
 /// inside it. `Model::correlated` passes its closure the model's generated
@@ -44,13 +72,6 @@ impl<P> Clone for Outer<P> {
 impl<P> Copy for Outer<P> {}
 
 impl<P: Model> Outer<P> {
-    fn new() -> Self {
-        Outer {
-            scope: NEXT_SCOPE.fetch_add(1, Ordering::Relaxed),
-            _p: PhantomData,
-        }
-    }
-
     /// A column of the outer query reached through a path
     /// (`b.col(Book::publisher.then(Publisher::name))`, joined by the outer
     /// query), through a multi-valued relation
@@ -358,10 +379,16 @@ impl<O: Model, S> Correlated<O, S> {
     /// `Model::correlated`.
     #[doc(hidden)]
     pub fn build(f: impl FnOnce(O::Outer) -> S) -> Self {
-        let outer = Outer::<O>::new();
+        let level = Level::enter();
+        let outer = Outer::<O> {
+            scope: level.0,
+            _p: PhantomData,
+        };
+        let query = f(O::Outer::from(outer));
+        drop(level);
         Correlated {
             scope: outer.scope,
-            query: f(O::Outer::from(outer)),
+            query,
             _o: PhantomData,
         }
     }

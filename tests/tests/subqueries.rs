@@ -553,3 +553,66 @@ async fn window_filters_mixed_with_columns_functions_distinct_and_decimals() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn correlated_subqueries_under_wrapping_shapes() {
+    on_all_backends(|db| async move {
+        playlists(&db).await?;
+        let total = PlaylistQuerySet::songs_total_length;
+        // An aggregate over an annotation holding nested subqueries, a
+        // count of a sliced queryset, and a filter on the annotation.
+        let sum: Option<i64> = Listener::objects()
+            .collect()
+            .aggregate(Sum(Listener::playlists_total_length.expr()))
+            .get(&db)
+            .await?;
+        assert_eq!(sum, Some(650));
+        let sliced = Listener::objects()
+            .collect()
+            .order_by(Listener::name.asc())
+            .limit(2);
+        assert_eq!(sliced.count(&db).await?, 2);
+        let long: Vec<String> = Listener::objects()
+            .collect()
+            .filter(Listener::playlists_total_length.gt(100))
+            .values(Listener::name)
+            .all(&db)
+            .await?;
+        assert_eq!(long, ["ann"]);
+        // A window ordered by a subquery, and a window condition (a
+        // derived table) over a query selecting one.
+        let ranked: Vec<(String, i64)> = Playlist::objects()
+            .values((
+                Playlist::name,
+                Rank().over(Window::new().order_by(total().desc())),
+            ))
+            .order_by(Playlist::name.asc())
+            .all(&db)
+            .await?;
+        let ranked: Vec<(&str, i64)> = ranked.iter().map(|(n, r)| (n.as_str(), *r)).collect();
+        assert_eq!(ranked, [("a1", 1), ("a2", 1), ("b1", 3)]);
+        let first_two: Vec<(String, Option<i64>)> = Playlist::objects()
+            .filter(
+                RowNumber()
+                    .over(Window::new().order_by(Playlist::name.asc()))
+                    .lte(2),
+            )
+            .values((Playlist::name, total()))
+            .order_by(Playlist::name.asc())
+            .all(&db)
+            .await?;
+        let first_two: Vec<(&str, Option<i64>)> =
+            first_two.iter().map(|(n, t)| (n.as_str(), *t)).collect();
+        assert_eq!(first_two, [("a1", Some(300)), ("a2", Some(300))]);
+        // Distinct values next to a subquery, grouped values with one.
+        let distinct: Vec<Option<i64>> = Playlist::objects()
+            .values(total())
+            .distinct()
+            .order_by(total().asc())
+            .all(&db)
+            .await?;
+        assert_eq!(distinct, [Some(50), Some(300)]);
+        Ok(())
+    })
+    .await;
+}
