@@ -305,6 +305,25 @@ impl Error {
         Error::Connection(Box::new(std::io::Error::new(kind, message.into())))
     }
 
+    /// Whether a locking read with `nowait()` found a row locked by
+    /// another transaction (PostgreSQL `55P03`; MySQL/MariaDB 3572, or
+    /// 1205 "lock wait timeout" from a MariaDB `NOWAIT`).
+    pub fn lock_not_available(&self) -> bool {
+        let Error::Database { code, source, .. } = self else {
+            return false;
+        };
+        if code.as_deref() == Some("55P03") {
+            return true;
+        }
+        let number = match source.downcast_ref::<sqlx::Error>() {
+            Some(sqlx::Error::Database(db)) => db
+                .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+                .map(|e| e.number()),
+            _ => None,
+        };
+        matches!(number, Some(1205 | 3572))
+    }
+
     /// Whether this is `NotFound`.
     pub fn is_not_found(&self) -> bool {
         matches!(self, Error::NotFound { .. })

@@ -40,6 +40,7 @@ mod empty;
 mod error;
 pub mod exec;
 mod lease;
+mod locking;
 mod lower;
 mod model_ext;
 pub mod observe;
@@ -58,6 +59,7 @@ pub use db::{Conn, Db, PoolConfig, Tx};
 pub use dialect::Dialect;
 pub use error::{ConstraintKind, DecodeError, Error, FieldName, Limit, PlaceholderError, Result};
 pub use exec::Executor;
+pub use locking::{Block, ForUpdate, LockingExt, NoWait, SkipLocked, WaitMode};
 pub use model_ext::{ForeignKeyExt, ModelExt};
 pub use orm_core::field::DbEnum;
 pub use orm_core::model::Model;
@@ -81,8 +83,8 @@ pub mod prelude {
         BulkCreate, ForeignKeyExt, PrefetchExt, PrefetchQuerySet, conflict_update, raw,
     };
     pub use crate::{
-        Conn, ConstraintKind, Db, DbEnum, Dialect, Error, Executor, ExplainOptions, Model,
-        ModelExt, PoolConfig, QuerySetExt, RelatedSetExt, SqliteOptions, Statement,
+        Conn, ConstraintKind, Db, DbEnum, Dialect, Error, Executor, ExplainOptions, LockingExt,
+        Model, ModelExt, PoolConfig, QuerySetExt, RelatedSetExt, SqliteOptions, Statement,
         TransactionMode, Tx,
     };
     pub use orm_core::aggregate::{

@@ -34,6 +34,8 @@ pub struct Capabilities {
     pub array_binds: bool,
     /// DDL runs inside a transaction and rolls back with it.
     pub transactional_ddl: bool,
+    /// `FOR UPDATE OF <table>` (PostgreSQL, MySQL; not MariaDB).
+    pub lock_of: bool,
 }
 
 impl Capabilities {

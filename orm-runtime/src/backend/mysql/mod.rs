@@ -26,10 +26,11 @@ pub(crate) const CAPABILITIES: Capabilities = Capabilities {
     max_binds: 65_535,
     array_binds: false,
     transactional_ddl: false,
+    lock_of: false,
 };
 
 /// What the server supports: MariaDB (10.5+) has `INSERT .. RETURNING`;
-/// MySQL does not.
+/// MySQL does not, but has `FOR UPDATE OF`.
 pub(crate) async fn capabilities<'c, E>(conn: E) -> Result<Capabilities>
 where
     E: sqlx::Executor<'c, Database = sqlx::MySql>,
@@ -38,8 +39,10 @@ where
         .fetch_one(conn)
         .await
         .map_err(Error::from_sqlx)?;
+    let mariadb = version.to_lowercase().contains("mariadb");
     Ok(Capabilities {
-        returning: version.to_lowercase().contains("mariadb"),
+        returning: mariadb,
+        lock_of: !mariadb,
         ..CAPABILITIES
     })
 }

@@ -26,6 +26,7 @@ pub(crate) const CAPABILITIES: Capabilities = Capabilities {
     max_binds: 65_535,
     array_binds: true,
     transactional_ddl: true,
+    lock_of: true,
 };
 
 /// Connects: one connection first, so an unreachable server reports the

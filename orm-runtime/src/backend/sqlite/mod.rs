@@ -42,6 +42,7 @@ pub(crate) const CAPABILITIES: Capabilities = Capabilities {
     max_binds: 32_766,
     array_binds: false,
     transactional_ddl: true,
+    lock_of: false,
 };
 
 /// A pool of connections to one database. In-process connections are
