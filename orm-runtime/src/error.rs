@@ -192,6 +192,9 @@ pub enum Error {
     /// The API was used in a way the types could not rule out.
     #[error("invalid use: {0}")]
     Usage(String),
+    /// Making or running migrations failed.
+    #[error("migrations: {0}")]
+    Migration(Box<crate::migrate::MigrationError>),
 }
 
 /// What is wrong with the placeholders of a raw SQL statement

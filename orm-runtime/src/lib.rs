@@ -42,6 +42,7 @@ pub mod exec;
 mod lease;
 mod locking;
 mod lower;
+pub mod migrate;
 mod model_ext;
 pub mod observe;
 mod prefetch;

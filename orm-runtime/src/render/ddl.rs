@@ -91,6 +91,11 @@ fn auto_pk(w: &mut Writer, f: &FieldMeta) {
     }
 }
 
+/// ` DEFAULT <literal>`.
+pub(crate) fn default_sql(w: &mut Writer, d: DefaultValue) {
+    default_value(w, d);
+}
+
 fn default_value(w: &mut Writer, d: DefaultValue) {
     w.raw(" DEFAULT ");
     match d {
@@ -191,8 +196,36 @@ fn type_checks(w: &mut Writer, table: &str, f: &FieldMeta) {
     }
 }
 
-fn foreign_key(w: &mut Writer, column: &str, table: &str, pk: &str, on_delete: OnDelete) {
-    w.raw(",\n  FOREIGN KEY (");
+/// The name of the foreign-key constraint of `table.column`
+/// (PostgreSQL's own default, given explicitly so every backend can drop it).
+pub(crate) fn foreign_key_name(table: &str, column: &str) -> String {
+    short_name(format!("{table}_{column}_fkey"))
+}
+
+fn foreign_key(
+    w: &mut Writer,
+    from: &str,
+    column: &str,
+    table: &str,
+    pk: &str,
+    on_delete: OnDelete,
+) {
+    w.raw(",\n  ");
+    foreign_key_constraint(w, from, column, table, pk, on_delete);
+}
+
+/// `CONSTRAINT "t_c_fkey" FOREIGN KEY ("c") REFERENCES "p" ("id") ON DELETE ..`.
+pub(crate) fn foreign_key_constraint(
+    w: &mut Writer,
+    from: &str,
+    column: &str,
+    table: &str,
+    pk: &str,
+    on_delete: OnDelete,
+) {
+    w.raw("CONSTRAINT ");
+    w.ident(&foreign_key_name(from, column));
+    w.raw(" FOREIGN KEY (");
     w.ident(column);
     w.raw(") REFERENCES ");
     w.ident(table);
@@ -370,6 +403,37 @@ fn generated_columns(w: &mut Writer, m: &ModelMeta) {
     }
 }
 
+/// One column of a CREATE TABLE or ADD COLUMN: name, type, NOT NULL,
+/// PRIMARY KEY or UNIQUE, DEFAULT and CHECKs.
+pub(crate) fn column_definition(w: &mut Writer, table: &str, f: &FieldMeta) {
+    if f.primary_key && f.auto_increment {
+        auto_pk(w, f);
+        return;
+    }
+    w.ident(f.column);
+    w.raw(" ");
+    column_type(w, f.ty);
+    if !f.nullable {
+        w.raw(" NOT NULL");
+    }
+    if f.primary_key {
+        w.raw(" PRIMARY KEY");
+    } else if f.unique {
+        w.raw(" UNIQUE");
+    }
+    if let Some(d) = f.default {
+        default_value(w, d);
+    }
+    checks(w, f);
+    type_checks(w, table, f);
+}
+
+/// The column's type as the backend writes it (`VARCHAR(100)`).
+pub(crate) fn column_type_sql(dialect: Dialect, ty: ColumnType) -> String {
+    let w = Writer::new(dialect);
+    (w.syntax.column_type)(ty)
+}
+
 /// CREATE TABLE for one model, then its CREATE INDEX statements.
 pub fn create_table(m: &ModelMeta, dialect: Dialect) -> Vec<String> {
     let mut w = Writer::new(dialect);
@@ -378,31 +442,12 @@ pub fn create_table(m: &ModelMeta, dialect: Dialect) -> Vec<String> {
     w.raw(" (");
     for (i, f) in m.fields.iter().enumerate() {
         w.raw(if i > 0 { ",\n  " } else { "\n  " });
-        if f.primary_key && f.auto_increment {
-            auto_pk(&mut w, f);
-            continue;
-        }
-        w.ident(f.column);
-        w.raw(" ");
-        column_type(&mut w, f.ty);
-        if !f.nullable {
-            w.raw(" NOT NULL");
-        }
-        if f.primary_key {
-            w.raw(" PRIMARY KEY");
-        } else if f.unique {
-            w.raw(" UNIQUE");
-        }
-        if let Some(d) = f.default {
-            default_value(&mut w, d);
-        }
-        checks(&mut w, f);
-        type_checks(&mut w, m.table, f);
+        column_definition(&mut w, m.table, f);
     }
     generated_columns(&mut w, m);
     for f in m.fields {
         if let Some(fk) = f.foreign_key {
-            foreign_key(&mut w, f.column, fk.table, fk.column, fk.on_delete);
+            foreign_key(&mut w, m.table, f.column, fk.table, fk.column, fk.on_delete);
         }
     }
     // A unique combination of plain columns is a table constraint; one
@@ -477,6 +522,7 @@ pub fn create_join_table(rel: &ManyToManyMeta, dialect: Dialect) -> Vec<String> 
     }
     foreign_key(
         &mut w,
+        rel.through,
         rel.source_column,
         rel.source_table,
         rel.source_pk,
@@ -484,6 +530,7 @@ pub fn create_join_table(rel: &ManyToManyMeta, dialect: Dialect) -> Vec<String> 
     );
     foreign_key(
         &mut w,
+        rel.through,
         rel.target_column,
         rel.target_table,
         rel.target_pk,
