@@ -398,3 +398,87 @@ async fn two_concurrent_applies_apply_once() {
     })
     .await;
 }
+
+/// The drift check compares the live database with the models: a column
+/// added by hand, a table no model has, a missing column.
+#[tokio::test]
+async fn drift_finds_a_column_added_by_hand() {
+    on_all_backends(|db| async move {
+        let dir = temp_dir("drift", &db);
+        migrate::make(&dir, &v1::MODELS, "initial", &MakeOptions::default())?;
+        migrate::apply(&db, &dir).await?;
+        assert_eq!(migrate::drift(&db, &v1::MODELS).await?, []);
+        migrate::check_drift(&db, &v1::MODELS).await?;
+        db.execute_raw("ALTER TABLE mig_item ADD COLUMN colour VARCHAR(10)")
+            .await?;
+        db.execute_raw("CREATE TABLE mig_stray (id INTEGER PRIMARY KEY)")
+            .await?;
+        let found = migrate::drift(&db, &v1::MODELS).await?;
+        assert_eq!(
+            found,
+            [
+                migrate::Drift::ExtraColumn {
+                    table: "mig_item".into(),
+                    column: "colour".into()
+                },
+                migrate::Drift::ExtraTable("mig_stray".into()),
+            ]
+        );
+        // Against v2's models: the renamed and new columns are missing.
+        let found = migrate::drift(&db, &v2::MODELS).await?;
+        assert!(found.contains(&migrate::Drift::MissingColumn {
+            table: "mig_item".into(),
+            column: "label".into()
+        }));
+        let err = migrate::check_drift(&db, &v1::MODELS).await.unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("column `mig_item.colour` is in the database but not in the model"),
+            "{err}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        Ok(())
+    })
+    .await;
+}
+
+/// The command line a user's migration binary runs.
+#[tokio::test]
+async fn the_command_line() {
+    on_all_backends(|db| async move {
+        let dir = temp_dir("cli", &db);
+        let run = |args: &[&str], models: &'static [&'static orm_runtime::model::ModelMeta]| {
+            let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+            let (db, dir) = (db.clone(), dir.clone());
+            async move {
+                let mut out = Vec::new();
+                migrate::run_command(&args, Some(&db), &dir, models, &mut out).await?;
+                Ok::<_, Error>(String::from_utf8(out).expect("utf-8"))
+            }
+        };
+        static V1: [&orm_runtime::model::ModelMeta; 2] = v1::MODELS;
+        static V2: [&orm_runtime::model::ModelMeta; 2] = v2::MODELS;
+        assert!(run(&["make", "initial"], &V1).await?.starts_with("made "));
+        assert_eq!(run(&["make", "again"], &V1).await?, "no changes\n");
+        assert!(run(&["sql"], &V1).await?.contains("CREATE TABLE"));
+        assert_eq!(run(&["apply"], &V1).await?, "applied 0001_initial\n");
+        assert_eq!(run(&["apply"], &V1).await?, "nothing to apply\n");
+        assert!(
+            run(&["make", "v2"], &V2).await.is_err(),
+            "the rename is asked"
+        );
+        run(&["make", "v2", "--rename", "mig_item.title:label"], &V2).await?;
+        assert_eq!(
+            run(&["status"], &V2).await?,
+            "[x] 0001_initial\n[ ] 0002_v2\n"
+        );
+        assert_eq!(run(&["apply"], &V2).await?, "applied 0002_v2\n");
+        assert_eq!(run(&["drift"], &V2).await?, "no drift\n");
+        assert_eq!(run(&["rollback"], &V2).await?, "rolled back 0002_v2\n");
+        assert_eq!(run(&["drift"], &V1).await?, "no drift\n");
+        assert!(run(&["frobnicate"], &V1).await.is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+        Ok(())
+    })
+    .await;
+}

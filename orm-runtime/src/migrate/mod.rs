@@ -68,6 +68,9 @@ pub enum MigrationError {
         /// What.
         what: String,
     },
+    /// The live database differs from the models ([`drift`]).
+    #[error("the database does not match the models: {}", .0.join("; "))]
+    Drift(Vec<String>),
     /// A recorded state cannot be read.
     #[error("a migration's state.json is malformed: {0}")]
     BadState(String),
@@ -590,4 +593,310 @@ async fn run(conn: &Conn, m: &Migration, direction: &'static str) -> Result<bool
         conn.execute_raw("PRAGMA foreign_keys = ON").await?;
     }
     out
+}
+
+/// One difference between a live database and the models.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Drift {
+    /// A model's table is missing.
+    MissingTable(String),
+    /// A table no model (or join table) has.
+    ExtraTable(String),
+    /// A model's column is missing from its table.
+    MissingColumn {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+    },
+    /// A column no model has.
+    ExtraColumn {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+    },
+    /// A column whose NULL-ability differs from the model's.
+    Nullability {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+        /// Whether the model allows NULL.
+        model_nullable: bool,
+    },
+}
+
+impl std::fmt::Display for Drift {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Drift::MissingTable(t) => write!(f, "table `{t}` is missing"),
+            Drift::ExtraTable(t) => write!(f, "table `{t}` is in the database but in no model"),
+            Drift::MissingColumn { table, column } => {
+                write!(f, "column `{table}.{column}` is missing")
+            }
+            Drift::ExtraColumn { table, column } => {
+                write!(
+                    f,
+                    "column `{table}.{column}` is in the database but not in the model"
+                )
+            }
+            Drift::Nullability {
+                table,
+                column,
+                model_nullable,
+            } => write!(
+                f,
+                "column `{table}.{column}` is {} in the database, {} in the model",
+                if *model_nullable {
+                    "NOT NULL"
+                } else {
+                    "nullable"
+                },
+                if *model_nullable {
+                    "nullable"
+                } else {
+                    "NOT NULL"
+                }
+            ),
+        }
+    }
+}
+
+/// The live tables and columns: `(table, column, nullable)`.
+async fn live_columns(db: &Db) -> Result<Vec<(String, String, bool)>, Error> {
+    Ok(match db.dialect() {
+        Dialect::Postgres => {
+            let rows: Vec<(String, String, String)> = raw(
+                "SELECT table_name::text, column_name::text, is_nullable::text FROM information_schema.columns WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position",
+            )
+            .fetch(db)
+            .await?;
+            rows.into_iter()
+                .map(|(t, c, n)| (t, c, n == "YES"))
+                .collect()
+        }
+        Dialect::MySql => {
+            let rows: Vec<(String, String, String)> = raw(
+                "SELECT CAST(table_name AS CHAR), CAST(column_name AS CHAR), CAST(is_nullable AS CHAR) FROM information_schema.columns WHERE table_schema = DATABASE() AND extra NOT LIKE '%INVISIBLE%' ORDER BY table_name, ordinal_position",
+            )
+            .fetch(db)
+            .await?;
+            rows.into_iter()
+                .map(|(t, c, n)| (t, c, n == "YES"))
+                .collect()
+        }
+        Dialect::Sqlite => {
+            let rows: Vec<(String, String, i64)> = raw(
+                "SELECT m.name, p.name, p.\"notnull\" FROM sqlite_master AS m JOIN pragma_table_info(m.name) AS p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, p.cid",
+            )
+            .fetch(db)
+            .await?;
+            rows.into_iter()
+                .map(|(t, c, notnull)| (t, c, notnull == 0))
+                .collect()
+        }
+    })
+}
+
+/// The differences between the live database and `models` (and their join
+/// tables): tables and columns missing or extra, NULL-ability. The history
+/// table is not counted.
+pub async fn drift(db: &Db, models: &[&'static ModelMeta]) -> Result<Vec<Drift>, Error> {
+    let live = live_columns(db).await?;
+    let state = SchemaState::of(models);
+    let mut expected: Vec<(&str, Vec<(&str, bool)>)> = models
+        .iter()
+        .map(|m| {
+            let columns = m.fields.iter().map(|f| (f.column, f.nullable)).collect();
+            (m.table, columns)
+        })
+        .collect();
+    for r in state.join_tables() {
+        expected.push((
+            r.through,
+            vec![
+                ("id", false),
+                (r.source_column, false),
+                (r.target_column, false),
+            ],
+        ));
+    }
+    // A primary key is NOT NULL by definition (SQLite's table_info reports
+    // an INTEGER PRIMARY KEY as nullable): its NULL-ability is not compared.
+    let is_pk = |table: &str, column: &str| {
+        column == "id" && state.join_tables().iter().any(|r| r.through == table)
+            || models
+                .iter()
+                .any(|m| m.table == table && m.pk().column == column)
+    };
+    let mut out = Vec::new();
+    for (table, columns) in &expected {
+        let live_table: Vec<&(String, String, bool)> =
+            live.iter().filter(|(t, _, _)| t == table).collect();
+        if live_table.is_empty() {
+            out.push(Drift::MissingTable((*table).to_owned()));
+            continue;
+        }
+        for (column, nullable) in columns {
+            match live_table.iter().find(|(_, c, _)| c == column) {
+                None => out.push(Drift::MissingColumn {
+                    table: (*table).to_owned(),
+                    column: (*column).to_owned(),
+                }),
+                Some((_, c, n)) if n != nullable && !is_pk(table, c) => {
+                    out.push(Drift::Nullability {
+                        table: (*table).to_owned(),
+                        column: (*column).to_owned(),
+                        model_nullable: *nullable,
+                    })
+                }
+                Some(_) => {}
+            }
+        }
+        for (_, column, _) in &live_table {
+            if !columns.iter().any(|(c, _)| c == column) {
+                out.push(Drift::ExtraColumn {
+                    table: (*table).to_owned(),
+                    column: column.clone(),
+                });
+            }
+        }
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for (table, _, _) in &live {
+        if table != HISTORY
+            && !seen.contains(&table.as_str())
+            && !expected.iter().any(|(t, _)| t == table)
+        {
+            seen.push(table);
+            out.push(Drift::ExtraTable(table.clone()));
+        }
+    }
+    Ok(out)
+}
+
+/// [`drift`] as an error when there is any: for an application that should
+/// refuse to start on a database that does not match its models.
+pub async fn check_drift(db: &Db, models: &[&'static ModelMeta]) -> Result<(), Error> {
+    let found = drift(db, models).await?;
+    if found.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = found.iter().map(ToString::to_string).collect();
+    Err(MigrationError::Drift(list).into())
+}
+
+/// The command line of a migration binary: `make <name> [--rename
+/// table.old:new].. [--allow-data-loss]`, `apply`, `rollback [n]`,
+/// `status`, `sql`, `drift`. The database is `DATABASE_URL`, the directory
+/// `MIGRATIONS_DIR` (default `migrations`). A user's crate adds it in a few
+/// lines as `src/bin/migrate.rs`:
+///
+/// ```no_run
+/// # use orm_runtime::prelude::*;
+/// # #[derive(Model, Debug, Clone)]
+/// # pub struct Book { #[orm(primary_key)] pub id: i64 }
+/// #[tokio::main]
+/// async fn main() -> Result<(), orm_runtime::Error> {
+///     orm_runtime::migrate::cli(&[Book::META]).await
+/// }
+/// ```
+pub async fn cli(models: &[&'static ModelMeta]) -> Result<(), Error> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let dir = std::env::var("MIGRATIONS_DIR").unwrap_or_else(|_| "migrations".to_owned());
+    let needs_db = args.first().is_none_or(|a| a != "make");
+    let db = match (needs_db, std::env::var("DATABASE_URL")) {
+        (false, _) => None,
+        (true, Ok(url)) => Some(Db::connect(&url).await?),
+        (true, Err(_)) => return Err(Error::Usage("set DATABASE_URL".to_owned())),
+    };
+    let mut out = std::io::stdout();
+    run_command(&args, db.as_ref(), Path::new(&dir), models, &mut out).await
+}
+
+/// [`cli`] with its arguments, database and output given.
+pub async fn run_command(
+    args: &[String],
+    db: Option<&Db>,
+    dir: &Path,
+    models: &[&'static ModelMeta],
+    out: &mut dyn std::io::Write,
+) -> Result<(), Error> {
+    let usage = || {
+        Error::Usage(
+            "usage: make <name> [--rename table.old:new].. [--allow-data-loss] | apply | rollback [n] | status | sql | drift"
+                .to_owned(),
+        )
+    };
+    let mut say = |line: String| {
+        let _ = std::io::Write::write_fmt(out, format_args!("{line}\n"));
+    };
+    let db = || db.ok_or_else(|| Error::Usage("this command needs a database".to_owned()));
+    match args.first().map(String::as_str) {
+        Some("make") => {
+            let name = args.get(1).ok_or_else(usage)?;
+            let mut opts = MakeOptions::default();
+            let mut rest = args[2..].iter();
+            while let Some(a) = rest.next() {
+                match a.as_str() {
+                    "--allow-data-loss" => opts = opts.allow_data_loss(),
+                    "--rename" => {
+                        let spec = rest.next().ok_or_else(usage)?;
+                        let (table, cols) = spec.split_once('.').ok_or_else(usage)?;
+                        let (old, new) = cols.split_once(':').ok_or_else(usage)?;
+                        opts = opts.rename_column(table, old, new);
+                    }
+                    _ => return Err(usage()),
+                }
+            }
+            match make(dir, models, name, &opts)? {
+                Some(m) => say(format!("made {}", m.dir.display())),
+                None => say("no changes".to_owned()),
+            }
+        }
+        Some("apply") => {
+            let done = apply(db()?, dir).await?;
+            if done.is_empty() {
+                say("nothing to apply".to_owned());
+            }
+            for name in done {
+                say(format!("applied {name}"));
+            }
+        }
+        Some("rollback") => {
+            let n = match args.get(1) {
+                Some(n) => n.parse().map_err(|_| usage())?,
+                None => 1,
+            };
+            for name in rollback(db()?, dir, n).await? {
+                say(format!("rolled back {name}"));
+            }
+        }
+        Some("status") => {
+            for s in status(db()?, dir).await? {
+                say(format!(
+                    "[{}] {}",
+                    if s.applied { "x" } else { " " },
+                    s.name
+                ));
+            }
+        }
+        Some("sql") => {
+            let db = db()?;
+            let applied = status(db, dir).await?.iter().filter(|s| s.applied).count();
+            say(pending_sql(dir, db.dialect(), applied as u32)?);
+        }
+        Some("drift") => {
+            let found = drift(db()?, models).await?;
+            if found.is_empty() {
+                say("no drift".to_owned());
+            }
+            for d in found {
+                say(d.to_string());
+            }
+        }
+        _ => return Err(usage()),
+    }
+    Ok(())
 }
