@@ -62,46 +62,64 @@ impl<M, T: FieldType> Column<M, T> {
             kind: T::COLUMN_TYPE.kind,
         }
     }
-
-    fn join<P: Model, U>(self, next: Column<P, U>, nullable: bool) -> Column<M, U> {
-        let target = P::META;
-        let mut path = self.path.into_owned();
-        path.push(JoinStep {
-            fk_column: self.column,
-            table: target.table,
-            pk_column: target.pk().column,
-            nullable,
-            meta: Some(target),
-            many: false,
-            join: 0,
-        });
-        path.extend_from_slice(&next.path);
-        Column {
-            column: next.column,
-            path: Cow::Owned(path),
-            _t: PhantomData,
-        }
-    }
 }
 
-impl<M, P: Model> Column<M, ForeignKey<P>> {
-    /// Follows the foreign key to a column of the referenced model
+impl<M, T> Column<M, T> {
+    /// Follows a foreign key to a column of the referenced model
     /// (`Book::publisher.then(Publisher::name)`, Django's
     /// `publisher__name`, rendered as a join), or on through a relation of
     /// it (`Book::publisher.then(Publisher::books).then(Book::title)`,
-    /// `publisher__book__title`: a LEFT JOIN per related row).
-    pub fn then<X: ForwardStep<P>>(self, next: X) -> X::Out<M> {
+    /// `publisher__book__title`: a LEFT JOIN per related row). A nullable
+    /// foreign key is a LEFT JOIN, and what it reaches is nullable.
+    pub fn then<X: FollowFrom<M, T>>(self, next: X) -> X::Out {
+        next.follow(self)
+    }
+
+    /// The path so far plus the hop through this foreign key column to `P`.
+    fn hop<P: Model>(self, nullable: bool) -> Vec<JoinStep> {
         let mut path = self.path.into_owned();
         path.push(JoinStep {
             fk_column: self.column,
             table: P::META.table,
             pk_column: P::META.pk().column,
-            nullable: false,
+            nullable,
             meta: Some(P::META),
             many: false,
             join: 0,
         });
-        next.after(path)
+        path
+    }
+}
+
+/// What `then` can put after a column of type `T` of `M`: a step of the
+/// model a foreign key refers to ([`ForwardStep`]). Only foreign keys,
+/// nullable or not, lead on; any other column ends a path.
+///
+/// The bound is on the step, not on `T`, so that a plain column fails it
+/// here, with this message, rather than as "no method `then`".
+#[diagnostic::on_unimplemented(
+    message = "`then` cannot follow a column of type `{T}`: only a foreign key (or a relation) leads to another model",
+    label = "`then` was called on a column of type `{T}`, which is not a foreign key",
+    note = "a path continues from a `ForeignKey<T>` column (`Book::publisher.then(Publisher::name)`) or a relation (`Publisher::books.then(Book::title)`); a plain column is its end"
+)]
+pub trait FollowFrom<M, T> {
+    /// What the path becomes.
+    type Out;
+    /// Extends the path of `column` by this step.
+    fn follow(self, column: Column<M, T>) -> Self::Out;
+}
+
+impl<M, P: Model, X: ForwardStep<P>> FollowFrom<M, ForeignKey<P>> for X {
+    type Out = X::Out<M>;
+    fn follow(self, column: Column<M, ForeignKey<P>>) -> X::Out<M> {
+        self.after(column.hop::<P>(false))
+    }
+}
+
+impl<M, P: Model, X: ForwardStep<P>> FollowFrom<M, Option<ForeignKey<P>>> for X {
+    type Out = X::Nullable<M>;
+    fn follow(self, column: Column<M, Option<ForeignKey<P>>>) -> X::Nullable<M> {
+        self.after_nullable(column.hop::<P>(true))
     }
 }
 
@@ -142,13 +160,26 @@ impl<M, P: Model> Column<M, ForeignKey<P>> {
 pub trait ForwardStep<P> {
     /// The path extended by this step, from model `M`.
     type Out<M>;
+    /// The same after a nullable foreign key: its values are nullable.
+    type Nullable<M>;
     /// Extends `path` (the joins from `M` to `P`).
     fn after<M>(self, path: Vec<JoinStep>) -> Self::Out<M>;
+    /// Extends `path`, whose last hop is a nullable foreign key.
+    fn after_nullable<M>(self, path: Vec<JoinStep>) -> Self::Nullable<M>;
 }
 
 impl<P, U: FieldType> ForwardStep<P> for Column<P, U> {
     type Out<M> = Column<M, U>;
+    type Nullable<M> = Column<M, U::Nullable>;
     fn after<M>(self, mut path: Vec<JoinStep>) -> Column<M, U> {
+        path.extend_from_slice(&self.path);
+        Column {
+            column: self.column,
+            path: Cow::Owned(path),
+            _t: PhantomData,
+        }
+    }
+    fn after_nullable<M>(self, mut path: Vec<JoinStep>) -> Column<M, U::Nullable> {
         path.extend_from_slice(&self.path);
         Column {
             column: self.column,
@@ -160,6 +191,7 @@ impl<P, U: FieldType> ForwardStep<P> for Column<P, U> {
 
 impl<P, S> ForwardStep<P> for crate::relation::Reverse<P, S> {
     type Out<M> = ManyPath<M, S>;
+    type Nullable<M> = ManyPath<M, S>;
     fn after<M>(self, mut path: Vec<JoinStep>) -> ManyPath<M, S> {
         path.extend(self.relation().steps());
         ManyPath {
@@ -167,16 +199,23 @@ impl<P, S> ForwardStep<P> for crate::relation::Reverse<P, S> {
             _t: PhantomData,
         }
     }
+    fn after_nullable<M>(self, path: Vec<JoinStep>) -> ManyPath<M, S> {
+        self.after(path)
+    }
 }
 
 impl<P: Model, S: Model> ForwardStep<P> for crate::relation::ManyToManyRel<P, S> {
     type Out<M> = ManyPath<M, S>;
+    type Nullable<M> = ManyPath<M, S>;
     fn after<M>(self, mut path: Vec<JoinStep>) -> ManyPath<M, S> {
         path.extend(self.relation().steps());
         ManyPath {
             path,
             _t: PhantomData,
         }
+    }
+    fn after_nullable<M>(self, path: Vec<JoinStep>) -> ManyPath<M, S> {
+        self.after(path)
     }
 }
 
@@ -200,18 +239,6 @@ impl<M, S> ManyPath<M, S> {
     }
 }
 
-impl<M, P: Model> Column<M, Option<ForeignKey<P>>> {
-    /// Follows a nullable foreign key (LEFT JOIN); the result is nullable.
-    pub fn then<U: FieldType>(self, next: Column<P, U>) -> Column<M, U::Nullable> {
-        let c: Column<M, U> = self.join(next, true);
-        Column {
-            column: c.column,
-            path: c.path,
-            _t: PhantomData,
-        }
-    }
-}
-
 /// A foreign key (possibly reached through others) whose referenced rows
 /// `select_related` loads.
 #[diagnostic::on_unimplemented(
@@ -229,17 +256,7 @@ impl<M, T> Column<M, T> {
         self,
         nullable: bool,
     ) -> (Vec<JoinStep>, &'static crate::model::ModelMeta) {
-        let mut path = self.path.into_owned();
-        path.push(JoinStep {
-            fk_column: self.column,
-            table: P::META.table,
-            pk_column: P::META.pk().column,
-            nullable,
-            meta: Some(P::META),
-            many: false,
-            join: 0,
-        });
-        (path, P::META)
+        (self.hop::<P>(nullable), P::META)
     }
 }
 

@@ -12,9 +12,14 @@ use crate::row::{DecodeError, RowReader};
 use crate::subquery::Subquery;
 
 /// One selected value of model `M`.
+///
+/// Where one value is expected, a tuple (several values) fails this bound:
+/// the message speaks to the common case, a `values(..)` of several columns
+/// used as a subquery value.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be selected from `{M}`",
-    label = "expected a column, expression or aggregate of `{M}`"
+    message = "`{Self}` is not a single value of `{M}`",
+    label = "expected one column, expression or aggregate of `{M}`",
+    note = "a subquery used as a value (`.subquery()`, `in_query`) must select exactly one column, and `annotate` appends one value at a time"
 )]
 pub trait SelectItem<M> {
     /// The decoded type (a foreign key or primary key gives the plain key

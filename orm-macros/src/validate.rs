@@ -54,7 +54,17 @@ pub struct ColumnDef {
     pub min_value: Option<i64>,
     pub max_value: Option<i64>,
     pub foreign_key: Option<ForeignKeyDef>,
-    pub related_name: Option<String>,
+    pub related_name: Option<ReverseName>,
+}
+
+/// The name of the reverse handle a relation generates on its target, with
+/// the span to report a clash at: the declared `related_name`, else the
+/// field.
+pub struct ReverseName {
+    pub name: String,
+    pub span: Span,
+    /// Written as `related_name`, not Django's default `<model>_set`.
+    pub declared: bool,
 }
 
 pub struct ForeignKeyDef {
@@ -83,7 +93,7 @@ pub struct ManyToManyDef {
     /// The reverse handle on the target: `related_name`, or
     /// `<model>_set` (Django's default); `None` for `related_name = "+"`
     /// and for a symmetrical relation (its own reverse).
-    pub related_name: Option<String>,
+    pub related_name: Option<ReverseName>,
 }
 
 pub enum Through {
@@ -281,6 +291,8 @@ pub fn model(input: ModelInput, raw_fields: Vec<(Ident, Result<FieldInput>)>) ->
         }
     }
 
+    reverse_name_clashes(&fields, &mut errors);
+
     let mut indexes: Vec<IndexDef> = Vec::new();
     for (metas, unique, what) in [
         (&input.index, false, "index"),
@@ -470,7 +482,7 @@ fn field(f: FieldInput, model: &Ident, table: &str) -> Result<FieldDef> {
                 related_name: if symmetrical {
                     None
                 } else {
-                    reverse_name(f.related_name.as_ref().map(|r| r.as_str()), model)
+                    reverse_name(f.related_name.as_ref(), model, &ident)
                 },
             }),
         });
@@ -687,6 +699,7 @@ fn field(f: FieldInput, model: &Ident, table: &str) -> Result<FieldDef> {
     };
 
     errors.finish()?;
+    let related_name = reverse_name(f.related_name.as_ref(), model, &ident);
     Ok(FieldDef {
         ident,
         vis: f.vis,
@@ -704,7 +717,7 @@ fn field(f: FieldInput, model: &Ident, table: &str) -> Result<FieldDef> {
             min_value: f.min_value.map(|v| *v),
             max_value: f.max_value.map(|v| *v),
             foreign_key,
-            related_name: reverse_name(f.related_name.as_ref().map(|r| r.as_str()), model),
+            related_name,
         }),
     })
 }
@@ -741,10 +754,64 @@ fn default_lit(e: &syn::Expr, class: Class) -> Result<DefaultLit> {
 /// The name of the reverse handle a relation field generates on its
 /// target: the declared `related_name`, or Django's default `<model>_set`
 /// (the model name in lower case); none for `related_name = "+"`.
-fn reverse_name(declared: Option<&str>, model: &syn::Ident) -> Option<String> {
+fn reverse_name(
+    declared: Option<&darling::util::SpannedValue<String>>,
+    model: &syn::Ident,
+    field: &syn::Ident,
+) -> Option<ReverseName> {
     match declared {
-        Some("+") => None,
-        Some(name) => Some(name.to_owned()),
-        None => Some(format!("{}_set", model.to_string().to_lowercase())),
+        Some(name) if name.as_str() == "+" => None,
+        Some(name) => Some(ReverseName {
+            name: (**name).clone(),
+            span: name.span(),
+            declared: true,
+        }),
+        None => Some(ReverseName {
+            name: format!("{}_set", model.to_string().to_lowercase()),
+            span: field.span(),
+            declared: false,
+        }),
+    }
+}
+
+/// Two relations of one model to the same target must not give it two
+/// reverse handles of one name (they would be two definitions of one
+/// associated constant, reported by rustc without the cause).
+fn reverse_name_clashes(fields: &[FieldDef], errors: &mut darling::error::Accumulator) {
+    let mut seen: Vec<(String, &ReverseName, &Ident)> = Vec::new();
+    for f in fields {
+        let (target, reverse) = match &f.role {
+            Role::Column(ColumnDef {
+                foreign_key: Some(fk),
+                related_name: Some(r),
+                ..
+            }) => (&fk.target, r),
+            Role::ManyToMany(ManyToManyDef {
+                target,
+                related_name: Some(r),
+                ..
+            }) => (target, r),
+            _ => continue,
+        };
+        let target_key = quote::ToTokens::to_token_stream(target).to_string();
+        let earlier = seen
+            .iter()
+            .find(|(t, r, _)| *t == target_key && r.name == reverse.name);
+        if let Some((_, _, first)) = earlier {
+            let target_name = target_key.replace(' ', "");
+            let msg = if reverse.declared {
+                format!(
+                    "related_name `{}` is used by both `{first}` and `{}`: each relation to `{target_name}` needs its own reverse name on `{target_name}`",
+                    reverse.name, f.ident
+                )
+            } else {
+                format!(
+                    "`{first}` and `{}` both refer to `{target_name}` and both get the default reverse name `{}`: give them distinct `related_name`s (or `related_name = \"+\"` for none)",
+                    f.ident, reverse.name
+                )
+            };
+            errors.push(Error::custom(msg).with_span(&reverse.span));
+        }
+        seen.push((target_key, reverse, &f.ident));
     }
 }

@@ -70,7 +70,8 @@ pub use orm_core::{
 };
 pub use orm_macros::{DbEnum, Model};
 pub use prefetch::{
-    Nested, Plain, Prefetch, PrefetchExt, PrefetchQuerySet, PrefetchRelation, Prefetching, Then,
+    ManyRelation, Nested, Plain, Prefetch, PrefetchExt, PrefetchQuerySet, PrefetchRelation,
+    Prefetching, Then,
 };
 pub use raw::{Raw, RawRow, raw};
 pub use related::RelatedSetExt;

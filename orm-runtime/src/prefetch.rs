@@ -32,6 +32,11 @@ use std::collections::HashMap;
 use std::marker::PhantomData;
 
 /// A relation to load for the parents of type `M`, one output per parent.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a relation of `{M}` to prefetch",
+    label = "expected a multi-valued relation of `{M}` with `.prefetch()`: `{M}::<related_name>.prefetch()`",
+    note = "`prefetch` loads a reverse foreign key or a many-to-many relation; a forward foreign key (one row per row) is loaded with `select_related`, in the same query"
+)]
 pub trait Prefetch<M: Model>: Send + Sync + 'static {
     /// What each parent gets.
     type Out: Send + 'static;
@@ -112,23 +117,64 @@ impl<M, R, Q: Clone, N: Clone> Clone for PrefetchRelation<M, R, Q, N> {
     }
 }
 
-/// `.prefetch()` on a relation handle.
-pub trait PrefetchExt<M: Model, R: Model> {
+/// A relation with many related rows per row, which `prefetch` loads: the
+/// reverse of a foreign key, or a many-to-many relation.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a multi-valued relation: `prefetch` loads a reverse foreign key or a many-to-many relation",
+    label = "not a reverse foreign key or many-to-many relation",
+    note = "a forward foreign key (one related row) is loaded with `select_related(..)` on the queryset, in the same query"
+)]
+pub trait ManyRelation {
+    /// The model the relation starts from.
+    type Parent: Model;
+    /// The related model.
+    type Related: Model;
+    /// The relation.
+    fn many_relation(&self) -> Relation;
+}
+
+impl<M: Model, R: Model> ManyRelation for Reverse<M, R> {
+    type Parent = M;
+    type Related = R;
+    fn many_relation(&self) -> Relation {
+        self.relation()
+    }
+}
+
+impl<M: Model, R: Model> ManyRelation for ManyToManyRel<M, R> {
+    type Parent = M;
+    type Related = R;
+    fn many_relation(&self) -> Relation {
+        self.relation()
+    }
+}
+
+/// The prefetch of all rows of a relation `X`.
+type PrefetchAll<X> = PrefetchRelation<
+    <X as ManyRelation>::Parent,
+    <X as ManyRelation>::Related,
+    <<X as ManyRelation>::Related as Model>::QuerySet,
+    Plain,
+>;
+
+/// `.prefetch()` on a relation handle. Columns have the method too, so
+/// that `.prefetch()` on a foreign key says why it cannot be prefetched
+/// instead of that no such method exists.
+pub trait PrefetchExt: Sized {
     /// Prefetches all related rows, in the related model's queryset order.
-    fn prefetch(self) -> PrefetchRelation<M, R, R::QuerySet, Plain>;
-}
-
-impl<M: Model, R: Model> PrefetchExt<M, R> for Reverse<M, R> {
-    fn prefetch(self) -> PrefetchRelation<M, R, R::QuerySet, Plain> {
-        PrefetchRelation::all_of(self.relation())
+    fn prefetch(self) -> PrefetchAll<Self>
+    where
+        Self: ManyRelation,
+    {
+        PrefetchRelation::all_of(self.many_relation())
     }
 }
 
-impl<M: Model, R: Model> PrefetchExt<M, R> for ManyToManyRel<M, R> {
-    fn prefetch(self) -> PrefetchRelation<M, R, R::QuerySet, Plain> {
-        PrefetchRelation::all_of(self.relation())
-    }
-}
+impl<M, R> PrefetchExt for Reverse<M, R> {}
+
+impl<M, R> PrefetchExt for ManyToManyRel<M, R> {}
+
+impl<M, T> PrefetchExt for Column<M, T> {}
 
 impl<M: Model, R: Model> PrefetchRelation<M, R, R::QuerySet, Plain> {
     /// Every related row of `relation`, in `R`'s queryset order.

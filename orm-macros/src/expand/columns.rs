@@ -51,16 +51,20 @@ pub fn expand(def: &ModelDef) -> TokenStream {
                 });
                 if let (Some(fk), Some(name)) = (&c.foreign_key, &c.related_name) {
                     let target = &fk.target;
-                    let name = quote::format_ident!("{}", name);
+                    // The name at the `related_name`: a clash with a field of
+                    // the target (which this derive cannot see) points there.
+                    let span = name.span;
+                    let name = quote::format_ident!("{}", name.name, span = span);
                     let doc = format!(
                         "The `{model}` rows whose `{ident}` refers to this row (reverse of `{model}::{ident}`)."
                     );
+                    let head = quote::quote_spanned!(span=> #vis const #name);
                     reverse.push(quote! {
                         #[allow(non_upper_case_globals, dead_code)]
                         #[automatically_derived]
                         impl #target {
                             #[doc = #doc]
-                            #vis const #name: #p::Reverse<#target, #model> = #p::Reverse::new(
+                            #head: #p::Reverse<#target, #model> = #p::Reverse::new(
                                 #model::__ORM_TABLE,
                                 #column,
                                 #target::__ORM_PK_COLUMN,
@@ -82,16 +86,18 @@ pub fn expand(def: &ModelDef) -> TokenStream {
                     #vis const #ident: #p::ManyToManyRel<#model, #target> = #p::ManyToManyRel::new(#index);
                 });
                 if let Some(name) = &m.related_name {
-                    let name = quote::format_ident!("{}", name);
+                    let span = name.span;
+                    let name = quote::format_ident!("{}", name.name, span = span);
                     let doc = format!(
                         "The `{model}` rows related to this row through `{model}::{ident}` (its reverse)."
                     );
+                    let head = quote::quote_spanned!(span=> #vis const #name);
                     reverse.push(quote! {
                         #[allow(non_upper_case_globals, dead_code)]
                         #[automatically_derived]
                         impl #target {
                             #[doc = #doc]
-                            #vis const #name: #p::ManyToManyRel<#target, #model> = #p::ManyToManyRel::reverse(#index);
+                            #head: #p::ManyToManyRel<#target, #model> = #p::ManyToManyRel::reverse(#index);
                         }
                     });
                 }
