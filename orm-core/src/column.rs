@@ -40,9 +40,7 @@ impl<M, T> Column<M, T> {
     pub fn name(&self) -> &'static str {
         self.column
     }
-}
 
-impl<M, T: FieldType> Column<M, T> {
     /// A column of `M`'s own table. Used by generated code.
     pub const fn new(column: &'static str) -> Self {
         Column {
@@ -51,7 +49,9 @@ impl<M, T: FieldType> Column<M, T> {
             _t: PhantomData,
         }
     }
+}
 
+impl<M, T: FieldType> Column<M, T> {
     /// The untyped reference, with nullability from the type and the path.
     pub fn into_ref(self) -> ColumnRef {
         let nullable = T::NULLABLE || self.path.iter().any(|s| s.nullable);

@@ -464,7 +464,9 @@ impl<O, T: FieldType> Subquery<O, T> {
     }
 }
 
-impl<M: Model, L: SelectItem<M> + crate::select_list::SelectList<M> + 'static> Values<M, L> {
+/// `.subquery()` of a one-column `values()` queryset (in the prelude). A
+/// trait, so selecting two columns is an error naming the mistake.
+pub trait ValuesSubquery<M: Model, L: crate::select_list::SelectList<M>> {
     /// This one-column queryset as a scalar subquery of queries over `O`
     /// (one made by `O::correlated(|outer| ..)` refers to the outer rows).
     ///
@@ -509,17 +511,39 @@ impl<M: Model, L: SelectItem<M> + crate::select_list::SelectList<M> + 'static> V
     /// assert_eq!(long, ["rock"]);
     /// # Ok(()) }
     /// ```
-    pub fn subquery<O>(self) -> Subquery<O, <L::Field as FieldType>::Nullable> {
+    fn subquery<O>(self) -> Subquery<O, <L::Field as FieldType>::Nullable>
+    where
+        L: SelectItem<M>;
+}
+
+impl<M: Model, L: crate::select_list::SelectList<M> + 'static> ValuesSubquery<M, L>
+    for Values<M, L>
+{
+    fn subquery<O>(self) -> Subquery<O, <L::Field as FieldType>::Nullable>
+    where
+        L: SelectItem<M>,
+    {
         Subquery::new(self.into_queryset().into_statement())
     }
 }
 
-impl<O: Model, M: Model, L: SelectItem<M> + crate::select_list::SelectList<M> + 'static>
-    Correlated<O, Values<M, L>>
+/// `.subquery()` of a one-column correlated `values()` queryset (in the
+/// prelude): a scalar subquery of queries over `O` (see
+/// [`ValuesSubquery::subquery`]).
+pub trait CorrelatedSubquery<O, M: Model, L: crate::select_list::SelectList<M>> {
+    /// The scalar subquery.
+    fn subquery(self) -> Subquery<O, <L::Field as FieldType>::Nullable>
+    where
+        L: SelectItem<M>;
+}
+
+impl<O: Model, M: Model, L: crate::select_list::SelectList<M> + 'static> CorrelatedSubquery<O, M, L>
+    for Correlated<O, Values<M, L>>
 {
-    /// This one-column correlated queryset as a scalar subquery of queries
-    /// over `O` (see [`Values::subquery`]).
-    pub fn subquery(self) -> Subquery<O, <L::Field as FieldType>::Nullable> {
+    fn subquery(self) -> Subquery<O, <L::Field as FieldType>::Nullable>
+    where
+        L: SelectItem<M>,
+    {
         Subquery::new(SubqueryOf::<O>::into_select(self))
     }
 }

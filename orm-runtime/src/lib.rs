@@ -111,8 +111,8 @@ pub mod prelude {
     pub use orm_core::relation::{ManyToManyRel, PathStep, RelColumn, RelPath, Reverse};
     pub use orm_core::select_list::SelectList;
     pub use orm_core::subquery::{
-        Correlated, Exists, Outer, OuterPath, OuterRef, Subquery, SubqueryOf, subquery_aggregate,
-        subquery_count,
+        Correlated, CorrelatedSubquery, Exists, Outer, OuterPath, OuterRef, Subquery, SubqueryOf,
+        ValuesSubquery, subquery_aggregate, subquery_count,
     };
     pub use orm_core::values::{Annotated, Values};
     pub use orm_core::window::{

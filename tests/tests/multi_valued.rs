@@ -508,3 +508,39 @@ async fn delete_excluding_through_a_relation_of_the_written_table() {
     })
     .await;
 }
+
+/// From a nullable foreign key on through a relation of its target: the
+/// authors whose mentor is a friend of Carol (Bob: mentor Alice), and each
+/// author with the friends of their mentor (LEFT JOINs: an author without
+/// a mentor has one row with None).
+#[tokio::test]
+async fn a_path_from_a_nullable_foreign_key_through_a_relation() {
+    on_all_backends(|db| async move {
+        bookshop_with_authors(&db).await?;
+        let mentor_friend = || Author::mentor.then(Author::friends).then(Author::name);
+        let names: Vec<String> = Author::objects()
+            .filter(mentor_friend().eq("Carol"))
+            .values(Author::name)
+            .all(&db)
+            .await?;
+        assert_eq!(names, ["Bob"]);
+        let mut rows: Vec<(String, Option<String>)> = Author::objects()
+            .values((Author::name, mentor_friend()))
+            .all(&db)
+            .await?;
+        rows.sort();
+        let want: Vec<(String, Option<String>)> = [
+            ("Alice", None),
+            ("Bob", Some("Bob")),
+            ("Bob", Some("Carol")),
+            ("Carol", None),
+            ("dave", Some("Alice")),
+        ]
+        .iter()
+        .map(|(a, b)| ((*a).to_owned(), b.map(str::to_owned)))
+        .collect();
+        assert_eq!(rows, want);
+        Ok(())
+    })
+    .await;
+}

@@ -42,7 +42,8 @@ pub fn expand(def: &ModelDef) -> TokenStream {
                     #[doc = #outer_doc]
                     #vis #ident: #p::OuterRef<#model, #ty>
                 });
-                outer_inits.push(quote!(#ident: outer.__column(#model::#ident)));
+                outer_inits
+                    .push(quote!(#ident: outer.__column(#p::Column::<#model, #ty>::new(#column))));
                 items.push(quote! {
                     #[doc = #doc]
                     #vis const #ident: #p::Column<#model, #ty> = #p::Column::new(#column);
@@ -128,7 +129,9 @@ pub fn expand(def: &ModelDef) -> TokenStream {
                     #[doc = #outer_doc]
                     #vis #ident: #p::OuterRef<#model, #ty>
                 });
-                outer_inits.push(quote!(#ident: outer.__annotation(#model::#ident)));
+                outer_inits.push(
+                    quote!(#ident: outer.__annotation(#p::Annotation::<#model, #ty>::new(#index))),
+                );
             }
         }
     }
