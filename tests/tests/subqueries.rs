@@ -616,3 +616,61 @@ async fn correlated_subqueries_under_wrapping_shapes() {
     })
     .await;
 }
+
+/// An update setting a column from a correlated subquery over the same
+/// table reads the table as it was before the update on every backend
+/// (SQLite computes the values first; it would otherwise see the rows it
+/// already changed).
+#[tokio::test]
+async fn an_update_from_a_subquery_over_its_own_table_reads_the_old_rows() {
+    on_all_backends(|db| async move {
+        bookshop(&db).await?;
+        // Ages 40, 35, 50, 28: each author's age becomes the number of
+        // authors older than them.
+        let older = subquery_count(Author::correlated(|a| {
+            Author::objects().filter(Author::age.gt(a.age))
+        }))
+        .cast::<i32>();
+        let n = Author::objects()
+            .all_rows()
+            .update(&db, Author::age.set(older))
+            .await?;
+        assert_eq!(n, 4);
+        let ages: Vec<i32> = Author::objects()
+            .order_by(Author::id.asc())
+            .values(Author::age)
+            .all(&db)
+            .await?;
+        assert_eq!(ages, [1, 2, 0, 3], "{}", db.dialect());
+        // With a filter and two columns set.
+        let youngest = subquery_aggregate(
+            Author::correlated(|a| Author::objects().filter(Author::age.gt(a.age))),
+            Min(Author::age),
+        );
+        let n = Author::objects()
+            .filter(Author::age.lt(3))
+            .update(
+                &db,
+                (
+                    Author::age.set(Coalesce((youngest, 99))),
+                    Author::name.set("renamed"),
+                ),
+            )
+            .await?;
+        assert_eq!(n, 3);
+        let rows: Vec<(String, i32)> = Author::objects()
+            .order_by(Author::id.asc())
+            .values((Author::name, Author::age))
+            .all(&db)
+            .await?;
+        let rows: Vec<(&str, i32)> = rows.iter().map(|(n, a)| (n.as_str(), *a)).collect();
+        // Before: 1, 2, 0, 3. Alice (1) -> min above 1 = 2; Bob (2) -> 3;
+        // Carol (0) -> 1; dave (3) untouched.
+        assert_eq!(
+            rows,
+            [("renamed", 2), ("renamed", 3), ("renamed", 1), ("dave", 3)]
+        );
+        Ok(())
+    })
+    .await;
+}

@@ -5,7 +5,7 @@ use super::select::{where_clause, with_bare_scope};
 use super::{Statement, Writer};
 use crate::dialect::Dialect;
 use crate::error::Error;
-use orm_core::ast::{Delete, Insert, OnConflict, Update};
+use orm_core::ast::{Delete, ExprNode, Insert, OnConflict, Update};
 
 /// `INSERT INTO t (..) VALUES (..), (..) [RETURNING pk]`. RETURNING is used
 /// on PostgreSQL and SQLite; MySQL reports the key as the last insert id.
@@ -97,6 +97,14 @@ pub fn insert(ins: &Insert, dialect: Dialect) -> Result<Statement, Error> {
 pub fn update(up: &Update, dialect: Dialect) -> Result<Statement, Error> {
     let up = &crate::lower::update(up.clone(), dialect)?;
     let mut w = Writer::new(dialect);
+    let reads_rows = up
+        .set
+        .iter()
+        .any(|(_, e)| e.any_node(&|n| matches!(n, ExprNode::Subquery(_))));
+    if dialect == Dialect::Sqlite && reads_rows {
+        sqlite_update_from_snapshot(&mut w, up)?;
+        return Ok(w.finish());
+    }
     w.raw("UPDATE ");
     w.ident(up.table);
     w.raw(" SET ");
@@ -112,6 +120,51 @@ pub fn update(up: &Update, dialect: Dialect) -> Result<Statement, Error> {
         where_clause(w, &up.filter)
     })?;
     Ok(w.finish())
+}
+
+/// SQLite computes a SET value row by row while it updates, so a subquery
+/// in it would read the rows already changed (PostgreSQL and MariaDB read
+/// the table as it was). The new values are computed first, in a
+/// materialized CTE of the rows the filter keeps, and the update assigns
+/// them:
+/// `WITH "orm_set" AS MATERIALIZED (SELECT rowid AS "orm_rowid", <value> AS "v0"
+/// FROM t WHERE ..) UPDATE t SET c = (SELECT "v0" FROM "orm_set" WHERE
+/// "orm_rowid" = t.rowid) WHERE rowid IN (SELECT "orm_rowid" FROM "orm_set")`.
+fn sqlite_update_from_snapshot(w: &mut Writer, up: &Update) -> Result<(), Error> {
+    const VALUES: [&str; 8] = ["v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7"];
+    let name = |i: usize| -> String {
+        VALUES
+            .get(i)
+            .map_or_else(|| format!("v{i}"), |v| (*v).to_owned())
+    };
+    w.raw("WITH \"orm_set\" AS MATERIALIZED (SELECT rowid AS \"orm_rowid\"");
+    with_bare_scope(w, up.table, |w| {
+        for (i, (_, e)) in up.set.iter().enumerate() {
+            w.raw(", ");
+            expr(w, e)?;
+            w.raw(" AS ");
+            w.ident(&name(i));
+        }
+        w.raw(" FROM ");
+        w.ident(up.table);
+        where_clause(w, &up.filter)
+    })?;
+    w.raw(") UPDATE ");
+    w.ident(up.table);
+    w.raw(" SET ");
+    for (i, (col, _)) in up.set.iter().enumerate() {
+        if i > 0 {
+            w.raw(", ");
+        }
+        w.ident(col);
+        w.raw(" = (SELECT ");
+        w.ident(&name(i));
+        w.raw(" FROM \"orm_set\" WHERE \"orm_rowid\" = ");
+        w.ident(up.table);
+        w.raw(".rowid)");
+    }
+    w.raw(" WHERE rowid IN (SELECT \"orm_rowid\" FROM \"orm_set\")");
+    Ok(())
 }
 
 /// `DELETE FROM t WHERE ..`.
