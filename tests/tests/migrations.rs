@@ -482,3 +482,112 @@ async fn the_command_line() {
     })
     .await;
 }
+
+mod checks_a {
+    use orm_runtime::prelude::*;
+    #[derive(Model, Debug, Clone)]
+    #[orm(table = "mig_owner")]
+    pub struct Owner {
+        #[orm(primary_key)]
+        pub id: i64,
+    }
+    #[derive(Model, Debug, Clone)]
+    #[orm(table = "mig_pet")]
+    pub struct Pet {
+        #[orm(primary_key)]
+        pub id: i64,
+        pub owner: ForeignKey<Owner>,
+        #[orm(min_value = 0, default = 0)]
+        pub legs: i32,
+    }
+    pub const MODELS: [&orm_runtime::model::ModelMeta; 2] = [Owner::META, Pet::META];
+}
+
+mod checks_b {
+    use orm_runtime::prelude::*;
+    /// The owner model is gone, and the pets' key to it.
+    #[derive(Model, Debug, Clone)]
+    #[orm(table = "mig_pet")]
+    pub struct Pet {
+        #[orm(primary_key)]
+        pub id: i64,
+        // The default changes; the CHECK stays.
+        #[orm(min_value = 0, default = 4)]
+        pub legs: i32,
+    }
+    pub const MODELS: [&orm_runtime::model::ModelMeta; 1] = [Pet::META];
+}
+
+/// A changed default keeps the column's CHECK (MariaDB's MODIFY restates
+/// it), a model dropped with the foreign keys to it goes after them, and
+/// the down file says it cannot re-add the NOT NULL key to rows.
+#[tokio::test]
+async fn a_dropped_model_and_a_changed_default_keep_the_rest() {
+    on_all_backends(|db| async move {
+        let dir = temp_dir("checks", &db);
+        migrate::make(&dir, &checks_a::MODELS, "initial", &MakeOptions::default())?;
+        migrate::apply(&db, &dir).await?;
+        let owner = checks_a::Owner::objects()
+            .create(&db, checks_a::Owner { id: 0 })
+            .await?;
+        for legs in [2, 4] {
+            checks_a::Pet::objects()
+                .create(&db, checks_a::Pet { id: 0, owner: (&owner).into(), legs })
+                .await?;
+        }
+        let err = migrate::make(&dir, &checks_b::MODELS, "no owners", &MakeOptions::default())
+            .unwrap_err();
+        assert!(matches!(migration_error(&err), MigrationError::DataLoss(_)), "{err}");
+        let m = migrate::make(
+            &dir,
+            &checks_b::MODELS,
+            "no owners",
+            &MakeOptions::default().allow_data_loss(),
+        )?
+        .expect("changes");
+        let down = std::fs::read_to_string(m.dir.join("down.postgres.sql")).expect("file");
+        assert!(
+            down.contains("-- FAILS ON A TABLE WITH ROWS: re-adds NOT NULL column `mig_pet.owner_id` without a default"),
+            "{down}"
+        );
+        migrate::apply(&db, &dir).await?;
+        let legs: Vec<i32> = checks_b::Pet::objects()
+            .order_by(checks_b::Pet::id.asc())
+            .values(checks_b::Pet::legs)
+            .all(&db)
+            .await?;
+        assert_eq!(legs, [2, 4]);
+        assert_eq!(tables(&db).await?, ["mig_pet"]);
+        let new = checks_b::Pet::objects()
+            .create(&db, checks_b::Pet { id: 0, legs: 3 })
+            .await?;
+        assert_eq!(new.legs, 3);
+        raw("INSERT INTO mig_pet (id) VALUES (10)").execute(&db).await?;
+        let ten = checks_b::Pet::objects().filter(checks_b::Pet::id.eq(10)).get(&db).await?;
+        assert_eq!(ten.legs, 4, "the new default");
+        let err = raw("INSERT INTO mig_pet (id, legs) VALUES (11, -1)")
+            .execute(&db)
+            .await
+            .unwrap_err();
+        assert_eq!(err.constraint_kind(), Some(ConstraintKind::Check), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+        Ok(())
+    })
+    .await;
+}
+
+#[test]
+fn swapped_column_names_are_refused() {
+    let dir = std::env::temp_dir().join(format!("orm-migrations-swap-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    migrate::make(&dir, &v1::MODELS, "initial", &MakeOptions::default()).expect("v1");
+    let opts = MakeOptions::default()
+        .rename_column("mig_item", "title", "note")
+        .rename_column("mig_item", "note", "title");
+    let err = migrate::make(&dir, &v1::MODELS, "swap", &opts).unwrap_err();
+    assert!(
+        matches!(migration_error(&err), MigrationError::Unsupported { what, .. } if what.contains("swapped")),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -303,6 +303,8 @@ pub fn make(
     })?;
     let reversed: Vec<Change> = changes.iter().rev().map(Change::reversed).collect();
     let losses: Vec<String> = changes.iter().filter_map(Change::loses_data).collect();
+    let down_losses: Vec<String> = reversed.iter().filter_map(Change::loses_data).collect();
+    let down_blocked: Vec<String> = reversed.iter().filter_map(Change::cannot_run_on_rows).collect();
     for dialect in Dialect::ALL {
         for (direction, list) in [("up", &changes), ("down", &reversed)] {
             let mut text = format!(
@@ -310,10 +312,16 @@ pub fn make(
                 m.name,
                 dialect.name()
             );
-            if direction == "up" {
-                for loss in &losses {
-                    text.push_str(&format!("-- LOSES DATA: {loss}\n"));
-                }
+            let (lost, blocked) = if direction == "up" {
+                (&losses, &Vec::new())
+            } else {
+                (&down_losses, &down_blocked)
+            };
+            for loss in lost {
+                text.push_str(&format!("-- LOSES DATA: {loss}\n"));
+            }
+            for b in blocked {
+                text.push_str(&format!("-- FAILS ON A TABLE WITH ROWS: {b}\n"));
             }
             for s in statements(list, dialect)? {
                 text.push('\n');

@@ -111,6 +111,24 @@ impl Change {
         }
     }
 
+    /// Whether it adds a NOT NULL column without a default to a table that
+    /// stays (which fails once the table has rows): the down of dropping
+    /// such a column.
+    pub fn cannot_run_on_rows(&self) -> Option<String> {
+        let Change::AlterTable(t) = self else {
+            return None;
+        };
+        t.added
+            .iter()
+            .find(|f| !f.nullable && f.default.is_none() && !f.auto_increment)
+            .map(|f| {
+                format!(
+                    "re-adds NOT NULL column `{}.{}` without a default",
+                    t.new.table, f.column
+                )
+            })
+    }
+
     /// Whether running it loses stored data.
     pub fn loses_data(&self) -> Option<String> {
         match self {
@@ -156,15 +174,19 @@ pub fn diff(
     to: &SchemaState,
     opts: &MakeOptions,
 ) -> Result<Vec<Change>, MigrationError> {
-    let mut out = Vec::new();
+    // New tables first (a changed table may gain a foreign key to one),
+    // then the changed ones.
+    let mut out: Vec<Change> = to
+        .models
+        .iter()
+        .filter(|m| from.table(m.table).is_none())
+        .map(|m| Change::CreateTable(m))
+        .collect();
     for m in &to.models {
-        match from.table(m.table) {
-            None => out.push(Change::CreateTable(m)),
-            Some(old) => {
-                let t = table_change(old, m, opts)?;
-                if !t.is_empty() {
-                    out.push(Change::AlterTable(t));
-                }
+        if let Some(old) = from.table(m.table) {
+            let t = table_change(old, m, opts)?;
+            if !t.is_empty() {
+                out.push(Change::AlterTable(t));
             }
         }
     }
@@ -180,17 +202,20 @@ pub fn diff(
             out.insert(0, Change::DropJoinTable(r));
         }
     }
-    // Tables dropped last-created first, before anything is created, so a
-    // table is gone before a new one of the same name would be made.
-    for m in from.models.iter().rev() {
-        if to.table(m.table).is_none() {
-            let at = out
-                .iter()
-                .position(|c| !matches!(c, Change::DropJoinTable(_)))
-                .unwrap_or(out.len());
-            out.insert(at, Change::DropTable(m));
-        }
-    }
+    // Tables dropped last-created first, after the tables that stay have
+    // let go of their foreign keys to them, before the new join tables.
+    let at = out
+        .iter()
+        .position(|c| matches!(c, Change::CreateJoinTable(_)))
+        .unwrap_or(out.len());
+    let dropped: Vec<Change> = from
+        .models
+        .iter()
+        .rev()
+        .filter(|m| to.table(m.table).is_none())
+        .map(|m| Change::DropTable(m))
+        .collect();
+    out.splice(at..at, dropped);
     if !opts.allow_data_loss
         && let Some(what) = out.iter().find_map(Change::loses_data)
     {
@@ -204,6 +229,22 @@ fn table_change(
     new: &'static ModelMeta,
     opts: &MakeOptions,
 ) -> Result<TableChange, MigrationError> {
+    let declared: Vec<&(String, String, String)> = opts
+        .renamed_columns
+        .iter()
+        .filter(|(t, _, _)| t == new.table)
+        .collect();
+    if let Some((_, a, b)) = declared
+        .iter()
+        .find(|(_, _, b)| declared.iter().any(|(_, a2, _)| a2 == b))
+    {
+        return Err(MigrationError::Unsupported {
+            table: new.table.to_owned(),
+            what: format!(
+                "renaming `{a}` to `{b}` while `{b}` is renamed too (swapped names: make two migrations)"
+            ),
+        });
+    }
     let renamed: Vec<(&'static str, &'static str)> = opts
         .renamed_columns
         .iter()
@@ -485,13 +526,11 @@ fn alter(t: &TableChange, dialect: Dialect) -> Result<Vec<String>, MigrationErro
 fn alter_column(dialect: Dialect, table: &str, a: &FieldMeta, b: &FieldMeta) -> Vec<String> {
     let mut out = Vec::new();
     if dialect == Dialect::MySql {
-        // MODIFY restates the whole column (its CHECKs and UNIQUE stay).
+        // MODIFY restates the whole column: its CHECKs too (MariaDB drops a
+        // column's CHECK a MODIFY leaves out); not UNIQUE, whose index stays.
         if a.ty != b.ty || a.nullable != b.nullable || a.default != b.default {
             let mut plain = *b;
             plain.unique = false;
-            plain.choices = orm_core::field::Choices::Any;
-            plain.min_value = None;
-            plain.max_value = None;
             out.push(alter_table(dialect, table, |w| {
                 w.raw("MODIFY COLUMN ");
                 ddl::column_definition(w, table, &plain);
