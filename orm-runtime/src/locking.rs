@@ -160,23 +160,48 @@ impl<Q: QuerySetBuilder, W: WaitMode> ForUpdate<Q, W> {
             select.limit = Some(select.limit.map_or(n, |l| l.min(n)));
         }
         let (select, projection) = lower::select(select, Projection::Columns, dialect)?;
+        let refuse = |feature: &str| Error::Render {
+            dialect,
+            feature: feature.to_owned(),
+        };
+        // Rows of a DISTINCT, grouped, aggregated or windowed result are not
+        // rows of the table: PostgreSQL refuses to lock them, and so does
+        // every backend here, before anything is sent.
+        let computed = |e: &orm_core::ast::ExprNode| {
+            e.any_node(&|n| {
+                matches!(
+                    n,
+                    orm_core::ast::ExprNode::Aggregate(_) | orm_core::ast::ExprNode::Window(_)
+                )
+            })
+        };
+        if select.distinct
+            || !select.group_by.is_empty()
+            || select.source.is_some()
+            || select.columns.iter().any(computed)
+        {
+            return Err(refuse(
+                "select_for_update() of a DISTINCT, grouped, aggregated or window query (lock the rows with a plain queryset)",
+            ));
+        }
         let mut w = Writer::new(dialect);
         select_into(&mut w, &select, projection)?;
         if dialect == Dialect::Sqlite {
             return Ok(w.finish());
         }
+        // PostgreSQL cannot lock the NULL side of a LEFT JOIN (a nullable
+        // `select_related`); `of_self` locks the model's own rows only.
+        if dialect == Dialect::Postgres && !self.of_self && w.sql.contains(" LEFT JOIN ") {
+            return Err(refuse(
+                "select_for_update() through a LEFT JOIN (a nullable select_related) on PostgreSQL: add .of_self()",
+            ));
+        }
         w.raw(" FOR UPDATE");
         if self.of_self {
-            if !caps.lock_of || select.source.is_some() {
-                return Err(Error::Render {
-                    dialect,
-                    feature: if caps.lock_of {
-                        "select_for_update().of_self() of a query read from a derived table"
-                    } else {
-                        "select_for_update().of_self() (FOR UPDATE OF) on MariaDB"
-                    }
-                    .to_owned(),
-                });
+            if !caps.lock_of {
+                return Err(refuse(
+                    "select_for_update().of_self() (FOR UPDATE OF) on MariaDB",
+                ));
             }
             w.raw(" OF ");
             w.ident("t0");

@@ -239,3 +239,81 @@ async fn of_self_locks_only_the_querysets_own_rows() {
     })
     .await;
 }
+
+/// Rows of a DISTINCT, grouped or windowed result are not table rows: a
+/// locking read of one is refused before anything is sent, on every
+/// backend. A nullable `select_related` is a LEFT JOIN, whose NULL side
+/// PostgreSQL cannot lock: refused there unless `of_self`.
+#[tokio::test]
+async fn shapes_that_cannot_be_locked_are_refused_up_front() {
+    on_all_backends(|db| async move {
+        orm_tests::fixtures::bookshop(&db).await?;
+        let refused = |r: Result<Vec<String>, Error>| match r {
+            Err(Error::Render { feature, .. }) => feature,
+            other => panic!("{other:?}"),
+        };
+        let feature = db
+            .transaction(|tx| async move {
+                Ok::<_, Error>(refused(
+                    Author::objects()
+                        .values(Author::name)
+                        .distinct()
+                        .select_for_update()
+                        .all(&tx)
+                        .await,
+                ))
+            })
+            .await?;
+        assert!(feature.contains("DISTINCT, grouped"), "{feature}");
+        let rank = || Rank().over(Window::new().order_by(Author::age.desc()));
+        db.transaction(|tx| async move {
+            let r = Author::objects()
+                .filter(rank().lte(2))
+                .values(Author::name)
+                .select_for_update()
+                .all(&tx)
+                .await;
+            refused(r);
+            // The transaction goes on: nothing was sent.
+            let rows = Author::objects()
+                .order_by(Author::id.asc())
+                .select_for_update()
+                .all(&tx)
+                .await?;
+            assert_eq!(rows.len(), 4);
+            Ok::<_, Error>(())
+        })
+        .await?;
+        let joined = db
+            .transaction(|tx| async move {
+                Author::objects()
+                    .select_related(Author::mentor)
+                    .select_for_update()
+                    .all(&tx)
+                    .await
+            })
+            .await;
+        match (db.dialect(), joined) {
+            (Dialect::Postgres, Err(Error::Render { feature, .. })) => {
+                assert!(feature.contains("of_self"), "{feature}")
+            }
+            (Dialect::Postgres, other) => panic!("{other:?}"),
+            (_, rows) => assert_eq!(rows?.len(), 4),
+        }
+        if db.dialect() == Dialect::Postgres {
+            let rows = db
+                .transaction(|tx| async move {
+                    Author::objects()
+                        .select_related(Author::mentor)
+                        .select_for_update()
+                        .of_self()
+                        .all(&tx)
+                        .await
+                })
+                .await?;
+            assert_eq!(rows.len(), 4);
+        }
+        Ok(())
+    })
+    .await;
+}

@@ -304,7 +304,10 @@ pub fn make(
     let reversed: Vec<Change> = changes.iter().rev().map(Change::reversed).collect();
     let losses: Vec<String> = changes.iter().filter_map(Change::loses_data).collect();
     let down_losses: Vec<String> = reversed.iter().filter_map(Change::loses_data).collect();
-    let down_blocked: Vec<String> = reversed.iter().filter_map(Change::cannot_run_on_rows).collect();
+    let down_blocked: Vec<String> = reversed
+        .iter()
+        .filter_map(Change::cannot_run_on_rows)
+        .collect();
     for dialect in Dialect::ALL {
         for (direction, list) in [("up", &changes), ("down", &reversed)] {
             let mut text = format!(
