@@ -4,7 +4,7 @@
 use crate::bulk::BulkCreate;
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
-use crate::exec::{self, CountDecoder, Executor, RowDecoder, TextRowDecoder};
+use crate::exec::{self, CountDecoder, Executor, RowDecoder, Target, TextRowDecoder};
 use crate::model_ext::ModelExt;
 use crate::render::Statement;
 use crate::render::select::{ExplainOptions, Projection, explain, render_owned as render};
@@ -112,14 +112,8 @@ pub trait QuerySetExt: QuerySetBuilder {
     fn count<E: Executor + ?Sized>(self, db: &E) -> impl Future<Output = Result<i64>> + Send {
         let select = self.as_queryset().statement();
         let zero = crate::empty::counts_zero(&select);
-        let stmt = render(select, Projection::Count, db.dialect());
-        async move {
-            if zero {
-                return Ok(0);
-            }
-            let rows = exec::fetch(db, &stmt?, &CountDecoder).await?;
-            Ok(rows.first().copied().unwrap_or(0))
-        }
+        let stmt = (!zero).then(|| render(select, Projection::Count, db.dialect()));
+        count_rows(db.target(), stmt)
     }
 
     /// Whether the queryset returns any row (`SELECT 1 .. LIMIT 1`).
@@ -130,13 +124,8 @@ pub trait QuerySetExt: QuerySetBuilder {
             select.order.clear();
         }
         let nothing = select.matches_nothing();
-        let stmt = render(select, Projection::One, db.dialect());
-        async move {
-            if nothing {
-                return Ok(false);
-            }
-            Ok(!exec::fetch(db, &stmt?, &CountDecoder).await?.is_empty())
-        }
+        let stmt = (!nothing).then(|| render(select, Projection::One, db.dialect()));
+        any_row(db.target(), stmt)
     }
 
     /// The matching rows as a stream, decoded one at a time as they arrive,
@@ -303,6 +292,28 @@ fn fetch<E: Executor + ?Sized, D: RowDecoder + 'static>(
             (None, None) => Ok(Vec::new()),
         }
     }
+}
+
+/// The count a `SELECT COUNT(*)` returns; 0 without running it if there
+/// is none (the queryset is known to match nothing). Not generic, as
+/// `any_row`: only the statement is built per queryset type.
+async fn count_rows(target: Target<'_>, stmt: Option<Result<Statement>>) -> Result<i64> {
+    let Some(stmt) = stmt else {
+        return Ok(0);
+    };
+    let rows = exec::fetch_on(target, &stmt?, &CountDecoder).await?;
+    Ok(rows.first().copied().unwrap_or(0))
+}
+
+/// Whether a `SELECT 1 .. LIMIT 1` returns a row; `false` without running
+/// it if there is none.
+async fn any_row(target: Target<'_>, stmt: Option<Result<Statement>>) -> Result<bool> {
+    let Some(stmt) = stmt else {
+        return Ok(false);
+    };
+    Ok(!exec::fetch_on(target, &stmt?, &CountDecoder)
+        .await?
+        .is_empty())
 }
 
 /// Plan rows as text. SQLite's rows are (id, parent, notused, detail):
