@@ -13,9 +13,12 @@
 #   CHECK=1 bench/build_cost.sh             # `cargo check` instead of `cargo build`
 #
 # The crate is written to target/build-cost/m<MODELS>c<CALLS> and built
-# with the workspace's target directory and Cargo.lock, so the
-# dependencies are the ones the workspace has already built (the profile
-# settings are copied from the workspace's Cargo.toml). Builds run with
+# with the workspace's Cargo.lock and target directory (or
+# CARGO_TARGET_DIR), so the dependencies are the ones already built there
+# (the profile settings are copied from the workspace's Cargo.toml); a
+# copy of another commit can share one target directory this way (the
+# README's before/after numbers: a `git archive` of the commit before, run
+# with CARGO_TARGET_DIR set to this workspace's target). Builds run with
 # CARGO_BUILD_JOBS=1 under `nice`; CPU time, not wall time, is what is
 # reported, so other work on the machine matters less.
 set -euo pipefail
@@ -25,6 +28,7 @@ models="${MODELS:-50}"
 runs="${RUNS:-3}"
 calls_list="${CALLS:-3 0}"
 cmd=build
+target="${CARGO_TARGET_DIR:-$root/target}"
 [ -n "${CHECK:-}" ] && cmd=check
 
 generate() {
@@ -111,7 +115,7 @@ cpu() { # prints user+sys seconds of the command
 for calls in $calls_list; do
     dir="$root/target/build-cost/m${models}c${calls}"
     generate "$dir" "$models" "$calls"
-    export CARGO_TARGET_DIR="$root/target" CARGO_BUILD_JOBS=1
+    export CARGO_TARGET_DIR="$target" CARGO_BUILD_JOBS=1
     (cd "$dir" && nice -n 10 cargo "$cmd" -q)
     times=()
     for _ in $(seq 1 "$runs"); do

@@ -413,7 +413,11 @@ pub(crate) async fn fetch_on<D: RowDecoder>(
 }
 
 /// Runs a query on `target`, decoding every row into `rows`.
-async fn fetch_into(target: Target<'_>, stmt: &Statement, rows: &mut dyn Sink) -> Result<()> {
+pub(crate) async fn fetch_into(
+    target: Target<'_>,
+    stmt: &Statement,
+    rows: &mut dyn Sink,
+) -> Result<()> {
     let run = async {
         leased!(target, |c, w| c.fetch(stmt, &mut *rows, w).await)?;
         Ok(rows.len() as u64)

@@ -1,6 +1,7 @@
 //! Terminal queryset methods: the only ones that touch the database.
 //! Implemented for every queryset type through a blanket impl.
 
+use crate::backend::sink::Rows;
 use crate::bulk::BulkCreate;
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
@@ -274,7 +275,8 @@ pub trait QuerySetExt: QuerySetBuilder {
 impl<T: QuerySetBuilder> QuerySetExt for T {}
 
 /// Runs a select and decodes its rows, or decodes the rows it is known to
-/// return without sending it (a queryset that matches nothing).
+/// return without sending it (a queryset that matches nothing). The one
+/// future instantiated per row type holds the non-generic run.
 fn fetch<E: Executor + ?Sized, D: RowDecoder + 'static>(
     db: &E,
     select: Select,
@@ -285,10 +287,15 @@ fn fetch<E: Executor + ?Sized, D: RowDecoder + 'static>(
         Some(_) => None,
         None => Some(render(select, Projection::Columns, db.dialect())),
     };
+    let target = db.target();
     async move {
         match (known, stmt) {
             (Some(rows), _) => crate::empty::decode(rows, &decoder),
-            (None, Some(stmt)) => exec::fetch(db, &stmt?, &decoder).await,
+            (None, Some(stmt)) => {
+                let mut rows = Rows::new(decoder, 0);
+                exec::fetch_into(target, &stmt?, &mut rows).await?;
+                Ok(rows.rows)
+            }
             (None, None) => Ok(Vec::new()),
         }
     }
