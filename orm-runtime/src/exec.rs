@@ -5,6 +5,7 @@
 //! values and decodes its rows by position through `RowReader` as they
 //! arrive.
 
+use crate::backend::sink::{Rows, Sink};
 use crate::backend::{Capabilities, PooledConn, Pools};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
@@ -388,19 +389,42 @@ macro_rules! leased {
 }
 
 /// Runs a query and decodes every row.
+///
+/// Only this wrapper is compiled per decoder (and executor) type: the run
+/// itself (`fetch_into`) is not generic, so a crate with many queries
+/// compiles it once, in this crate.
 pub async fn fetch<E: Executor + ?Sized, D: RowDecoder>(
     ex: &E,
     stmt: &Statement,
     d: &D,
 ) -> Result<Vec<D::Output>> {
-    let run = async { leased!(ex.target(), |c, w| c.fetch(stmt, d, w).await) };
-    observed(
-        stmt,
-        observe::Kind::Query,
-        |v: &Vec<D::Output>| v.len() as u64,
-        run,
-    )
-    .await
+    fetch_on(ex.target(), stmt, d).await
+}
+
+/// Runs a query on `target` and decodes every row.
+pub(crate) async fn fetch_on<D: RowDecoder>(
+    target: Target<'_>,
+    stmt: &Statement,
+    d: &D,
+) -> Result<Vec<D::Output>> {
+    let mut rows = Rows::new(d.clone(), 0);
+    fetch_into(target, stmt, &mut rows).await?;
+    Ok(rows.rows)
+}
+
+/// Runs a query on `target`, decoding every row into `rows`.
+pub(crate) async fn fetch_into(
+    target: Target<'_>,
+    stmt: &Statement,
+    rows: &mut dyn Sink,
+) -> Result<()> {
+    let run = async {
+        leased!(target, |c, w| c.fetch(stmt, &mut *rows, w).await)?;
+        Ok(rows.len() as u64)
+    };
+    observed(stmt, observe::Kind::Query, |n: &u64| *n, run)
+        .await
+        .map(|_| ())
 }
 
 /// Runs a statement that returns no rows.

@@ -8,7 +8,7 @@ use crate::render;
 use crate::render::select::Projection;
 use orm_core::ast::{CmpOp, ColumnRef, Cond, Delete, ExprNode, Insert, Select, Update};
 use orm_core::field::FieldType;
-use orm_core::model::Model;
+use orm_core::model::{Model, ModelMeta};
 use orm_core::row::RowReader;
 use orm_core::value::Value;
 use std::future::Future;
@@ -97,6 +97,57 @@ value_reader! {
     read_json -> serde_json::Value: Value::Json(j) => ok(j);
 }
 
+/// Inserts one row of `meta`'s table and returns the primary key the
+/// database assigned (an auto-increment key), if any. Not generic, so the
+/// insert of every model runs this one compiled function.
+async fn insert_values(
+    db: &dyn Executor,
+    meta: &'static ModelMeta,
+    values: Vec<Value>,
+) -> Result<Option<Value>> {
+    let pk = meta.pk();
+    let mut ins = Insert {
+        table: meta.table,
+        columns: Vec::new(),
+        rows: Vec::new(),
+        returning: None,
+        on_conflict: None,
+    };
+    crate::storable::check_row(meta, &values)?;
+    let mut row = Vec::with_capacity(meta.fields.len());
+    for (f, v) in meta.fields.iter().zip(values) {
+        if f.primary_key && f.auto_increment {
+            continue;
+        }
+        ins.columns.push(f.column);
+        row.push(v);
+    }
+    ins.rows.push(row);
+    // MySQL reports the key as the last insert id instead.
+    let dialect = db.dialect();
+    if pk.auto_increment && dialect != Dialect::MySql {
+        ins.returning = Some(pk.column);
+    }
+    let stmt = render::write::insert(&ins, dialect)?;
+    if !pk.auto_increment {
+        exec::execute(db, &stmt).await?;
+        return Ok(None);
+    }
+    let value = if dialect == Dialect::MySql {
+        let r = exec::execute(db, &stmt).await?;
+        let id = r.last_insert_id.unwrap_or(0);
+        Value::I64(
+            i64::try_from(id).map_err(|_| Error::Usage(format!("insert id {id} exceeds i64")))?,
+        )
+    } else {
+        let mut rows = exec::fetch(db, &stmt, &ValuesDecoder(vec![pk.ty.kind])).await?;
+        rows.pop()
+            .and_then(|mut r| r.pop())
+            .ok_or(Error::NotFound { model: meta.name })?
+    };
+    Ok(Some(value))
+}
+
 /// Single-row writes on every model.
 pub trait ModelExt: Model {
     /// Inserts the row. An auto-increment primary key is assigned by the
@@ -108,55 +159,16 @@ pub trait ModelExt: Model {
     ) -> impl Future<Output = Result<()>> + Send + 'a {
         async move {
             let meta = Self::META;
-            let pk = meta.pk();
             if let Some(i) = self.loaded().iter().position(|l| !l) {
                 return Err(Error::Usage(format!(
                     "cannot insert {} with its deferred field {} not loaded",
                     meta.name, meta.fields[i].name
                 )));
             }
-            let mut ins = Insert {
-                table: meta.table,
-                columns: Vec::new(),
-                rows: Vec::new(),
-                returning: None,
-                on_conflict: None,
-            };
-            let values = self.values();
-            crate::storable::check_row(meta, &values)?;
-            let mut row = Vec::with_capacity(meta.fields.len());
-            for (f, v) in meta.fields.iter().zip(values) {
-                if f.primary_key && f.auto_increment {
-                    continue;
-                }
-                ins.columns.push(f.column);
-                row.push(v);
+            let db: &dyn Executor = &db;
+            if let Some(key) = insert_values(db, meta, self.values()).await? {
+                self.set_pk(pk_from_value::<Self>(key)?);
             }
-            ins.rows.push(row);
-            // MySQL reports the key as the last insert id instead.
-            if pk.auto_increment && db.dialect() != Dialect::MySql {
-                ins.returning = Some(pk.column);
-            }
-            let dialect = db.dialect();
-            let stmt = render::write::insert(&ins, dialect)?;
-            if !pk.auto_increment {
-                exec::execute(db, &stmt).await?;
-                return Ok(());
-            }
-            let value = if dialect == Dialect::MySql {
-                let r = exec::execute(db, &stmt).await?;
-                let id = r.last_insert_id.unwrap_or(0);
-                Value::I64(
-                    i64::try_from(id)
-                        .map_err(|_| Error::Usage(format!("insert id {id} exceeds i64")))?,
-                )
-            } else {
-                let mut rows = exec::fetch(db, &stmt, &ValuesDecoder(vec![pk.ty.kind])).await?;
-                rows.pop()
-                    .and_then(|mut r| r.pop())
-                    .ok_or(Error::NotFound { model: meta.name })?
-            };
-            self.set_pk(pk_from_value::<Self>(value)?);
             Ok(())
         }
     }

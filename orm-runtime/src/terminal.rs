@@ -1,10 +1,11 @@
 //! Terminal queryset methods: the only ones that touch the database.
 //! Implemented for every queryset type through a blanket impl.
 
+use crate::backend::sink::Rows;
 use crate::bulk::BulkCreate;
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
-use crate::exec::{self, CountDecoder, Executor, RowDecoder, TextRowDecoder};
+use crate::exec::{self, CountDecoder, Executor, RowDecoder, Target, TextRowDecoder};
 use crate::model_ext::ModelExt;
 use crate::render::Statement;
 use crate::render::select::{ExplainOptions, Projection, explain, render_owned as render};
@@ -112,14 +113,8 @@ pub trait QuerySetExt: QuerySetBuilder {
     fn count<E: Executor + ?Sized>(self, db: &E) -> impl Future<Output = Result<i64>> + Send {
         let select = self.as_queryset().statement();
         let zero = crate::empty::counts_zero(&select);
-        let stmt = render(select, Projection::Count, db.dialect());
-        async move {
-            if zero {
-                return Ok(0);
-            }
-            let rows = exec::fetch(db, &stmt?, &CountDecoder).await?;
-            Ok(rows.first().copied().unwrap_or(0))
-        }
+        let stmt = (!zero).then(|| render(select, Projection::Count, db.dialect()));
+        count_rows(db.target(), stmt)
     }
 
     /// Whether the queryset returns any row (`SELECT 1 .. LIMIT 1`).
@@ -130,13 +125,8 @@ pub trait QuerySetExt: QuerySetBuilder {
             select.order.clear();
         }
         let nothing = select.matches_nothing();
-        let stmt = render(select, Projection::One, db.dialect());
-        async move {
-            if nothing {
-                return Ok(false);
-            }
-            Ok(!exec::fetch(db, &stmt?, &CountDecoder).await?.is_empty())
-        }
+        let stmt = (!nothing).then(|| render(select, Projection::One, db.dialect()));
+        any_row(db.target(), stmt)
     }
 
     /// The matching rows as a stream, decoded one at a time as they arrive,
@@ -285,7 +275,8 @@ pub trait QuerySetExt: QuerySetBuilder {
 impl<T: QuerySetBuilder> QuerySetExt for T {}
 
 /// Runs a select and decodes its rows, or decodes the rows it is known to
-/// return without sending it (a queryset that matches nothing).
+/// return without sending it (a queryset that matches nothing). The one
+/// future instantiated per row type holds the non-generic run.
 fn fetch<E: Executor + ?Sized, D: RowDecoder + 'static>(
     db: &E,
     select: Select,
@@ -296,13 +287,40 @@ fn fetch<E: Executor + ?Sized, D: RowDecoder + 'static>(
         Some(_) => None,
         None => Some(render(select, Projection::Columns, db.dialect())),
     };
+    let target = db.target();
     async move {
         match (known, stmt) {
             (Some(rows), _) => crate::empty::decode(rows, &decoder),
-            (None, Some(stmt)) => exec::fetch(db, &stmt?, &decoder).await,
+            (None, Some(stmt)) => {
+                let mut rows = Rows::new(decoder, 0);
+                exec::fetch_into(target, &stmt?, &mut rows).await?;
+                Ok(rows.rows)
+            }
             (None, None) => Ok(Vec::new()),
         }
     }
+}
+
+/// The count a `SELECT COUNT(*)` returns; 0 without running it if there
+/// is none (the queryset is known to match nothing). Not generic, as
+/// `any_row`: only the statement is built per queryset type.
+async fn count_rows(target: Target<'_>, stmt: Option<Result<Statement>>) -> Result<i64> {
+    let Some(stmt) = stmt else {
+        return Ok(0);
+    };
+    let rows = exec::fetch_on(target, &stmt?, &CountDecoder).await?;
+    Ok(rows.first().copied().unwrap_or(0))
+}
+
+/// Whether a `SELECT 1 .. LIMIT 1` returns a row; `false` without running
+/// it if there is none.
+async fn any_row(target: Target<'_>, stmt: Option<Result<Statement>>) -> Result<bool> {
+    let Some(stmt) = stmt else {
+        return Ok(false);
+    };
+    Ok(!exec::fetch_on(target, &stmt?, &CountDecoder)
+        .await?
+        .is_empty())
 }
 
 /// Plan rows as text. SQLite's rows are (id, parent, notused, detail):

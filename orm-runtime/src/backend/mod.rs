@@ -6,11 +6,14 @@
 //! - `sqlite/`: a direct driver on libsqlite3 with its own pool;
 //! - `postgres/` and `mysql/`: sqlx's drivers and pools, through the
 //!   shared code in `sqlx_driver.rs`;
-//! - `convert.rs`: value conversions the row readers share.
+//! - `convert.rs`: value conversions the row readers share;
+//! - `sink.rs`: where a query's rows go, untyped for the code that runs
+//!   the query (compiled once) and typed at its end.
 
 pub(crate) mod convert;
 pub(crate) mod mysql;
 pub(crate) mod postgres;
+pub(crate) mod sink;
 pub(crate) mod sqlite;
 mod sqlx_driver;
 
@@ -21,6 +24,7 @@ use crate::exec::{ExecResult, RowDecoder, Writers};
 use crate::render::Statement;
 use futures::StreamExt;
 use futures::stream::BoxStream;
+use sink::Sink;
 
 /// What a backend supports, asked by the code that renders and runs
 /// statements.
@@ -288,21 +292,21 @@ fn borrowed_config<DB: sqlx::Database>(o: &sqlx::pool::PoolOptions<DB>) -> PoolC
 }
 
 impl PooledConn {
-    /// Runs a query and decodes its rows as they arrive.
+    /// Runs a query and decodes its rows into `rows` as they arrive.
     ///
     /// The server backends' futures are boxed: sqlx's are several
     /// kilobytes, and every future awaiting this one would otherwise carry
     /// (and move) them, SQLite's small inline path included.
-    pub(crate) async fn fetch<D: RowDecoder>(
+    pub(crate) async fn fetch(
         &mut self,
         stmt: &Statement,
-        d: &D,
+        rows: &mut dyn Sink,
         writers: Option<&Writers>,
-    ) -> Result<Vec<D::Output>> {
+    ) -> Result<()> {
         match self {
-            PooledConn::Sqlite(c) => c.fetch(stmt, d, writers).await,
-            PooledConn::Postgres(c) => Box::pin(sqlx_driver::fetch(&mut *c.conn, stmt, d)).await,
-            PooledConn::MySql(c) => Box::pin(sqlx_driver::fetch(&mut *c.conn, stmt, d)).await,
+            PooledConn::Sqlite(c) => c.fetch(stmt, rows, writers).await,
+            PooledConn::Postgres(c) => Box::pin(sqlx_driver::fetch(&mut *c.conn, stmt, rows)).await,
+            PooledConn::MySql(c) => Box::pin(sqlx_driver::fetch(&mut *c.conn, stmt, rows)).await,
         }
     }
 
@@ -341,10 +345,10 @@ impl PooledConn {
     ) -> BoxStream<'a, Result<D::Output>> {
         match self {
             PooledConn::Sqlite(c) => {
-                let mut feed = c.feed(stmt, d);
+                let mut feed = c.feed(stmt, &sink::Rows::new(d.clone(), 0));
                 Box::pin(async_stream::try_stream! {
                     while let Some(batch) = feed.next_batch().await {
-                        for row in batch? {
+                        for row in sink::Rows::<D>::take(batch?) {
                             yield row;
                         }
                     }

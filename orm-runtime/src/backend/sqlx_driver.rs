@@ -3,11 +3,13 @@
 //! (`SqlxBackend`); running a statement, decoding its rows as they arrive
 //! and streaming them are the same for both and written once here.
 
+use super::sink::Sink;
 use crate::error::{Error, Result};
 use crate::exec::{ExecResult, RowDecoder};
 use crate::render::Statement;
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
+use orm_core::row::DecodeError;
 use orm_core::value::Value;
 use sqlx::{AssertSqlSafe, Row, TypeInfo, ValueRef};
 use std::time::{Duration, Instant};
@@ -18,6 +20,8 @@ pub(crate) trait SqlxBackend: sqlx::Database {
     fn arguments(binds: &[Value]) -> Result<Self::Arguments>;
     /// One row, decoded.
     fn decode_row<D: RowDecoder>(row: &Self::Row, d: &D) -> Result<D::Output>;
+    /// One row, decoded into a sink.
+    fn push_row(row: &Self::Row, sink: &mut dyn Sink) -> Result<(), DecodeError>;
     /// What a statement that returns no rows reports.
     fn exec_result(r: &Self::QueryResult) -> ExecResult;
 }
@@ -26,31 +30,28 @@ pub(crate) fn bind_err(v: &Value, e: sqlx::error::BoxDynError) -> Error {
     Error::Usage(format!("cannot bind {v:?}: {e}"))
 }
 
-/// Runs a query, decoding each row as it arrives. A row that does not
-/// decode ends the result with its error once the rest of the reply has
-/// been read, so the connection stays usable.
-pub(crate) async fn fetch<'c, DB, E, D>(e: E, stmt: &Statement, d: &D) -> Result<Vec<D::Output>>
+/// Runs a query, decoding each row into `sink` as it arrives. A row that
+/// does not decode ends the result with its error once the rest of the
+/// reply has been read, so the connection stays usable.
+pub(crate) async fn fetch<'c, DB, E>(e: E, stmt: &Statement, sink: &mut dyn Sink) -> Result<()>
 where
     DB: SqlxBackend,
     E: sqlx::Executor<'c, Database = DB>,
-    D: RowDecoder,
     DB::Arguments: sqlx::IntoArguments<DB>,
 {
     let args = DB::arguments(&stmt.binds)?;
     let mut rows = sqlx::query_with::<DB, _>(AssertSqlSafe(stmt.sql.as_str()), args).fetch(e);
-    let mut out = Vec::new();
     let mut failed = None;
     while let Some(row) = rows.try_next().await? {
-        if failed.is_none() {
-            match DB::decode_row(&row, d) {
-                Ok(v) => out.push(v),
-                Err(e) => failed = Some(e),
-            }
+        if failed.is_none()
+            && let Err(e) = DB::push_row(&row, sink)
+        {
+            failed = Some(e);
         }
     }
     match failed {
-        Some(e) => Err(e),
-        None => Ok(out),
+        Some(e) => Err(e.into()),
+        None => Ok(()),
     }
 }
 

@@ -6,6 +6,7 @@
 pub(crate) mod syntax;
 use super::Capabilities;
 use super::convert::{decimal_from_double, decimal_to_i64, int_from};
+use super::sink::Sink;
 use super::sqlx_driver::{Reader, SqlxBackend, bind_err, sqlx_reader_shared, typed_null};
 use crate::PoolConfig;
 use crate::error::{Error, Result};
@@ -13,7 +14,7 @@ use crate::exec::{ExecResult, RowDecoder};
 use crate::storable;
 use crate::temporal;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
-use orm_core::row::RowReader;
+use orm_core::row::{DecodeError, RowReader};
 use orm_core::value::{Kind, Value};
 use rust_decimal::Decimal;
 use sqlx::{Arguments, ConnectOptions, Row};
@@ -76,6 +77,9 @@ impl SqlxBackend for sqlx::Postgres {
     }
     fn decode_row<D: RowDecoder>(row: &Self::Row, d: &D) -> Result<D::Output> {
         Ok(d.decode(&mut Reader { row, idx: 0 })?)
+    }
+    fn push_row(row: &Self::Row, sink: &mut dyn Sink) -> Result<(), DecodeError> {
+        sink.postgres(&mut Reader { row, idx: 0 })
     }
     fn exec_result(r: &Self::QueryResult) -> ExecResult {
         ExecResult {

@@ -40,8 +40,9 @@ use super::functions;
 use super::read::Reader;
 use super::watch::{Backoff, Watch, is_busy, now_nanos};
 use crate::SqliteOptions;
+use crate::backend::sink::Sink;
 use crate::error::{Error, Result};
-use crate::exec::{ExecResult, RowDecoder, Writers};
+use crate::exec::{ExecResult, Writers};
 use crate::render::Statement;
 use rusqlite::fallible_iterator::FallibleIterator;
 use std::collections::HashSet;
@@ -121,7 +122,7 @@ pub struct Connection {
 }
 
 /// A batch of decoded rows, or the error that ended the statement.
-type Batch<T> = Result<Vec<T>>;
+type Batch = Result<Box<dyn Sink>>;
 
 impl Connection {
     /// Opens a connection: foreign keys on, the busy timeout, the
@@ -165,17 +166,17 @@ impl Connection {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Runs a query and decodes every row: on this thread, or on a
-    /// blocking thread if it is (or turns out to be) a long read. On the
-    /// pool (`writers` given), a statement that writes (`INSERT ..
+    /// Runs a query and decodes every row into `rows`: on this thread, or
+    /// on a blocking thread if it is (or turns out to be) a long read. On
+    /// the pool (`writers` given), a statement that writes (`INSERT ..
     /// RETURNING`) first waits for its turn among the pool's writers.
-    pub(crate) async fn fetch<D: RowDecoder>(
+    pub(crate) async fn fetch(
         &self,
         stmt: &Statement,
-        d: &D,
+        rows: &mut dyn Sink,
         writers: Option<&Writers>,
-    ) -> Result<Vec<D::Output>> {
-        match self.fetch_inline(stmt, d, writers.is_some()) {
+    ) -> Result<()> {
+        match self.fetch_inline(stmt, rows, writers.is_some()) {
             Inline::Done(Err(e)) if self.busy(&e) => {}
             Inline::Done(done) => {
                 // A statement that ran here counts against the task's
@@ -184,7 +185,7 @@ impl Connection {
                 tokio::task::consume_budget().await;
                 return done;
             }
-            Inline::Long => return Box::pin(self.fetch_on_thread(stmt, d)).await,
+            Inline::Long => return Box::pin(self.fetch_on_thread(stmt, rows)).await,
             Inline::Write => {}
         }
         // A write waiting for its turn, or a statement refused for a lock:
@@ -196,41 +197,38 @@ impl Connection {
             };
             let mut backoff = Backoff::new(self.shared.busy_timeout);
             loop {
-                match self.fetch_inline(stmt, d, false) {
+                match self.fetch_inline(stmt, rows, false) {
                     Inline::Done(Err(e)) if self.busy(&e) => match backoff.next() {
                         Some(pause) => tokio::time::sleep(pause).await,
                         None => return Err(e),
                     },
                     Inline::Done(done) => return done,
-                    Inline::Long | Inline::Write => return self.fetch_on_thread(stmt, d).await,
+                    Inline::Long | Inline::Write => return self.fetch_on_thread(stmt, rows).await,
                 }
             }
         })
         .await
     }
 
-    /// Runs a query on a blocking thread, decoding its rows here.
-    async fn fetch_on_thread<D: RowDecoder>(
-        &self,
-        stmt: &Statement,
-        d: &D,
-    ) -> Result<Vec<D::Output>> {
-        let mut feed = self.feed(stmt, d);
-        let mut out = Vec::new();
+    /// Runs a query on a blocking thread, decoding its rows there in
+    /// batches that are appended to `rows` here.
+    async fn fetch_on_thread(&self, stmt: &Statement, rows: &mut dyn Sink) -> Result<()> {
+        let mut feed = self.feed(stmt, &*rows);
         while let Some(batch) = feed.next_batch().await {
-            out.extend(batch?);
+            rows.absorb(batch?);
         }
-        Ok(out)
+        Ok(())
     }
 
     /// The inline attempt. With `writes_wait`, a statement that writes is
-    /// not run (`Inline::Write`: it waits for its turn first).
-    fn fetch_inline<D: RowDecoder>(
+    /// not run (`Inline::Write`: it waits for its turn first). Rows are
+    /// kept only if it ran to the end (`Inline::Done(Ok)`).
+    fn fetch_inline(
         &self,
         stmt: &Statement,
-        d: &D,
+        sink: &mut dyn Sink,
         writes_wait: bool,
-    ) -> Inline<Result<Vec<D::Output>>> {
+    ) -> Inline<Result<()>> {
         let mut locked = self.lock();
         if !locked.long.is_empty() && locked.long.contains(&shape(stmt)) {
             return Inline::Long;
@@ -238,10 +236,11 @@ impl Connection {
         let watch = &self.shared.watch;
         watch.start();
         self.note_retryable(&locked.conn, &stmt.sql);
+        let before = sink.len();
         let out = (|| {
             let mut st = locked.conn.prepare_cached(&stmt.sql).map_err(classify)?;
             if writes_wait && !st.readonly() {
-                return Ok(None);
+                return Ok(false);
             }
             bind(&mut st, &stmt.binds)?;
             if st.readonly() {
@@ -251,13 +250,15 @@ impl Connection {
                     .store(now_nanos().saturating_add(budget), Ordering::SeqCst);
             }
             let mut rows = st.raw_query();
-            let mut out = Vec::new();
             while let Some(row) = rows.next().map_err(classify)? {
-                out.push(d.decode(&mut Reader::new(row))?);
+                sink.sqlite(&mut Reader::new(row))?;
             }
-            Ok(Some(out))
+            Ok(true)
         })();
         watch.deadline.store(0, Ordering::SeqCst);
+        if !matches!(out, Ok(true)) || watch.escaped.load(Ordering::SeqCst) {
+            sink.truncate(before);
+        }
         if watch.escaped.load(Ordering::SeqCst) {
             if locked.long.len() >= LONG_MEMORY {
                 locked.long.clear();
@@ -266,8 +267,8 @@ impl Connection {
             return Inline::Long;
         }
         match out {
-            Ok(None) => Inline::Write,
-            Ok(Some(rows)) => Inline::Done(Ok(rows)),
+            Ok(false) => Inline::Write,
+            Ok(true) => Inline::Done(Ok(())),
             Err(e) => Inline::Done(Err(e)),
         }
     }
@@ -419,11 +420,12 @@ impl Connection {
         })
     }
 
-    /// Runs a query on a blocking thread, which decodes its rows (with a
-    /// clone of `d`) and sends them back in batches.
-    pub(crate) fn feed<D: RowDecoder>(&self, stmt: &Statement, d: &D) -> Feed<D::Output> {
-        let (tx, rx) = mpsc::channel::<Batch<D::Output>>(2);
-        let d = d.clone();
+    /// Runs a query on a blocking thread, which decodes its rows (into
+    /// sinks forked from `rows`, with its decoder) and sends them back in
+    /// batches.
+    pub(crate) fn feed(&self, stmt: &Statement, rows: &dyn Sink) -> Feed {
+        let (tx, rx) = mpsc::channel::<Batch>(2);
+        let proto = rows.fork(0);
         let shared = self.shared.clone();
         let generation = Arc::new(AtomicU64::new(u64::MAX));
         let started = generation.clone();
@@ -447,11 +449,11 @@ impl Connection {
                 let mut st = locked.conn.prepare_cached(&sql).map_err(classify)?;
                 bind(&mut st, &binds)?;
                 let mut rows = st.raw_query();
-                let mut batch = Vec::with_capacity(BATCH);
+                let mut batch = proto.fork(BATCH);
                 while let Some(row) = rows.next().map_err(classify)? {
-                    batch.push(d.decode(&mut Reader::new(row))?);
+                    batch.sqlite(&mut Reader::new(row))?;
                     if batch.len() == BATCH {
-                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        let full = std::mem::replace(&mut batch, proto.fork(BATCH));
                         sent.store(true, Ordering::Relaxed);
                         if tx.blocking_send(Ok(full)).is_err() {
                             return Ok(());
@@ -508,8 +510,8 @@ fn changes(conn: &rusqlite::Connection, before: u64) -> u64 {
 
 /// The rows of a statement running on a blocking thread. Dropping it
 /// before the last row stops the statement.
-pub(crate) struct Feed<T> {
-    rx: mpsc::Receiver<Batch<T>>,
+pub(crate) struct Feed {
+    rx: mpsc::Receiver<Batch>,
     watch: Arc<Watch>,
     /// The statement's generation, once it started (`u64::MAX` before).
     generation: Arc<AtomicU64>,
@@ -519,9 +521,9 @@ pub(crate) struct Feed<T> {
     done: bool,
 }
 
-impl<T> Feed<T> {
+impl Feed {
     /// The next batch; `None` after the last.
-    pub(crate) async fn next_batch(&mut self) -> Option<Batch<T>> {
+    pub(crate) async fn next_batch(&mut self) -> Option<Batch> {
         let batch = self.rx.recv().await;
         if batch.is_none() {
             self.done = true;
@@ -530,7 +532,7 @@ impl<T> Feed<T> {
     }
 }
 
-impl<T> Drop for Feed<T> {
+impl Drop for Feed {
     fn drop(&mut self) {
         if self.done {
             return;

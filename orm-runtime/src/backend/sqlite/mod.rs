@@ -20,7 +20,7 @@ mod conn;
 mod error;
 mod functions;
 pub(crate) mod options;
-mod read;
+pub(super) mod read;
 pub(crate) mod syntax;
 mod watch;
 
