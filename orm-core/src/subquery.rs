@@ -87,7 +87,7 @@ impl<P: Model> Outer<P> {
 
     /// The handle of a column of `P`'s own table. Used by generated code.
     #[doc(hidden)]
-    pub fn __column<T>(self, column: Column<P, T>) -> OuterRef<P, T> {
+    pub fn __column<T: FieldType>(self, column: Column<P, T>) -> OuterRef<P, T> {
         OuterRef {
             scope: self.scope,
             source: OuterSource::Column(column.name()),
@@ -97,7 +97,7 @@ impl<P: Model> Outer<P> {
 
     /// The handle of an annotation field of `P`. Used by generated code.
     #[doc(hidden)]
-    pub fn __annotation<T>(self, a: crate::model::Annotation<P, T>) -> OuterRef<P, T> {
+    pub fn __annotation<T: FieldType>(self, a: crate::model::Annotation<P, T>) -> OuterRef<P, T> {
         OuterRef {
             scope: self.scope,
             source: OuterSource::Annotation(a.index()),
@@ -110,10 +110,14 @@ impl<P: Model> Outer<P> {
 /// (Django's `OuterRef("field")`): a field of the handle
 /// `Model::correlated` gives its closure (`p.id`). `Copy`, so one handle
 /// field can be used several times.
-pub struct OuterRef<P, T> {
+///
+/// `C` is what it compares with (the type's `FieldType::Compare`), part of
+/// the type so a comparison with a value of another type is reported as
+/// such.
+pub struct OuterRef<P, T: FieldType, C = <T as FieldType>::Compare> {
     scope: u32,
     source: OuterSource,
-    _t: PhantomData<fn() -> (P, T)>,
+    _t: crate::Marker<(P, T, C)>,
 }
 
 #[derive(Clone, Copy)]
@@ -122,15 +126,15 @@ enum OuterSource {
     Annotation(u16),
 }
 
-impl<P, T> Clone for OuterRef<P, T> {
+impl<P, T: FieldType, C> Clone for OuterRef<P, T, C> {
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<P, T> Copy for OuterRef<P, T> {}
+impl<P, T: FieldType, C> Copy for OuterRef<P, T, C> {}
 
-impl<P: Model, T: FieldType> OuterRef<P, T> {
+impl<P: Model, T: FieldType, C> OuterRef<P, T, C> {
     fn node(self) -> ExprNode {
         let table = P::META.table;
         match self.source {
@@ -149,7 +153,7 @@ impl<P: Model, T: FieldType> OuterRef<P, T> {
         }
     }
 
-    fn retyped<U>(self) -> OuterRef<P, U> {
+    fn retyped<U: FieldType>(self) -> OuterRef<P, U> {
         OuterRef {
             scope: self.scope,
             source: self.source,
@@ -176,12 +180,12 @@ impl<P: Model, K: Model> OuterRef<P, ForeignKey<K>> {
 
 /// A column of the outer query over `P` through a path, of type `T`
 /// ([`Outer::col`]).
-pub struct OuterPath<P, T> {
+pub struct OuterPath<P, T: FieldType, C = <T as FieldType>::Compare> {
     node: ExprNode,
-    _t: PhantomData<fn() -> (P, T)>,
+    _t: crate::Marker<(P, T, C)>,
 }
 
-impl<P, T> Clone for OuterPath<P, T> {
+impl<P, T: FieldType, C> Clone for OuterPath<P, T, C> {
     fn clone(&self) -> Self {
         OuterPath {
             node: self.node.clone(),
@@ -190,8 +194,8 @@ impl<P, T> Clone for OuterPath<P, T> {
     }
 }
 
-impl<P, T> OuterPath<P, T> {
-    fn retyped<U>(self) -> OuterPath<P, U> {
+impl<P, T: FieldType, C> OuterPath<P, T, C> {
+    fn retyped<U: FieldType>(self) -> OuterPath<P, U> {
         OuterPath {
             node: self.node,
             _t: PhantomData,
@@ -276,28 +280,28 @@ impl<P: Model, M: OuterModel<P>, T: FieldType> OuterColumn<P> for crate::model::
 
 /// An outer column as a typed expression, so functions and transforms take
 /// it: `ExtractYear(b.published)`.
-impl<M, P: Model, T: FieldType> Typed<M> for OuterRef<P, T> {
+impl<M, P: Model, T: FieldType, C> Typed<M> for OuterRef<P, T, C> {
     type Type = T;
     fn into_typed_node(self) -> ExprNode {
         self.node()
     }
 }
 
-impl<M, P: Model, T: FieldType> IntoExpr<M, T::Compare> for OuterRef<P, T> {
+impl<M, P: Model, T: FieldType, C> IntoExpr<M, C> for OuterRef<P, T, C> {
     type Nullability = T::Nullability;
     fn into_node(self) -> ExprNode {
         self.node()
     }
 }
 
-impl<M, P: Model, T: FieldType> Typed<M> for OuterPath<P, T> {
+impl<M, P: Model, T: FieldType, C> Typed<M> for OuterPath<P, T, C> {
     type Type = T;
     fn into_typed_node(self) -> ExprNode {
         self.node
     }
 }
 
-impl<M, P: Model, T: FieldType> IntoExpr<M, T::Compare> for OuterPath<P, T> {
+impl<M, P: Model, T: FieldType, C> IntoExpr<M, C> for OuterPath<P, T, C> {
     type Nullability = T::Nullability;
     fn into_node(self) -> ExprNode {
         self.node

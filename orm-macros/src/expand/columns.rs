@@ -44,9 +44,13 @@ pub fn expand(def: &ModelDef) -> TokenStream {
                 });
                 outer_inits
                     .push(quote!(#ident: outer.__column(#p::Column::<#model, #ty>::new(#column))));
-                items.push(quote! {
+                let doc = syn::LitStr::new(&doc, ident.span());
+                let column_const = quote::quote_spanned! {ident.span()=>
                     #[doc = #doc]
                     #vis const #ident: #p::Column<#model, #ty> = #p::Column::new(#column);
+                };
+                items.push(quote! {
+                    #column_const
                     #[doc(hidden)]
                     pub const #hidden: &'static str = #column;
                 });
@@ -59,18 +63,23 @@ pub fn expand(def: &ModelDef) -> TokenStream {
                     let doc = format!(
                         "The `{model}` rows whose `{ident}` refers to this row (reverse of `{model}::{ident}`)."
                     );
-                    let head = quote::quote_spanned!(span=> #vis const #name);
+                    // The whole item at the `related_name` (its doc too), so
+                    // a clash reports it there.
+                    let doc = syn::LitStr::new(&doc, span);
+                    let item = quote::quote_spanned! {span=>
+                        #[doc = #doc]
+                        #vis const #name: #p::Reverse<#target, #model> = #p::Reverse::new(
+                            #model::__ORM_TABLE,
+                            #column,
+                            #target::__ORM_PK_COLUMN,
+                            <<#target as #p::Model>::Pk as #p::FieldType>::COLUMN_TYPE.kind,
+                        );
+                    };
                     reverse.push(quote! {
                         #[allow(non_upper_case_globals, dead_code)]
                         #[automatically_derived]
                         impl #target {
-                            #[doc = #doc]
-                            #head: #p::Reverse<#target, #model> = #p::Reverse::new(
-                                #model::__ORM_TABLE,
-                                #column,
-                                #target::__ORM_PK_COLUMN,
-                                <<#target as #p::Model>::Pk as #p::FieldType>::COLUMN_TYPE.kind,
-                            );
+                            #item
                         }
                     });
                 }
