@@ -202,18 +202,6 @@ pub(crate) fn foreign_key_name(table: &str, column: &str) -> String {
     short_name(format!("{table}_{column}_fkey"))
 }
 
-fn foreign_key(
-    w: &mut Writer,
-    from: &str,
-    column: &str,
-    table: &str,
-    pk: &str,
-    on_delete: OnDelete,
-) {
-    w.raw(",\n  ");
-    foreign_key_constraint(w, from, column, table, pk, on_delete);
-}
-
 /// `CONSTRAINT "t_c_fkey" FOREIGN KEY ("c") REFERENCES "p" ("id") ON DELETE ..`.
 pub(crate) fn foreign_key_constraint(
     w: &mut Writer,
@@ -447,7 +435,8 @@ pub fn create_table(m: &ModelMeta, dialect: Dialect) -> Vec<String> {
     generated_columns(&mut w, m);
     for f in m.fields {
         if let Some(fk) = f.foreign_key {
-            foreign_key(&mut w, m.table, f.column, fk.table, fk.column, fk.on_delete);
+            w.raw(",\n  ");
+            foreign_key_constraint(&mut w, m.table, f.column, fk.table, fk.column, fk.on_delete);
         }
     }
     // A unique combination of plain columns is a table constraint; one
@@ -520,7 +509,8 @@ pub fn create_join_table(rel: &ManyToManyMeta, dialect: Dialect) -> Vec<String> 
         column_type(&mut w, ty);
         w.raw(" NOT NULL");
     }
-    foreign_key(
+    w.raw(",\n  ");
+    foreign_key_constraint(
         &mut w,
         rel.through,
         rel.source_column,
@@ -528,7 +518,8 @@ pub fn create_join_table(rel: &ManyToManyMeta, dialect: Dialect) -> Vec<String> 
         rel.source_pk,
         OnDelete::Cascade,
     );
-    foreign_key(
+    w.raw(",\n  ");
+    foreign_key_constraint(
         &mut w,
         rel.through,
         rel.target_column,
