@@ -18,10 +18,10 @@ use crate::error::{Error, Result};
 use crate::exec::{self, Executor};
 use crate::render::select::{Projection, select_into};
 use crate::render::{Statement, Writer};
-use crate::terminal::QueryDecoder;
+use crate::terminal::{QueryDecoder, exactly_one, for_first, for_get};
 use crate::{Tx, lower};
-use orm_core::model::Model;
-use orm_core::queryset::{QuerySetBuilder, order_or_pk};
+use orm_core::ast::Select;
+use orm_core::queryset::QuerySetBuilder;
 use std::marker::PhantomData;
 
 /// What a locking read does when a row is locked by another transaction.
@@ -143,22 +143,18 @@ impl<Q: QuerySetBuilder, W: WaitMode> ForUpdate<Q, W> {
 
     /// The SQL this runs, for `dialect`.
     pub fn to_sql(&self, dialect: Dialect) -> Result<Statement> {
-        self.statement(dialect, Capabilities::of(dialect), None)
+        self.statement(dialect, Capabilities::of(dialect), |_| {})
     }
 
+    /// The locking statement; `shape` makes it `get`'s or `first`'s.
     fn statement(
         &self,
         dialect: Dialect,
         caps: Capabilities,
-        limit: Option<u64>,
+        shape: fn(&mut Select),
     ) -> Result<Statement> {
         let mut select = self.qs.as_queryset().statement();
-        if let Some(n) = limit {
-            if n == 1 {
-                order_or_pk::<Q::Model>(&mut select);
-            }
-            select.limit = Some(select.limit.map_or(n, |l| l.min(n)));
-        }
+        shape(&mut select);
         let (select, projection) = lower::select(select, Projection::Columns, dialect)?;
         let refuse = |feature: &str| Error::Render {
             dialect,
@@ -210,32 +206,26 @@ impl<Q: QuerySetBuilder, W: WaitMode> ForUpdate<Q, W> {
         Ok(w.finish())
     }
 
-    async fn run(self, tx: &Tx, limit: Option<u64>) -> Result<Vec<Q::Row>> {
-        let stmt = self.statement(tx.dialect(), tx.capabilities(), limit)?;
+    async fn run(self, tx: &Tx, shape: fn(&mut Select)) -> Result<Vec<Q::Row>> {
+        let stmt = self.statement(tx.dialect(), tx.capabilities(), shape)?;
         let decoder = QueryDecoder::new(self.qs);
         exec::fetch(tx, &stmt, &decoder).await
     }
 
     /// All matching rows, locked.
     pub async fn all(self, tx: &Tx) -> Result<Vec<Q::Row>> {
-        self.run(tx, None).await
+        self.run(tx, |_| {}).await
     }
 
     /// Exactly one matching row, locked: `Error::NotFound` if none,
     /// `Error::MultipleObjectsReturned` if more.
     pub async fn get(self, tx: &Tx) -> Result<Q::Row> {
-        let mut rows = self.run(tx, Some(2)).await?;
-        let model = <Q::Model as Model>::META.name;
-        match rows.len() {
-            0 => Err(Error::NotFound { model }),
-            1 => Ok(rows.remove(0)),
-            _ => Err(Error::MultipleObjectsReturned { model }),
-        }
+        exactly_one::<Q::Model, _>(self.run(tx, for_get).await?)
     }
 
     /// The first row in the queryset's order (by primary key if
     /// unordered), locked.
     pub async fn first(self, tx: &Tx) -> Result<Option<Q::Row>> {
-        Ok(self.run(tx, Some(1)).await?.pop())
+        Ok(self.run(tx, for_first::<Q::Model>).await?.pop())
     }
 }

@@ -75,18 +75,9 @@ pub trait QuerySetExt: QuerySetBuilder {
     /// `Error::MultipleObjectsReturned` if more.
     fn get<E: Executor + ?Sized>(self, db: &E) -> impl Future<Output = Result<Self::Row>> + Send {
         let mut select = self.as_queryset().statement();
-        // Two rows are enough to know there is more than one.
-        select.limit = Some(select.limit.map_or(2, |l| l.min(2)));
+        for_get(&mut select);
         let rows = fetch(db, select, QueryDecoder::new(self));
-        async move {
-            let mut rows = rows.await?;
-            let model = <Self::Model as Model>::META.name;
-            match rows.len() {
-                0 => Err(Error::NotFound { model }),
-                1 => Ok(rows.remove(0)),
-                _ => Err(Error::MultipleObjectsReturned { model }),
-            }
-        }
+        async move { exactly_one::<Self::Model, _>(rows.await?) }
     }
 
     /// The first row in the queryset's order (by primary key if unordered).
@@ -95,8 +86,7 @@ pub trait QuerySetExt: QuerySetBuilder {
         db: &E,
     ) -> impl Future<Output = Result<Option<Self::Row>>> + Send {
         let mut select = self.as_queryset().statement();
-        order_or_pk::<Self::Model>(&mut select);
-        select.limit = Some(select.limit.map_or(1, |l| l.min(1)));
+        for_first::<Self::Model>(&mut select);
         let rows = fetch(db, select, QueryDecoder::new(self));
         async move { Ok(rows.await?.pop()) }
     }
@@ -273,6 +263,29 @@ pub trait QuerySetExt: QuerySetBuilder {
 }
 
 impl<T: QuerySetBuilder> QuerySetExt for T {}
+
+/// The select of `get`: two rows are enough to know there is more than one.
+pub(crate) fn for_get(select: &mut Select) {
+    select.limit = Some(select.limit.map_or(2, |l| l.min(2)));
+}
+
+/// The select of `first`: in the queryset's order (by primary key if
+/// unordered), one row.
+pub(crate) fn for_first<M: Model>(select: &mut Select) {
+    order_or_pk::<M>(select);
+    select.limit = Some(select.limit.map_or(1, |l| l.min(1)));
+}
+
+/// The one row `get` returns: `Error::NotFound` if none,
+/// `Error::MultipleObjectsReturned` if more.
+pub(crate) fn exactly_one<M: Model, R>(mut rows: Vec<R>) -> Result<R> {
+    let model = M::META.name;
+    match rows.len() {
+        0 => Err(Error::NotFound { model }),
+        1 => Ok(rows.remove(0)),
+        _ => Err(Error::MultipleObjectsReturned { model }),
+    }
+}
 
 /// Runs a select and decodes its rows, or decodes the rows it is known to
 /// return without sending it (a queryset that matches nothing). The one
