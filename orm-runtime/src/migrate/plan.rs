@@ -349,30 +349,6 @@ fn alter_table(dialect: Dialect, table: &str, rest: impl FnOnce(&mut Writer)) ->
     w.sql
 }
 
-/// The CREATE INDEX statements of a table (and the name of each).
-fn indexes(m: &ModelMeta, dialect: Dialect) -> Vec<(String, String)> {
-    ddl::create_table(m, dialect)
-        .into_iter()
-        .skip(1)
-        .map(|sql| {
-            let name = index_name(&sql);
-            (name, sql)
-        })
-        .collect()
-}
-
-/// The name in `CREATE [UNIQUE] INDEX "name" ON ..`.
-fn index_name(sql: &str) -> String {
-    let rest = sql
-        .trim_start_matches("CREATE UNIQUE INDEX ")
-        .trim_start_matches("CREATE INDEX ");
-    let quoted = rest.split(" ON ").next().unwrap_or_default();
-    quoted
-        .trim_matches(|c| c == '"' || c == '`')
-        .replace("\"\"", "\"")
-        .replace("``", "`")
-}
-
 fn drop_index(dialect: Dialect, table: &str, name: &str) -> String {
     let mut w = Writer::new(dialect);
     w.raw("DROP INDEX ");
@@ -411,8 +387,21 @@ fn alter(t: &TableChange, dialect: Dialect) -> Result<Vec<String>, MigrationErro
             )));
         }
     }
-    let old_fk = |f: &FieldMeta| f.foreign_key;
-    let fk_changed = |a: &FieldMeta, b: &FieldMeta| old_fk(a) != old_fk(b) || a.column != b.column;
+    let unique_constraints = |m: &ModelMeta| {
+        m.indexes
+            .iter()
+            .filter(|i| ddl::is_unique_constraint(i))
+            .copied()
+            .collect::<Vec<_>>()
+    };
+    if unique_constraints(t.old) != unique_constraints(t.new) {
+        return Err(unsupported(
+            "a change of a unique combination of columns (write this migration's SQL by hand)"
+                .to_owned(),
+        ));
+    }
+    let fk_changed =
+        |a: &FieldMeta, b: &FieldMeta| a.foreign_key != b.foreign_key || a.column != b.column;
     let mut out = Vec::new();
     // Foreign keys going away or changing (MySQL refuses to drop a column
     // or index a foreign key needs).
@@ -435,7 +424,8 @@ fn alter(t: &TableChange, dialect: Dialect) -> Result<Vec<String>, MigrationErro
             drop_fk(a.column);
         }
     }
-    for &(a, b) in &t.renamed {
+    // A renamed column keeps no constraint name of its old name.
+    for &(a, _) in &t.renamed {
         let changed = t.altered.iter().any(|(x, _)| x.column == a);
         let had_fk = t
             .old
@@ -445,10 +435,9 @@ fn alter(t: &TableChange, dialect: Dialect) -> Result<Vec<String>, MigrationErro
         if had_fk && !changed {
             drop_fk(a);
         }
-        let _ = b;
     }
-    let old_indexes = indexes(t.old, dialect);
-    let new_indexes = indexes(t.new, dialect);
+    let old_indexes = ddl::table_indexes(t.old, dialect);
+    let new_indexes = ddl::table_indexes(t.new, dialect);
     for (name, sql) in &old_indexes {
         if !new_indexes.iter().any(|(_, s)| s == sql) {
             out.push(drop_index(dialect, t.old.table, name));
@@ -502,21 +491,6 @@ fn alter(t: &TableChange, dialect: Dialect) -> Result<Vec<String>, MigrationErro
         let changed = t.altered.iter().any(|(x, _)| x.column == a);
         if !changed && let Some(f) = t.new.fields.iter().find(|f| f.column == b) {
             add_fk(f);
-        }
-    }
-    if t.indexes_changed {
-        let plain_unique = |m: &ModelMeta| {
-            m.indexes
-                .iter()
-                .filter(|i| i.unique && i.is_plain())
-                .copied()
-                .collect::<Vec<_>>()
-        };
-        if plain_unique(t.old) != plain_unique(t.new) {
-            return Err(unsupported(
-                "a change of a unique combination of columns (write this migration's SQL by hand)"
-                    .to_owned(),
-            ));
         }
     }
     Ok(out)
@@ -590,17 +564,8 @@ fn rebuild(t: &TableChange) -> Vec<String> {
     let dialect = Dialect::Sqlite;
     let table = t.new.table;
     let temp = format!("{table}__orm_new");
-    let mut create = ddl::create_table(t.new, dialect);
     // The new table under a temporary name; its indexes after the rename.
-    let indexes = create.split_off(1);
-    let mut first = Writer::new(dialect);
-    first.raw("CREATE TABLE ");
-    first.ident(table);
-    let mut tmp = Writer::new(dialect);
-    tmp.raw("CREATE TABLE ");
-    tmp.ident(&temp);
-    let create = create[0].replacen(&first.sql, &tmp.sql, 1);
-    let mut out = vec![create];
+    let mut out = vec![ddl::create_table_named(t.new, &temp, dialect)];
     let old_name = |new_col: &'static str| {
         t.renamed
             .iter()
@@ -629,6 +594,10 @@ fn rebuild(t: &TableChange) -> Vec<String> {
         w.raw("RENAME TO ");
         w.ident(table);
     }));
-    out.extend(indexes);
+    out.extend(
+        ddl::table_indexes(t.new, dialect)
+            .into_iter()
+            .map(|(_, sql)| sql),
+    );
     out
 }

@@ -332,17 +332,15 @@ fn create_index(
     name: Option<&str>,
     parts: &[IndexPart],
     unique: bool,
-) -> String {
+) -> (String, String) {
+    let name = name.map_or_else(|| index_name(table, parts, unique), str::to_owned);
     let mut w = Writer::new(dialect);
     w.raw(if unique {
         "CREATE UNIQUE INDEX "
     } else {
         "CREATE INDEX "
     });
-    match name {
-        Some(name) => w.ident(name),
-        None => w.ident(&index_name(table, parts, unique)),
-    }
+    w.ident(&name);
     w.raw(" ON ");
     w.ident(table);
     w.raw(" (");
@@ -353,11 +351,11 @@ fn create_index(
         key_part(&mut w, p);
     }
     w.raw(")");
-    w.sql
+    (name, w.sql)
 }
 
 /// A plain ascending index on one column.
-fn column_index(dialect: Dialect, table: &str, column: &'static str) -> String {
+fn column_index(dialect: Dialect, table: &str, column: &'static str) -> (String, String) {
     let part = IndexPart {
         expr: IndexExpr::Column(column),
         descending: false,
@@ -424,9 +422,18 @@ pub(crate) fn column_type_sql(dialect: Dialect, ty: ColumnType) -> String {
 
 /// CREATE TABLE for one model, then its CREATE INDEX statements.
 pub fn create_table(m: &ModelMeta, dialect: Dialect) -> Vec<String> {
+    let mut out = vec![create_table_named(m, m.table, dialect)];
+    out.extend(table_indexes(m, dialect).into_iter().map(|(_, sql)| sql));
+    out
+}
+
+/// The CREATE TABLE statement of a model under the name `name` (a
+/// migration's rebuild writes the new table beside the old one); its
+/// constraints keep the model's table in their names.
+pub(crate) fn create_table_named(m: &ModelMeta, name: &str, dialect: Dialect) -> String {
     let mut w = Writer::new(dialect);
     w.raw("CREATE TABLE ");
-    w.ident(m.table);
+    w.ident(name);
     w.raw(" (");
     for (i, f) in m.fields.iter().enumerate() {
         w.raw(if i > 0 { ",\n  " } else { "\n  " });
@@ -439,16 +446,25 @@ pub fn create_table(m: &ModelMeta, dialect: Dialect) -> Vec<String> {
             foreign_key_constraint(&mut w, m.table, f.column, fk.table, fk.column, fk.on_delete);
         }
     }
-    // A unique combination of plain columns is a table constraint; one
-    // with a descending or expression part can only be a unique index.
-    let constraint = |i: &IndexMeta| i.unique && i.is_plain();
-    for idx in m.indexes.iter().filter(|i| constraint(i)) {
+    for idx in m.indexes.iter().filter(|i| is_unique_constraint(i)) {
         let columns: Vec<&str> = idx.parts.iter().map(|p| p.expr.column()).collect();
         unique(&mut w, idx.name, &columns);
     }
     w.raw("\n)");
     table_options(&mut w);
-    let mut out = vec![w.sql];
+    w.sql
+}
+
+/// A unique combination of plain columns is a table constraint; one with a
+/// descending or expression part can only be a unique index.
+pub(crate) fn is_unique_constraint(i: &IndexMeta) -> bool {
+    i.unique && i.is_plain()
+}
+
+/// The CREATE INDEX statements of a model's table, each with the index's
+/// name.
+pub(crate) fn table_indexes(m: &ModelMeta, dialect: Dialect) -> Vec<(String, String)> {
+    let mut out = Vec::new();
     // Foreign keys are indexed as in Django (InnoDB creates its own index
     // for each foreign key on MySQL), unless a composite index starts with them.
     let leads_index = |col: &'static str| {
@@ -468,7 +484,7 @@ pub fn create_table(m: &ModelMeta, dialect: Dialect) -> Vec<String> {
     {
         out.push(column_index(dialect, m.table, f.column));
     }
-    for idx in m.indexes.iter().filter(|i| !constraint(i)) {
+    for idx in m.indexes.iter().filter(|i| !is_unique_constraint(i)) {
         out.push(create_index(
             dialect, m.table, idx.name, idx.parts, idx.unique,
         ));
@@ -530,7 +546,10 @@ pub fn create_join_table(rel: &ManyToManyMeta, dialect: Dialect) -> Vec<String> 
     unique(&mut w, None, &[rel.source_column, rel.target_column]);
     w.raw("\n)");
     table_options(&mut w);
-    vec![w.sql, column_index(dialect, rel.through, rel.target_column)]
+    vec![
+        w.sql,
+        column_index(dialect, rel.through, rel.target_column).1,
+    ]
 }
 
 /// Statements refreshing the planner statistics of the tables of `models`

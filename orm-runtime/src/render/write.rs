@@ -131,12 +131,7 @@ pub fn update(up: &Update, dialect: Dialect) -> Result<Statement, Error> {
 /// FROM t WHERE ..) UPDATE t SET c = (SELECT "v0" FROM "orm_set" WHERE
 /// "orm_rowid" = t.rowid) WHERE rowid IN (SELECT "orm_rowid" FROM "orm_set")`.
 fn sqlite_update_from_snapshot(w: &mut Writer, up: &Update) -> Result<(), Error> {
-    const VALUES: [&str; 8] = ["v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7"];
-    let name = |i: usize| -> String {
-        VALUES
-            .get(i)
-            .map_or_else(|| format!("v{i}"), |v| (*v).to_owned())
-    };
+    let name = |i: usize| format!("v{i}");
     w.raw("WITH \"orm_set\" AS MATERIALIZED (SELECT rowid AS \"orm_rowid\"");
     with_bare_scope(w, up.table, |w| {
         for (i, (_, e)) in up.set.iter().enumerate() {
