@@ -1350,3 +1350,58 @@ fn outer_ref_through_a_foreign_key_path() {
         )
     );
 }
+
+#[test]
+fn update_set_from_a_correlated_subquery_over_its_own_table() {
+    // SQLite computes the values first (a materialized CTE); the others
+    // read the table as it was before the statement.
+    let older = subquery_count(Author::correlated(|a| {
+        Author::objects().filter(Author::age.gt(a.age))
+    }))
+    .cast::<i32>();
+    let up = Update {
+        table: Author::META.table,
+        set: vec![("age", older.node().clone())],
+        filter: vec![Author::name.ne("dave").into_cond()],
+    };
+    insta::assert_snapshot!(
+        "update_set_from_a_correlated_subquery",
+        all_dialects(|d| write::update(&up, d).unwrap())
+    );
+}
+
+#[test]
+fn locking_reads() {
+    let qs = || {
+        Book::objects()
+            .filter(Book::pages.gt(100))
+            .order_by(Book::id.asc())
+    };
+    insta::assert_snapshot!(
+        "select_for_update",
+        all_dialects(|d| qs().select_for_update().to_sql(d).unwrap())
+    );
+    insta::assert_snapshot!(
+        "select_for_update_skip_locked",
+        all_dialects(|d| qs().select_for_update().skip_locked().to_sql(d).unwrap())
+    );
+    insta::assert_snapshot!(
+        "select_for_update_of_self_nowait",
+        all_dialects(|d| {
+            let qs = qs()
+                .select_related(Book::publisher)
+                .select_for_update()
+                .nowait()
+                .of_self();
+            match qs.to_sql(d) {
+                Ok(s) => s,
+                // MariaDB has no FOR UPDATE OF: shown as the refusal.
+                Err(e) => Statement {
+                    dialect: d,
+                    sql: e.to_string(),
+                    binds: Vec::new(),
+                },
+            }
+        })
+    );
+}
